@@ -1,0 +1,188 @@
+import type { Logger } from 'pino';
+import type { PredictionRecord } from '../core/capture/records.ts';
+
+/** Where flushed batches go: the store's prediction repository fits. */
+export interface PredictionSink {
+  /** Inserts a batch; ids already present are skipped, so a retried batch is harmless. */
+  insertMany(rows: readonly PredictionRecord[]): Promise<void>;
+}
+
+export interface CaptureBufferOptions {
+  /** Most predictions held in memory (waiting or being written); more are dropped and counted. */
+  maxQueued: number;
+  /** Rows written in one store call. */
+  batchSize: number;
+  /** A partial batch waits at most this long before it is written. */
+  flushIntervalMs: number;
+  /** Store calls tried per batch before the batch is dropped. */
+  maxAttempts: number;
+  /** Wait before the first retry; doubled for each further one. */
+  retryDelayMs: number;
+}
+
+export const DEFAULT_CAPTURE_OPTIONS: CaptureBufferOptions = {
+  maxQueued: 20_000,
+  batchSize: 500,
+  flushIntervalMs: 200,
+  maxAttempts: 3,
+  retryDelayMs: 100,
+};
+
+export type DropReason = 'queue_full' | 'store_error' | 'closed';
+
+export interface CaptureStats {
+  /** Predictions held in memory right now, including the batch being written. */
+  queued: number;
+  /** Predictions the store accepted. */
+  captured: number;
+  dropped: Record<DropReason, number>;
+}
+
+/**
+ * Captures predictions off the request path: `enqueue` never waits, batches are written by a timer or
+ * as soon as a batch is full, one store call at a time. Nothing is lost silently: what does not fit, or
+ * what the store refuses after bounded retries, is counted by reason and logged.
+ */
+export class CaptureBuffer {
+  readonly #sink: PredictionSink;
+  readonly #log: Logger;
+  readonly #options: CaptureBufferOptions;
+  /** Insertion-ordered; the batch being written is always its first rows. */
+  readonly #pending = new Map<string, PredictionRecord>();
+  readonly #timer: NodeJS.Timeout;
+  readonly #dropped: Record<DropReason, number> = { queue_full: 0, store_error: 0, closed: 0 };
+  readonly #unreportedDrops: Record<DropReason, number> = { queue_full: 0, store_error: 0, closed: 0 };
+  #captured = 0;
+  #writing: Promise<void> | null = null;
+  #drainRequested = false;
+  #closed = false;
+
+  constructor(sink: PredictionSink, log: Logger, options: Partial<CaptureBufferOptions> = {}) {
+    this.#sink = sink;
+    this.#log = log;
+    this.#options = { ...DEFAULT_CAPTURE_OPTIONS, ...options };
+    if (this.#options.batchSize < 1 || this.#options.maxQueued < 1 || this.#options.maxAttempts < 1) {
+      throw new Error('capture buffer: batchSize, maxQueued and maxAttempts must be at least 1');
+    }
+    this.#timer = setInterval(() => this.#onTick(), this.#options.flushIntervalMs);
+    this.#timer.unref();
+  }
+
+  /** Queues a prediction for the store; false when it was dropped (buffer full or closed). */
+  enqueue(record: PredictionRecord): boolean {
+    if (this.#closed) {
+      this.#drop('closed', 1);
+      return false;
+    }
+    if (this.#pending.size >= this.#options.maxQueued) {
+      this.#drop('queue_full', 1);
+      return false;
+    }
+    this.#pending.set(record.id, record);
+    if (this.#pending.size >= this.#options.batchSize && !this.#writing) this.#startWriting(false);
+    return true;
+  }
+
+  /** A prediction still waiting for (or being written to) the store. */
+  get(id: string): PredictionRecord | undefined {
+    return this.#pending.get(id);
+  }
+
+  stats(): CaptureStats {
+    return { queued: this.#pending.size, captured: this.#captured, dropped: { ...this.#dropped } };
+  }
+
+  /** Writes everything queued so far (and anything queued meanwhile) before resolving. */
+  async flush(): Promise<void> {
+    while (this.#pending.size > 0) {
+      if (this.#writing) {
+        this.#drainRequested = true;
+        await this.#writing;
+      } else {
+        this.#startWriting(true);
+      }
+    }
+    if (this.#writing) await this.#writing;
+  }
+
+  /** Stops taking predictions and writes every one already taken. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    clearInterval(this.#timer);
+    await this.flush();
+    this.#reportDrops();
+  }
+
+  #onTick(): void {
+    this.#reportDrops();
+    if (this.#pending.size === 0) return;
+    if (this.#writing) this.#drainRequested = true;
+    else this.#startWriting(true);
+  }
+
+  #startWriting(drain: boolean): void {
+    this.#drainRequested = drain;
+    this.#writing = this.#writeBatches().finally(() => {
+      this.#writing = null;
+    });
+  }
+
+  async #writeBatches(): Promise<void> {
+    while (
+      this.#pending.size >= this.#options.batchSize ||
+      (this.#pending.size > 0 && (this.#drainRequested || this.#closed))
+    ) {
+      const batch: PredictionRecord[] = [];
+      for (const record of this.#pending.values()) {
+        batch.push(record);
+        if (batch.length === this.#options.batchSize) break;
+      }
+      const written = await this.#writeWithRetries(batch);
+      for (const record of batch) this.#pending.delete(record.id);
+      if (written) this.#captured += batch.length;
+      else this.#drop('store_error', batch.length);
+    }
+    this.#drainRequested = false;
+  }
+
+  async #writeWithRetries(batch: readonly PredictionRecord[]): Promise<boolean> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.#sink.insertMany(batch);
+        return true;
+      } catch (err) {
+        if (attempt >= this.#options.maxAttempts) {
+          this.#log.error(
+            { err, rows: batch.length, attempts: attempt },
+            'capture: the store refused a batch of predictions; dropping it',
+          );
+          return false;
+        }
+        this.#log.warn({ err, rows: batch.length, attempt }, 'capture: store write failed; retrying');
+        await delay(this.#options.retryDelayMs * 2 ** (attempt - 1));
+      }
+    }
+  }
+
+  #drop(reason: DropReason, count: number): void {
+    this.#dropped[reason] += count;
+    this.#unreportedDrops[reason] += count;
+  }
+
+  /** One log line per reason and tick, not one per dropped prediction: overload must not flood the log. */
+  #reportDrops(): void {
+    for (const reason of Object.keys(this.#unreportedDrops) as DropReason[]) {
+      const count = this.#unreportedDrops[reason];
+      if (count === 0) continue;
+      this.#unreportedDrops[reason] = 0;
+      this.#log.warn(
+        { reason, dropped: count, droppedTotal: this.#dropped[reason] },
+        `capture: dropped ${count} predictions (${reason})`,
+      );
+    }
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

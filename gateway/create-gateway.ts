@@ -1,0 +1,111 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { FlagProvider } from '../adapters/flags/flag-provider.ts';
+import type { FlywheelStore } from '../adapters/store/store.ts';
+import { CaptureBuffer, type CaptureBufferOptions } from './capture-buffer.ts';
+import { frameworkErrorReply, installErrorShapes } from './errors.ts';
+import type { GatewayContext } from './gateway-context.ts';
+import { GatewayMetrics } from './metrics.ts';
+import { type LoadClassifier, ModelCache } from './model-cache.ts';
+import { MAX_BODY_BYTES } from './request-schemas.ts';
+import { registerFeedbackRoute } from './routes/feedback.ts';
+import { registerOperationsRoutes } from './routes/operations.ts';
+import { registerPredictRoute } from './routes/predict.ts';
+import type { CanaryBucket } from './routing.ts';
+import { DEFAULT_ROLLOUT_TTL_MS, ServingPlanCache } from './serving-plan-cache.ts';
+import { ShadowRunner } from './shadow-runner.ts';
+
+export interface GatewayOptions {
+  /** How long a model's rollout state is served from memory (ms). Default 500. */
+  rolloutTtlMs?: number;
+  /** Bounds and pace of the capture buffer. */
+  capture?: Partial<CaptureBufferOptions>;
+  /** Capture predictions at all. Off only to measure what capture costs (bench/gateway.ts). */
+  captureEnabled?: boolean;
+  /** Most model versions kept deserialized. Default 8. */
+  maxCachedVersions?: number;
+}
+
+export interface GatewayDeps {
+  store: FlywheelStore;
+  flags: FlagProvider;
+  loadClassifier: LoadClassifier;
+  canaryBucket: CanaryBucket;
+  logger: Logger;
+  options?: GatewayOptions;
+}
+
+export interface Gateway {
+  readonly app: FastifyInstance;
+  readonly capture: CaptureBuffer;
+  /** Stops listening, waits for in-flight requests and shadow predictions, then flushes the capture. */
+  close(): Promise<void>;
+}
+
+/** Builds the HTTP gateway; it does not listen yet (see `startGateway`) and does not own its deps. */
+export function createGateway(deps: GatewayDeps): Gateway {
+  const options = deps.options ?? {};
+  const log = deps.logger;
+  const capture = new CaptureBuffer(
+    deps.store.predictions,
+    log.child({ component: 'capture' }),
+    options.capture,
+  );
+  const metrics = new GatewayMetrics(() => capture.stats());
+  const models = new ModelCache(deps.store.models, deps.loadClassifier, options.maxCachedVersions);
+  const ctx: GatewayContext = {
+    store: deps.store,
+    plans: new ServingPlanCache(
+      deps.flags,
+      deps.store.models,
+      log,
+      options.rolloutTtlMs ?? DEFAULT_ROLLOUT_TTL_MS,
+    ),
+    models,
+    capture,
+    captureEnabled: options.captureEnabled ?? true,
+    shadows: new ShadowRunner(models, capture, metrics, log.child({ component: 'shadow' })),
+    metrics,
+    bucketOf: deps.canaryBucket,
+    log,
+  };
+
+  const app = Fastify({
+    loggerInstance: log as FastifyBaseLogger,
+    // One log line per request would cost more than a prediction; errors are logged where they happen.
+    disableRequestLogging: true,
+    bodyLimit: MAX_BODY_BYTES,
+    frameworkErrors: frameworkErrorReply,
+  });
+  // Only JSON bodies: without this Fastify would hand text/plain through as a string.
+  app.removeContentTypeParser('text/plain');
+  installErrorShapes(app);
+
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    metrics.observeRequest(route, request.method, reply.statusCode, reply.elapsedTime / 1000);
+  });
+  app.addHook('onClose', async () => {
+    await ctx.shadows.settle();
+    await capture.close();
+  });
+
+  registerPredictRoute(app, ctx);
+  registerFeedbackRoute(app, ctx);
+  registerOperationsRoutes(app, ctx);
+
+  return { app, capture, close: () => app.close() };
+}
+
+/** Listens on `host:port` (port 0 picks a free one) and returns the base URL. */
+export async function startGateway(
+  gateway: Gateway,
+  { port, host }: { port: number; host: string },
+): Promise<string> {
+  await gateway.app.listen({ port, host });
+  const address = gateway.app.server.address();
+  if (address === null || typeof address === 'string')
+    throw new Error(`unexpected listen address ${address}`);
+  const hostPart = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return `http://${hostPart}:${address.port}`;
+}

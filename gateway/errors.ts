@@ -1,0 +1,181 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { z } from 'zod';
+
+/** The one shape of every error the gateway answers with. */
+export interface ErrorBody {
+  error: { code: string; message: string; field?: string };
+}
+
+/** A failure with the HTTP status and the code a client can branch on. */
+export class GatewayError extends Error {
+  readonly statusCode: number;
+  readonly code: string;
+  readonly field: string | undefined;
+
+  constructor(statusCode: number, code: string, message: string, field?: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'GatewayError';
+    this.statusCode = statusCode;
+    this.code = code;
+    this.field = field;
+  }
+
+  toBody(): ErrorBody {
+    return {
+      error: { code: this.code, message: this.message, ...(this.field ? { field: this.field } : {}) },
+    };
+  }
+}
+
+/**
+ * Turns the first zod issue into an error naming the field and the rule it broke. `input` is what was
+ * validated, so a missing field can be told from a field of the wrong type.
+ */
+export function invalidRequest(error: z.ZodError, input: unknown, what: 'body' | 'path'): GatewayError {
+  const issue = error.issues[0];
+  if (!issue) return new GatewayError(400, 'invalid_request', `the request ${what} is invalid`);
+  const path = issue.path.map(String);
+  const field = path.join('.') || undefined;
+  const name = field ?? (what === 'body' ? 'the body' : 'the path');
+  const params = (issue as { params?: { code?: string } }).params;
+  switch (issue.code) {
+    case 'invalid_type': {
+      if (!field) return new GatewayError(400, 'wrong_type', `${name} must be a JSON object`);
+      if (valueAt(input, issue.path) === undefined) {
+        return new GatewayError(400, 'required', `${name} is required`, field);
+      }
+      return new GatewayError(
+        400,
+        'wrong_type',
+        `${name} must be ${article(issue.expected)}, got ${describe(valueAt(input, issue.path))}`,
+        field,
+      );
+    }
+    case 'too_big':
+      return new GatewayError(
+        400,
+        'too_long',
+        `${name} must be at most ${issue.maximum} ${unit(issue)}`,
+        field,
+      );
+    case 'too_small':
+      return issue.minimum === 1 && issue.origin === 'string'
+        ? new GatewayError(400, 'empty', `${name} must not be empty`, field)
+        : new GatewayError(
+            400,
+            'too_short',
+            `${name} must be at least ${issue.minimum} ${unit(issue)}`,
+            field,
+          );
+    case 'unrecognized_keys': {
+      const key = [...path, issue.keys[0] ?? ''].join('.');
+      return new GatewayError(400, 'unknown_field', `${key} is not a field of this request`, key);
+    }
+    case 'invalid_value':
+      return new GatewayError(
+        400,
+        'invalid_value',
+        `${name} must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`,
+        field,
+      );
+    case 'invalid_key':
+      return new GatewayError(
+        400,
+        'invalid_key',
+        `${name} has an invalid key: ${issue.issues[0]?.message}`,
+        field,
+      );
+    default:
+      return new GatewayError(400, params?.code ?? 'invalid_value', `${name}: ${issue.message}`, field);
+  }
+}
+
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let value = input;
+  for (const key of path) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
+
+function article(expected: string): string {
+  return /^[aeiou]/.test(expected) ? `an ${expected}` : `a ${expected}`;
+}
+
+function unit(issue: { origin?: string }): string {
+  if (issue.origin === 'string') return 'characters';
+  if (issue.origin === 'array' || issue.origin === 'set') return 'items';
+  return 'entries';
+}
+
+/** Fastify's own client errors (body parsing, content type, size, URL), in our shape. */
+function fromFastifyError(error: FastifyError): GatewayError | null {
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new GatewayError(413, 'body_too_large', 'the request body is larger than the gateway accepts');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+    case 'FST_ERR_CTP_EMPTY_TYPE':
+    case 'FST_ERR_CTP_INVALID_TYPE':
+      return new GatewayError(
+        415,
+        'unsupported_media_type',
+        'send the body as Content-Type: application/json',
+      );
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new GatewayError(400, 'invalid_json', 'the body is empty; send a JSON object');
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return new GatewayError(400, 'invalid_json', 'the body is not valid JSON');
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new GatewayError(400, 'invalid_content_length', 'the body length does not match Content-Length');
+    case 'FST_ERR_BAD_URL':
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return new GatewayError(400, 'invalid_url', 'the request URL is malformed or too long');
+  }
+  if (error instanceof SyntaxError) {
+    // JSON.parse's message names the position; prototype-poisoning refusals land here too.
+    return new GatewayError(400, 'invalid_json', `the body is not valid JSON: ${error.message}`);
+  }
+  if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
+    return new GatewayError(error.statusCode, 'bad_request', error.message);
+  }
+  return null;
+}
+
+/** Every error and every unknown route answers `{ error: { code, message, field? } }`. */
+export function installErrorShapes(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError | GatewayError, request, reply) => {
+    const known = error instanceof GatewayError ? error : fromFastifyError(error);
+    if (known) {
+      if (known.statusCode >= 500) request.log.warn({ err: error, code: known.code }, known.message);
+      return reply.code(known.statusCode).send(known.toBody());
+    }
+    request.log.error({ err: error, url: request.url }, 'request failed');
+    return reply
+      .code(500)
+      .send({
+        error: { code: 'internal', message: `internal error; see the gateway log (request ${request.id})` },
+      });
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply
+      .code(404)
+      .send(new GatewayError(404, 'route_not_found', `no route ${request.method} ${request.url}`).toBody()),
+  );
+}
+
+/** For Fastify's `frameworkErrors` option (malformed URLs are refused before routing). */
+export function frameworkErrorReply(
+  error: FastifyError,
+  _request: FastifyRequest,
+  reply: FastifyReply,
+): void {
+  const known = fromFastifyError(error) ?? new GatewayError(400, 'bad_request', error.message);
+  reply.code(known.statusCode).send(known.toBody());
+}

@@ -1,0 +1,22 @@
+import type { Logger } from 'pino';
+import type { FlywheelStore } from '../adapters/store/store.ts';
+import type { CaptureBuffer } from './capture-buffer.ts';
+import type { GatewayMetrics } from './metrics.ts';
+import type { ModelCache } from './model-cache.ts';
+import type { CanaryBucket } from './routing.ts';
+import type { ServingPlanCache } from './serving-plan-cache.ts';
+import type { ShadowRunner } from './shadow-runner.ts';
+
+/** What the routes share: built once by `createGateway`. */
+export interface GatewayContext {
+  store: FlywheelStore;
+  plans: ServingPlanCache;
+  models: ModelCache;
+  capture: CaptureBuffer;
+  /** False only when benchmarking the gateway without capture. */
+  captureEnabled: boolean;
+  shadows: ShadowRunner;
+  metrics: GatewayMetrics;
+  bucketOf: CanaryBucket;
+  log: Logger;
+}

@@ -1,0 +1,55 @@
+import type { FastifyInstance } from 'fastify';
+import type { FeedbackRecord, PredictionRecord } from '../../core/capture/records.ts';
+import { GatewayError, invalidRequest } from '../errors.ts';
+import type { GatewayContext } from '../gateway-context.ts';
+import { FeedbackParams, FeedbackRequest } from '../request-schemas.ts';
+
+/**
+ * `POST /v1/predictions/:id/feedback`. Unlike predictions, feedback is written before answering: the
+ * answer tells the client whether this feedback id was recorded now (201) or already was (200).
+ */
+export function registerFeedbackRoute(app: FastifyInstance, ctx: GatewayContext): void {
+  app.post('/v1/predictions/:id/feedback', async (request, reply) => {
+    const params = FeedbackParams.safeParse(request.params);
+    if (!params.success) throw invalidRequest(params.error, request.params, 'path');
+    const body = FeedbackRequest.safeParse(request.body);
+    if (!body.success) throw invalidRequest(body.error, request.body, 'body');
+
+    const predictionId = params.data.id;
+    const buffered = ctx.capture.get(predictionId);
+    const prediction: PredictionRecord | null = buffered ?? (await ctx.store.predictions.get(predictionId));
+    if (!prediction) {
+      throw new GatewayError(404, 'prediction_not_found', `no prediction with id "${predictionId}"`, 'id');
+    }
+
+    const label = body.data.label ?? null;
+    if (label !== null) {
+      const { version } = await ctx.models.get(prediction.modelVersion);
+      if (!version.labels.includes(label)) {
+        throw new GatewayError(
+          400,
+          'unknown_label',
+          `label must be one of the labels of ${prediction.model}: ${version.labels.map((l) => JSON.stringify(l)).join(', ')}`,
+          'label',
+        );
+      }
+    }
+
+    // Feedback must never point at a prediction the store has not got yet.
+    if (buffered) await ctx.capture.flush();
+
+    const feedback: FeedbackRecord = {
+      id: body.data.feedbackId,
+      predictionId,
+      model: prediction.model,
+      kind: body.data.kind,
+      label,
+      userKey: body.data.userKey ?? null,
+      createdAt: Date.now(),
+    };
+    const { inserted } = await ctx.store.feedback.insert(feedback);
+    ctx.metrics.countFeedback(feedback.kind, inserted ? 'recorded' : 'duplicate');
+    if (inserted) return reply.code(201).send({ recorded: true });
+    return reply.code(200).send({ recorded: false, duplicate: true });
+  });
+}

@@ -1,0 +1,55 @@
+import type { Logger } from 'pino';
+import type { CaptureBuffer } from './capture-buffer.ts';
+import type { GatewayMetrics } from './metrics.ts';
+import type { ModelCache } from './model-cache.ts';
+import { type PredictionInput, predictAndDescribe } from './prediction-record.ts';
+
+const FAILURE_LOG_INTERVAL_MS = 10_000;
+
+/**
+ * Runs the candidate beside the champion after the served response is on its way: the shadow answer is
+ * captured (variant "shadow", pointing at the served prediction) and never returned, and its cost never
+ * lands on the served request's latency.
+ */
+export class ShadowRunner {
+  readonly #models: ModelCache;
+  readonly #capture: CaptureBuffer;
+  readonly #metrics: GatewayMetrics;
+  readonly #log: Logger;
+  readonly #running = new Set<Promise<void>>();
+  /** When a failure was last logged, per version: a broken candidate must not flood the log. */
+  readonly #lastFailureLog = new Map<string, number>();
+
+  constructor(models: ModelCache, capture: CaptureBuffer, metrics: GatewayMetrics, log: Logger) {
+    this.#models = models;
+    this.#capture = capture;
+    this.#metrics = metrics;
+    this.#log = log;
+  }
+
+  schedule(versionId: string, input: PredictionInput, servedPredictionId: string): void {
+    const run = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => this.#models.get(versionId))
+      .then((loaded) => {
+        this.#capture.enqueue(predictAndDescribe(loaded, input, 'shadow', servedPredictionId));
+        this.#metrics.countPrediction(input.model, 'shadow');
+      })
+      .catch((err: unknown) => {
+        this.#metrics.countShadowFailure(input.model);
+        const now = Date.now();
+        if (now - (this.#lastFailureLog.get(versionId) ?? 0) < FAILURE_LOG_INTERVAL_MS) return;
+        this.#lastFailureLog.set(versionId, now);
+        this.#log.warn(
+          { err, model: input.model, versionId },
+          'shadow prediction failed (counted in flywheel_gateway_shadow_failures_total; logged at most every 10 s)',
+        );
+      })
+      .finally(() => this.#running.delete(run));
+    this.#running.add(run);
+  }
+
+  /** Resolves once every scheduled shadow prediction has been made (or has failed). */
+  async settle(): Promise<void> {
+    while (this.#running.size > 0) await Promise.allSettled([...this.#running]);
+  }
+}
