@@ -157,11 +157,9 @@ export function installErrorShapes(app: FastifyInstance): void {
       return reply.code(known.statusCode).send(known.toBody());
     }
     request.log.error({ err: error, url: request.url }, 'request failed');
-    return reply
-      .code(500)
-      .send({
-        error: { code: 'internal', message: `internal error; see the gateway log (request ${request.id})` },
-      });
+    return reply.code(500).send({
+      error: { code: 'internal', message: `internal error; see the gateway log (request ${request.id})` },
+    });
   });
   app.setNotFoundHandler((request, reply) =>
     reply
