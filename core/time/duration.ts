@@ -26,20 +26,17 @@ export function parseDurationText(text: string): number | null {
   return Math.round(total);
 }
 
-export const Duration = z.union([
-  z.number().int().min(0),
-  z.string().transform((text, ctx) => {
-    const ms = parseDurationText(text);
-    if (ms === null) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `"${text}" is not a duration (use milliseconds or e.g. "90s", "30m", "4h", "1d", "1h30m")`,
-      });
-      return z.NEVER;
-    }
-    return ms;
-  }),
-]);
+export const Duration = z.union([z.number(), z.string()]).transform((value, ctx) => {
+  const ms = typeof value === 'number' ? value : parseDurationText(value);
+  if (ms === null || !Number.isInteger(ms) || ms < 0) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `${JSON.stringify(value)} is not a duration (use whole milliseconds or e.g. "90s", "30m", "4h", "1d", "1h30m")`,
+    });
+    return z.NEVER;
+  }
+  return ms;
+});
 export type Duration = z.output<typeof Duration>;
 
 /** "2h10m", "45s", "1d3h": for reasons and logs. Rounds down to whole seconds above a second. */
