@@ -7,6 +7,8 @@ import type { ReviewItem } from '../../core/review/review-item.ts';
 /**
  * The one store interface. Two implementations (embedded node:sqlite, PostgreSQL) pass one contract
  * suite (test/store-contract.ts). Every write that can be retried by an activity is idempotent.
+ * Lists come oldest first unless said otherwise. Sequence numbers are committed in order: once a
+ * reader sees `seq` n, no row with a smaller seq can appear later (watermarks never skip rows).
  */
 export interface FlywheelStore {
   readonly kind: 'embedded' | 'postgres';
@@ -31,7 +33,7 @@ export interface PredictionRepository {
   get(id: string): Promise<PredictionRecord | null>;
   /** Predictions of a model captured after `afterSeq`, oldest first. */
   listAfter(model: string, afterSeq: number, limit: number): Promise<Sequenced<PredictionRecord>[]>;
-  /** Predictions of a model created in [from, to) (ms), optionally of one variant. */
+  /** Predictions of a model created in [from, to) (ms), optionally of one variant, by creation time. */
   listBetween(
     model: string,
     from: number,
@@ -45,7 +47,9 @@ export interface FeedbackRepository {
   /** Records feedback once per id; `inserted` is false when that id was already recorded. */
   insert(row: FeedbackRecord): Promise<{ inserted: boolean }>;
   insertMany(rows: readonly FeedbackRecord[]): Promise<void>;
+  /** Feedback of a model recorded after `afterSeq`, oldest first. */
   listAfter(model: string, afterSeq: number, limit: number): Promise<Sequenced<FeedbackRecord>[]>;
+  /** All feedback on these predictions, in the order it was recorded. */
   listForPredictions(predictionIds: readonly string[]): Promise<FeedbackRecord[]>;
   count(model?: string): Promise<number>;
 }
@@ -53,15 +57,21 @@ export interface FeedbackRepository {
 export interface ReviewItemRepository {
   /** Inserts or replaces items by id. */
   upsertMany(items: readonly ReviewItem[]): Promise<void>;
+  /** Items of a cycle in the order they were first inserted (a replaced item keeps its place). */
   listByCycle(cycleId: string): Promise<ReviewItem[]>;
   get(id: string): Promise<ReviewItem | null>;
 }
 
 export interface DatasetRepository {
-  /** Creates an immutable version; a version with that id already present is left as it is. */
+  /**
+   * Creates an immutable version; a version with that id already present is left as it is.
+   * `version.counts` must match the items. Texts are stored once per item id (an item id is the hash
+   * of its text), so versions that share items do not repeat them.
+   */
   create(version: DatasetVersion, items: readonly DatasetItem[]): Promise<{ created: boolean }>;
   get(id: string): Promise<DatasetVersion | null>;
   list(model: string): Promise<DatasetVersion[]>;
+  /** The items of a version in the order they were given to `create`. */
   items(id: string, split?: Split): Promise<DatasetItem[]>;
 }
 
@@ -70,24 +80,32 @@ export interface ModelRegistry {
   register(version: ModelVersion): Promise<{ created: boolean }>;
   get(id: string): Promise<ModelVersion | null>;
   list(model: string): Promise<ModelVersion[]>;
-  /** Names of the models that have at least one version. */
+  /** Names of the models that have at least one version, alphabetical. */
   models(): Promise<string[]>;
+  /** Fails when the version is unknown. */
   setBlessing(versionId: string, reportId: string): Promise<void>;
-  /** Points an alias at a version (null clears it) and appends the move to its history. */
+  /**
+   * Points an alias at a version of the same model (null clears it) and appends the move to its
+   * history. A move to where the alias already points changes nothing and is not recorded, so a
+   * retried move is harmless; the returned move then has previousVersionId === versionId.
+   */
   moveAlias(move: Omit<AliasMove, 'previousVersionId'>): Promise<AliasMove>;
   alias(model: string, alias: AliasName): Promise<string | null>;
+  /** Every recorded move of every alias of the model, oldest first. */
   aliasHistory(model: string): Promise<AliasMove[]>;
 }
 
 export interface CycleRepository {
   upsert(cycle: CycleRecord): Promise<void>;
   get(id: string): Promise<CycleRecord | null>;
+  /** Cycles in the order they were first recorded. */
   list(model?: string): Promise<CycleRecord[]>;
-  /** The most recent finished cycle of a model that recorded a watermark. */
+  /** The watermark of the highest-numbered finished (not `running`) cycle of a model that recorded one. */
   lastWatermark(model: string): Promise<CaptureWatermark | null>;
 }
 
 export interface GateReportRepository {
+  /** Saves a report; saving one with an id already present replaces it. */
   save(report: GateReportRecord): Promise<void>;
   get(id: string): Promise<GateReportRecord | null>;
   list(model: string): Promise<GateReportRecord[]>;
@@ -95,5 +113,6 @@ export interface GateReportRepository {
 
 export interface AuditLog {
   append(event: AuditEvent): Promise<void>;
+  /** Events matching every given filter, NEWEST first, at most `limit` (all when absent). */
   list(filter: { model?: string; cycleId?: string; limit?: number }): Promise<AuditEvent[]>;
 }

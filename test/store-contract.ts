@@ -1,0 +1,497 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { FlywheelStore } from '../adapters/store/store.ts';
+import {
+  aCycle,
+  aDatasetItem,
+  aDatasetVersion,
+  aFeedback,
+  aGateReport,
+  aModelVersion,
+  anAuditEvent,
+  aPrediction,
+  aReviewItem,
+  predictions,
+  T0,
+} from './support/store-records.ts';
+
+/**
+ * The one behaviour both stores must have. `openFreshStore` returns an empty, migrated store; each
+ * test gets its own and closes it.
+ */
+export function describeStoreContract(name: string, openFreshStore: () => Promise<FlywheelStore>): void {
+  describe(`${name} store contract`, () => {
+    let store: FlywheelStore;
+    beforeEach(async () => {
+      store = await openFreshStore();
+    });
+    afterEach(async () => {
+      await store.close();
+    });
+
+    describe('predictions', () => {
+      it('returns a prediction exactly as it was captured', async () => {
+        const served = aPrediction();
+        const shadow = aPrediction({
+          id: 'p-shadow',
+          variant: 'shadow',
+          modelVersion: 'v2',
+          userKey: null,
+          servedPredictionId: 'p-1',
+          confidence: 1,
+          latencyMs: 0,
+          metadata: {},
+          scores: { spam: 1, ham: 0 },
+        });
+        await store.predictions.insertMany([served, shadow]);
+        expect(await store.predictions.get('p-1')).toEqual(served);
+        expect(await store.predictions.get('p-shadow')).toEqual(shadow);
+        expect(await store.predictions.get('p-unknown')).toBeNull();
+      });
+
+      it('skips ids already captured, in a later batch or in the same one, keeping the first', async () => {
+        await store.predictions.insertMany([aPrediction({ label: 'spam' })]);
+        await store.predictions.insertMany([
+          aPrediction({ label: 'ham' }),
+          aPrediction({ id: 'p-2' }),
+          aPrediction({ id: 'p-2', label: 'ham' }),
+        ]);
+        expect(await store.predictions.count()).toBe(2);
+        expect((await store.predictions.get('p-1'))?.label).toBe('spam');
+        expect((await store.predictions.get('p-2'))?.label).toBe('spam');
+        const listed = await store.predictions.listAfter('spam', 0, 10);
+        expect(listed.map((row) => row.id)).toEqual(['p-1', 'p-2']);
+      });
+
+      it('accepts an empty batch', async () => {
+        await store.predictions.insertMany([]);
+        expect(await store.predictions.count()).toBe(0);
+      });
+
+      it('numbers a large batch in the order given, as numbers', async () => {
+        const batch = predictions(1234);
+        await store.predictions.insertMany(batch);
+        const listed = await store.predictions.listAfter('spam', 0, 5000);
+        expect(listed.map((row) => row.id)).toEqual(batch.map((row) => row.id));
+        for (const row of listed) expect(typeof row.seq).toBe('number');
+        const seqs = listed.map((row) => row.seq);
+        expect(seqs.every((seq, index) => index === 0 || seq > seqs[index - 1]!)).toBe(true);
+        expect(seqs[0]).toBeGreaterThan(0);
+      });
+
+      it('lists after a position, one model only, at most `limit`, and pages without gaps', async () => {
+        await store.predictions.insertMany(predictions(5, {}, 'a'));
+        await store.predictions.insertMany(predictions(3, { model: 'other' }, 'o'));
+        await store.predictions.insertMany(predictions(5, {}, 'b'));
+
+        const firstPage = await store.predictions.listAfter('spam', 0, 4);
+        expect(firstPage.map((row) => row.id)).toEqual(['a-0', 'a-1', 'a-2', 'a-3']);
+        const seen = [...firstPage];
+        let after = firstPage.at(-1)!.seq;
+        for (;;) {
+          const page = await store.predictions.listAfter('spam', after, 4);
+          if (page.length === 0) break;
+          expect(page.length).toBeLessThanOrEqual(4);
+          seen.push(...page);
+          after = page.at(-1)!.seq;
+        }
+        expect(seen.map((row) => row.id)).toEqual([
+          ...predictions(5, {}, 'a').map((row) => row.id),
+          ...predictions(5, {}, 'b').map((row) => row.id),
+        ]);
+        expect((await store.predictions.listAfter('other', 0, 10)).map((row) => row.id)).toEqual([
+          'o-0',
+          'o-1',
+          'o-2',
+        ]);
+        expect(await store.predictions.listAfter('nobody', 0, 10)).toEqual([]);
+      });
+
+      it('lists a time window [from, to) by creation time, optionally of one variant', async () => {
+        await store.predictions.insertMany([
+          aPrediction({ id: 'late', createdAt: T0 + 20 }),
+          aPrediction({ id: 'before', createdAt: T0 - 1 }),
+          aPrediction({ id: 'at-from', createdAt: T0 }),
+          aPrediction({ id: 'canary', createdAt: T0 + 5, variant: 'canary' }),
+          aPrediction({ id: 'shadow', createdAt: T0 + 6, variant: 'shadow' }),
+          aPrediction({ id: 'at-to', createdAt: T0 + 30 }),
+          aPrediction({ id: 'other-model', createdAt: T0 + 1, model: 'other' }),
+        ]);
+        const window = await store.predictions.listBetween('spam', T0, T0 + 30);
+        expect(window.map((row) => row.id)).toEqual(['at-from', 'canary', 'shadow', 'late']);
+        expect(window[0]).toEqual(aPrediction({ id: 'at-from', createdAt: T0 }));
+        expect(
+          (await store.predictions.listBetween('spam', T0, T0 + 30, 'canary')).map((row) => row.id),
+        ).toEqual(['canary']);
+        expect(
+          (await store.predictions.listBetween('spam', T0, T0 + 30, 'champion')).map((row) => row.id),
+        ).toEqual(['at-from', 'late']);
+        expect(await store.predictions.listBetween('spam', T0 + 100, T0 + 200)).toEqual([]);
+      });
+
+      it('counts all predictions or those of one model', async () => {
+        await store.predictions.insertMany([...predictions(3), ...predictions(2, { model: 'other' }, 'o')]);
+        expect(await store.predictions.count()).toBe(5);
+        expect(await store.predictions.count('spam')).toBe(3);
+        expect(await store.predictions.count('other')).toBe(2);
+        expect(await store.predictions.count('nobody')).toBe(0);
+      });
+    });
+
+    describe('feedback', () => {
+      it('records feedback once per id and says whether it did', async () => {
+        const first = aFeedback();
+        expect(await store.feedback.insert(first)).toEqual({ inserted: true });
+        expect(await store.feedback.insert({ ...first, kind: 'incorrect', label: null })).toEqual({
+          inserted: false,
+        });
+        expect(await store.feedback.count()).toBe(1);
+        expect(await store.feedback.listForPredictions(['p-1'])).toEqual([first]);
+      });
+
+      it('inserts a batch skipping ids already recorded', async () => {
+        await store.feedback.insert(aFeedback({ id: 'f-1', kind: 'correct', label: null }));
+        await store.feedback.insertMany([
+          aFeedback({ id: 'f-1', kind: 'incorrect', label: null }),
+          aFeedback({ id: 'f-2', predictionId: 'p-2' }),
+          aFeedback({ id: 'f-3', model: 'other', predictionId: 'p-3' }),
+        ]);
+        expect(await store.feedback.count()).toBe(3);
+        expect(await store.feedback.count('spam')).toBe(2);
+        expect(await store.feedback.count('other')).toBe(1);
+        const [kept] = await store.feedback.listForPredictions(['p-1']);
+        expect(kept?.kind).toBe('correct');
+        await store.feedback.insertMany([]);
+        expect(await store.feedback.count()).toBe(3);
+      });
+
+      it('lists after a position in recording order, one model only, at most `limit`', async () => {
+        await store.feedback.insertMany([
+          aFeedback({ id: 'f-a' }),
+          aFeedback({ id: 'f-o', model: 'other' }),
+          aFeedback({ id: 'f-b' }),
+          aFeedback({ id: 'f-c' }),
+        ]);
+        const all = await store.feedback.listAfter('spam', 0, 10);
+        expect(all.map((row) => row.id)).toEqual(['f-a', 'f-b', 'f-c']);
+        expect(all[0]).toEqual({ ...aFeedback({ id: 'f-a' }), seq: all[0]!.seq });
+        for (const row of all) expect(typeof row.seq).toBe('number');
+        expect((await store.feedback.listAfter('spam', all[0]!.seq, 1)).map((row) => row.id)).toEqual([
+          'f-b',
+        ]);
+        expect(await store.feedback.listAfter('spam', all[2]!.seq, 10)).toEqual([]);
+      });
+
+      it('lists the feedback on given predictions, in recording order', async () => {
+        await store.feedback.insertMany([
+          aFeedback({ id: 'f-1', predictionId: 'p-2' }),
+          aFeedback({ id: 'f-2', predictionId: 'p-1' }),
+          aFeedback({ id: 'f-3', predictionId: 'p-3' }),
+          aFeedback({ id: 'f-4', predictionId: 'p-2', kind: 'correct', label: null }),
+        ]);
+        const found = await store.feedback.listForPredictions(['p-2', 'p-1', 'p-missing']);
+        expect(found.map((row) => row.id)).toEqual(['f-1', 'f-2', 'f-4']);
+        expect(found[2]).toEqual(aFeedback({ id: 'f-4', predictionId: 'p-2', kind: 'correct', label: null }));
+        expect(await store.feedback.listForPredictions([])).toEqual([]);
+      });
+    });
+
+    describe('captureHead', () => {
+      it('is the start of capture for a model with nothing captured', async () => {
+        expect(await store.captureHead('spam')).toEqual({ predictionSeq: 0, feedbackSeq: 0 });
+      });
+
+      it("is the newest position of the model's own predictions and feedback", async () => {
+        await store.predictions.insertMany(predictions(3));
+        await store.feedback.insert(aFeedback());
+        await store.predictions.insertMany(predictions(2, { model: 'other' }, 'o'));
+        await store.feedback.insert(aFeedback({ id: 'f-other', model: 'other' }));
+
+        const head = await store.captureHead('spam');
+        const captured = await store.predictions.listAfter('spam', 0, 10);
+        const feedback = await store.feedback.listAfter('spam', 0, 10);
+        expect(head).toEqual({ predictionSeq: captured.at(-1)!.seq, feedbackSeq: feedback.at(-1)!.seq });
+        expect(await store.predictions.listAfter('spam', head.predictionSeq, 10)).toEqual([]);
+        expect(await store.feedback.listAfter('spam', head.feedbackSeq, 10)).toEqual([]);
+
+        const otherHead = await store.captureHead('other');
+        expect(otherHead.predictionSeq).toBeGreaterThan(head.predictionSeq);
+        expect(otherHead.feedbackSeq).toBeGreaterThan(head.feedbackSeq);
+      });
+    });
+
+    describe('review items', () => {
+      it('inserts, replaces by id keeping each item in its place, and lists one cycle', async () => {
+        await store.reviewItems.upsertMany([
+          aReviewItem({ id: 'r-1' }),
+          aReviewItem({ id: 'r-2', predictionId: null, confidence: null }),
+          aReviewItem({ id: 'r-x', cycleId: 'spam-cycle-2' }),
+        ]);
+        const decided = aReviewItem({
+          id: 'r-1',
+          status: 'corrected',
+          finalLabel: 'ham',
+          decidedBy: ['alice', 'bob'],
+          updatedAt: T0 + 60_000,
+        });
+        await store.reviewItems.upsertMany([aReviewItem({ id: 'r-3' }), decided]);
+
+        const listed = await store.reviewItems.listByCycle('spam-cycle-1');
+        expect(listed.map((item) => item.id)).toEqual(['r-1', 'r-2', 'r-3']);
+        expect(listed[0]).toEqual(decided);
+        expect(listed[1]).toEqual(aReviewItem({ id: 'r-2', predictionId: null, confidence: null }));
+        expect(await store.reviewItems.get('r-1')).toEqual(decided);
+        expect(await store.reviewItems.get('r-missing')).toBeNull();
+        expect(await store.reviewItems.listByCycle('no-such-cycle')).toEqual([]);
+      });
+
+      it('keeps the last of the same id given twice in one batch', async () => {
+        await store.reviewItems.upsertMany([
+          aReviewItem({ status: 'pending' }),
+          aReviewItem({ status: 'approved', finalLabel: 'spam', decidedBy: ['alice'] }),
+        ]);
+        expect(await store.reviewItems.listByCycle('spam-cycle-1')).toEqual([
+          aReviewItem({ status: 'approved', finalLabel: 'spam', decidedBy: ['alice'] }),
+        ]);
+      });
+    });
+
+    describe('datasets', () => {
+      const seedItems = [
+        aDatasetItem({ id: 'i-1', text: 'one', split: 'train' }),
+        aDatasetItem({ id: 'i-2', text: 'two', split: 'holdout', label: 'spam', group: null }),
+        aDatasetItem({
+          id: 'i-3',
+          text: 'three',
+          split: 'golden',
+          source: { kind: 'human', by: 'alice', cycle: 2, batchId: 'batch-7' },
+          predictionId: 'p-9',
+          reason: 'negative-feedback',
+        }),
+        aDatasetItem({ id: 'i-4', text: 'four', split: 'train' }),
+      ];
+
+      it('creates a version once; the same id again is left as it is', async () => {
+        const version = aDatasetVersion(seedItems);
+        expect(await store.datasets.create(version, seedItems)).toEqual({ created: true });
+        const other = [aDatasetItem({ id: 'i-9', text: 'nine' })];
+        expect(
+          await store.datasets.create(aDatasetVersion(other, { createdAt: T0 + 1, cycle: 5 }), other),
+        ).toEqual({ created: false });
+        expect(await store.datasets.get('ds-1')).toEqual(version);
+        expect(await store.datasets.items('ds-1')).toEqual(seedItems);
+        expect(await store.datasets.get('ds-missing')).toBeNull();
+        expect(await store.datasets.items('ds-missing')).toEqual([]);
+      });
+
+      it('lists the items of one split in creation order', async () => {
+        await store.datasets.create(aDatasetVersion(seedItems), seedItems);
+        expect((await store.datasets.items('ds-1', 'train')).map((item) => item.id)).toEqual(['i-1', 'i-4']);
+        expect(await store.datasets.items('ds-1', 'golden')).toEqual([seedItems[2]]);
+      });
+
+      it("lists a model's versions oldest first; versions share items", async () => {
+        const parent = aDatasetVersion(seedItems);
+        const childItems = [
+          ...seedItems.slice(0, 2),
+          aDatasetItem({ id: 'i-5', text: 'five', label: 'spam' }),
+        ];
+        const child = aDatasetVersion(childItems, {
+          id: 'ds-2',
+          parentId: 'ds-1',
+          cycle: 1,
+          batchId: 'batch-1',
+          createdAt: T0 + 10,
+        });
+        const foreign = aDatasetVersion(seedItems, { id: 'ds-other', model: 'other' });
+        await store.datasets.create(parent, seedItems);
+        await store.datasets.create(child, childItems);
+        await store.datasets.create(foreign, seedItems);
+        expect(await store.datasets.list('spam')).toEqual([parent, child]);
+        expect(await store.datasets.items('ds-2')).toEqual(childItems);
+        expect(await store.datasets.items('ds-1')).toEqual(seedItems);
+      });
+
+      it('refuses a version whose counts do not match its items', async () => {
+        const version = aDatasetVersion(seedItems, { counts: { train: 3, holdout: 1, golden: 1 } });
+        await expect(store.datasets.create(version, seedItems)).rejects.toThrow(/counts/);
+        expect(await store.datasets.get('ds-1')).toBeNull();
+      });
+    });
+
+    describe('model registry', () => {
+      it('registers a version once and reads it back', async () => {
+        const version = aModelVersion();
+        expect(await store.models.register(version)).toEqual({ created: true });
+        expect(await store.models.register({ ...version, trainer: 'other' })).toEqual({ created: false });
+        expect(await store.models.get('mv-1')).toEqual(version);
+        expect(await store.models.get('mv-missing')).toBeNull();
+      });
+
+      it("lists a model's versions in registration order and the models alphabetically", async () => {
+        await store.models.register(aModelVersion({ id: 'mv-b', model: 'zeta' }));
+        await store.models.register(aModelVersion({ id: 'mv-2', createdAt: T0 + 5 }));
+        await store.models.register(aModelVersion({ id: 'mv-1', createdAt: T0 + 10 }));
+        expect((await store.models.list('spam')).map((version) => version.id)).toEqual(['mv-2', 'mv-1']);
+        expect(await store.models.models()).toEqual(['spam', 'zeta']);
+        expect(await store.models.list('nobody')).toEqual([]);
+      });
+
+      it('records which report blessed a version, and refuses an unknown version', async () => {
+        await store.models.register(aModelVersion());
+        await store.models.setBlessing('mv-1', 'report-7');
+        expect((await store.models.get('mv-1'))?.blessedBy).toBe('report-7');
+        await expect(store.models.setBlessing('mv-missing', 'report-7')).rejects.toThrow(/mv-missing/);
+      });
+
+      it('moves aliases, returning and recording where each pointed before', async () => {
+        await store.models.register(aModelVersion({ id: 'mv-1' }));
+        await store.models.register(aModelVersion({ id: 'mv-2' }));
+        const by = { model: 'spam', reason: 'test', actor: 'alice' };
+
+        expect(await store.models.alias('spam', 'champion')).toBeNull();
+        const first = await store.models.moveAlias({ ...by, alias: 'champion', versionId: 'mv-1', at: T0 });
+        expect(first).toEqual({
+          ...by,
+          alias: 'champion',
+          versionId: 'mv-1',
+          previousVersionId: null,
+          at: T0,
+        });
+        await store.models.moveAlias({ ...by, alias: 'candidate', versionId: 'mv-2', at: T0 + 1 });
+        const promotion = await store.models.moveAlias({
+          ...by,
+          alias: 'champion',
+          versionId: 'mv-2',
+          at: T0 + 2,
+        });
+        expect(promotion.previousVersionId).toBe('mv-1');
+        const cleared = await store.models.moveAlias({
+          ...by,
+          alias: 'candidate',
+          versionId: null,
+          at: T0 + 3,
+        });
+        expect(cleared.previousVersionId).toBe('mv-2');
+
+        expect(await store.models.alias('spam', 'champion')).toBe('mv-2');
+        expect(await store.models.alias('spam', 'candidate')).toBeNull();
+        expect(await store.models.alias('spam', 'previous')).toBeNull();
+        expect(await store.models.aliasHistory('spam')).toEqual([
+          first,
+          { ...by, alias: 'candidate', versionId: 'mv-2', previousVersionId: null, at: T0 + 1 },
+          promotion,
+          cleared,
+        ]);
+        expect(await store.models.aliasHistory('other')).toEqual([]);
+      });
+
+      it('does not record a move to where the alias already points (a retried move)', async () => {
+        await store.models.register(aModelVersion());
+        const move = {
+          model: 'spam',
+          alias: 'champion' as const,
+          versionId: 'mv-1',
+          reason: 'r',
+          actor: 'a',
+          at: T0,
+        };
+        await store.models.moveAlias(move);
+        const retried = await store.models.moveAlias({ ...move, at: T0 + 1 });
+        expect(retried.previousVersionId).toBe('mv-1');
+        expect(await store.models.aliasHistory('spam')).toHaveLength(1);
+      });
+
+      it('refuses to point an alias at an unknown version or one of another model', async () => {
+        await store.models.register(aModelVersion({ id: 'mv-other', model: 'other' }));
+        const move = { model: 'spam', alias: 'champion' as const, reason: 'r', actor: 'a', at: T0 };
+        await expect(store.models.moveAlias({ ...move, versionId: 'mv-missing' })).rejects.toThrow(
+          /mv-missing/,
+        );
+        await expect(store.models.moveAlias({ ...move, versionId: 'mv-other' })).rejects.toThrow(/other/);
+        expect(await store.models.alias('spam', 'champion')).toBeNull();
+        expect(await store.models.aliasHistory('spam')).toEqual([]);
+      });
+    });
+
+    describe('cycles', () => {
+      it('inserts and updates a cycle by id', async () => {
+        await store.cycles.upsert(aCycle());
+        const finished = aCycle({
+          outcome: 'promoted',
+          watermark: { predictionSeq: 120, feedbackSeq: 7 },
+          endedAt: T0 + 3_600_000,
+          summary: { mined: 42, review: { approved: 40, corrected: 2 } },
+        });
+        await store.cycles.upsert(finished);
+        expect(await store.cycles.get('spam-cycle-1')).toEqual(finished);
+        expect(await store.cycles.list()).toEqual([finished]);
+        expect(await store.cycles.get('missing')).toBeNull();
+      });
+
+      it('lists cycles in the order first recorded, of all models or one', async () => {
+        await store.cycles.upsert(aCycle({ id: 'c-1' }));
+        await store.cycles.upsert(aCycle({ id: 'o-1', model: 'other' }));
+        await store.cycles.upsert(aCycle({ id: 'c-2', number: 2 }));
+        await store.cycles.upsert(aCycle({ id: 'c-1', outcome: 'failed', endedAt: T0 + 1 }));
+        expect((await store.cycles.list()).map((cycle) => cycle.id)).toEqual(['c-1', 'o-1', 'c-2']);
+        expect((await store.cycles.list('spam')).map((cycle) => cycle.id)).toEqual(['c-1', 'c-2']);
+      });
+
+      it('gives the watermark of the highest-numbered finished cycle that recorded one', async () => {
+        expect(await store.cycles.lastWatermark('spam')).toBeNull();
+        const mark = (predictionSeq: number) => ({ predictionSeq, feedbackSeq: predictionSeq + 1 });
+        await store.cycles.upsert(aCycle({ id: 'c-1', number: 1, outcome: 'promoted', watermark: mark(10) }));
+        await store.cycles.upsert(aCycle({ id: 'c-3', number: 3, outcome: 'rejected', watermark: mark(30) }));
+        await store.cycles.upsert(aCycle({ id: 'c-2', number: 2, outcome: 'blessed', watermark: mark(20) }));
+        await store.cycles.upsert(aCycle({ id: 'c-4', number: 4, outcome: 'failed', watermark: null }));
+        await store.cycles.upsert(aCycle({ id: 'c-5', number: 5, outcome: 'running', watermark: mark(50) }));
+        await store.cycles.upsert(
+          aCycle({ id: 'o-9', model: 'other', number: 9, outcome: 'promoted', watermark: mark(90) }),
+        );
+        expect(await store.cycles.lastWatermark('spam')).toEqual(mark(30));
+        expect(await store.cycles.lastWatermark('other')).toEqual(mark(90));
+        expect(await store.cycles.lastWatermark('nobody')).toBeNull();
+      });
+    });
+
+    describe('gate reports', () => {
+      it('saves, replaces by id, and lists the reports of a model', async () => {
+        const rejected = aGateReport({ id: 'report-2', passed: false, championVersion: null, reasons: [] });
+        await store.reports.save(aGateReport());
+        await store.reports.save(rejected);
+        await store.reports.save(aGateReport({ id: 'report-o', model: 'other' }));
+        const revised = aGateReport({ reasons: ['revised'], body: { nested: { deep: [1, 'two', null] } } });
+        await store.reports.save(revised);
+
+        expect(await store.reports.get('report-1')).toEqual(revised);
+        expect(await store.reports.get('report-2')).toEqual(rejected);
+        expect(await store.reports.get('missing')).toBeNull();
+        expect(await store.reports.list('spam')).toEqual([revised, rejected]);
+      });
+    });
+
+    describe('audit log', () => {
+      it('lists events newest first, filtered by model and cycle, at most `limit`', async () => {
+        const events = [
+          anAuditEvent({ at: T0, kind: 'cycle.started' }),
+          anAuditEvent({ at: T0 + 1, model: 'other', cycleId: 'other-cycle-1', kind: 'cycle.started' }),
+          anAuditEvent({ at: T0 + 2, cycleId: null, kind: 'rollout.paused', actor: 'alice', details: {} }),
+          anAuditEvent({ at: T0 + 3, kind: 'review.decided', details: { item: 'r-1', label: 'ham' } }),
+          anAuditEvent({ at: T0 + 4, cycleId: 'spam-cycle-2', kind: 'cycle.started' }),
+        ];
+        for (const event of events) await store.audit.append(event);
+
+        expect(await store.audit.list({})).toEqual([...events].reverse());
+        expect(await store.audit.list({ model: 'spam' })).toEqual([
+          events[4],
+          events[3],
+          events[2],
+          events[0],
+        ]);
+        expect(await store.audit.list({ cycleId: 'spam-cycle-1' })).toEqual([events[3], events[0]]);
+        expect(await store.audit.list({ model: 'other', cycleId: 'spam-cycle-1' })).toEqual([]);
+        expect(await store.audit.list({ model: 'spam', limit: 2 })).toEqual([events[4], events[3]]);
+      });
+    });
+  });
+}
