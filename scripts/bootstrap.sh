@@ -43,8 +43,10 @@ ensure_node_modules() {
   local want
   want="$("$FLYWHEEL_NODE" --version)-$(sha256sum "$FLYWHEEL_ROOT/package-lock.json" | cut -c1-16)"
   if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then return; fi
-  say "installing dependencies (npm ci)"
-  (cd "$FLYWHEEL_ROOT" && npm ci --no-audit --no-fund --loglevel=error >&2)
+  say "installing dependencies from package-lock.json"
+  # `npm install --no-save` rather than `npm ci`: this npm leaves other platforms' optional packages
+  # out of the lockfile and `npm ci` then refuses it; install still takes the locked versions.
+  (cd "$FLYWHEEL_ROOT" && npm install --no-save --no-audit --no-fund --loglevel=error >&2)
   echo "$want" > "$stamp"
 }
 

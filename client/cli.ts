@@ -1,0 +1,41 @@
+import { Command, CommanderError } from 'commander';
+import { describeForTerminal, EXIT } from './cli-error.ts';
+import { registerDevCommand } from './commands/dev.ts';
+import { temporalTarget } from './connection.ts';
+
+/** Every command module adds itself to the program here. */
+const COMMANDS: Array<(program: Command) => void> = [registerDevCommand];
+
+export function buildProgram(): Command {
+  const program = new Command('flywheel')
+    .description('The data flywheel of a production ML model, as durable Temporal workflows')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  for (const register of COMMANDS) register(program);
+  return program;
+}
+
+/** Runs the CLI and returns the exit code; errors become one readable line on stderr. */
+export async function runCli(argv: readonly string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync([...argv]);
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Commander already printed the usage problem (or the help/version text).
+      return error.exitCode === 0 ? 0 : EXIT.usage;
+    }
+    const { line, exitCode } = describeForTerminal(error, safeAddress());
+    process.stderr.write(`flywheel: ${line}\n`);
+    return exitCode;
+  }
+}
+
+function safeAddress(): string {
+  try {
+    return temporalTarget().address;
+  } catch {
+    return 'the configured address';
+  }
+}

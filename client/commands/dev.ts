@@ -1,0 +1,40 @@
+import type { Command } from 'commander';
+import { createLogger } from '../../adapters/log/logger.ts';
+import { startStack } from '../../workers/embedded-stack.ts';
+import { dataDir } from '../data-dir.ts';
+import { parsePort } from '../options.ts';
+
+export function registerDevCommand(program: Command): void {
+  program
+    .command('dev')
+    .description('run the whole loop on this machine: Temporal dev server + Web UI, worker (Ctrl-C stops)')
+    .option('--temporal-port <port>', 'Temporal frontend port', parsePort, 7233)
+    .option('--ui-port <port>', 'Temporal Web UI port', parsePort, 8233)
+    .action(async (options: { temporalPort: number; uiPort: number }) => {
+      const logger = createLogger('flywheel');
+      const folder = dataDir();
+      const stack = await startStack({
+        dataDir: folder,
+        logger,
+        temporalPort: options.temporalPort,
+        uiPort: options.uiPort,
+      });
+      const lines = [
+        `Flywheel is running (data in ${folder})`,
+        `  Temporal:    ${stack.temporal.address} (namespace ${stack.temporal.namespace})`,
+        stack.temporal.uiUrl ? `  Temporal UI: ${stack.temporal.uiUrl}` : '  Temporal UI: (your cluster)',
+        'Press Ctrl-C to stop.',
+      ];
+      process.stdout.write(`${lines.join('\n')}\n`);
+      await waitForStopSignal();
+      process.stdout.write('stopping…\n');
+      await stack.stop();
+    });
+}
+
+function waitForStopSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+}

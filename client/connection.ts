@@ -1,0 +1,30 @@
+import { loadClientConnectConfig } from '@temporalio/envconfig';
+
+/** Where `flywheel dev` serves Temporal when nothing else is configured. */
+export const EMBEDDED_TEMPORAL_ADDRESS = '127.0.0.1:7233';
+
+export interface TemporalTarget {
+  address: string;
+  namespace: string;
+  /** Options for Connection.connect / NativeConnection.connect (TLS, API key, gRPC metadata). */
+  connectionOptions: { address: string; [option: string]: unknown };
+  /** True when no Temporal cluster is configured and Flywheel's own dev server is meant. */
+  embedded: boolean;
+}
+
+/**
+ * Reads the standard Temporal client configuration (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TLS and
+ * API key variables, or a TEMPORAL_PROFILE in the Temporal config file), so the same commands work
+ * against a self-hosted cluster or Temporal Cloud. With none of it, the embedded dev server.
+ */
+export function temporalTarget(): TemporalTarget {
+  const config = loadClientConnectConfig();
+  const configured = config.connectionOptions.address;
+  const address = configured ?? EMBEDDED_TEMPORAL_ADDRESS;
+  return {
+    address,
+    namespace: config.namespace ?? 'default',
+    connectionOptions: { ...config.connectionOptions, address },
+    embedded: configured === undefined,
+  };
+}

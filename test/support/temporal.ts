@@ -1,0 +1,43 @@
+import { Client, Connection } from '@temporalio/client';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { inject } from 'vitest';
+import { createLogger } from '../../adapters/log/logger.ts';
+import { type RunningWorkers, startWorkers, type WorkerPlan } from '../../workers/run-workers.ts';
+
+/** A client on the run's shared dev server (see global-setup.ts). */
+export async function testClient(): Promise<{ client: Client; connection: Connection }> {
+  const connection = await Connection.connect({ address: inject('temporalAddress') });
+  return { client: new Client({ connection, namespace: inject('temporalNamespace') }), connection };
+}
+
+export const testLogger = createLogger('test', {
+  level: process.env.FLYWHEEL_LOG_LEVEL ?? 'warn',
+  destination: 2,
+});
+
+const bundles = new Map<string, Promise<{ code: string }>>();
+
+/** Bundles a workflows module once per test file (bundling takes seconds). */
+export function workflowBundle(workflowsPath: string): Promise<{ code: string }> {
+  let bundle = bundles.get(workflowsPath);
+  if (!bundle) {
+    bundle = bundleWorkflowCode({ workflowsPath, logger: undefined });
+    bundles.set(workflowsPath, bundle);
+  }
+  return bundle;
+}
+
+/** Starts workers on the shared dev server on a task queue of the test's own. */
+export async function testWorkers(
+  plan: Omit<WorkerPlan, 'target' | 'logger' | 'workflowBundle'> & { workflowsPath: string },
+): Promise<RunningWorkers> {
+  return startWorkers({
+    ...plan,
+    workflowBundle: await workflowBundle(plan.workflowsPath),
+    target: {
+      connectionOptions: { address: inject('temporalAddress') },
+      namespace: inject('temporalNamespace'),
+    },
+    logger: testLogger,
+  });
+}

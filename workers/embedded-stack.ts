@@ -1,0 +1,65 @@
+import { join } from 'node:path';
+import { Connection } from '@temporalio/client';
+import type { Logger } from '../adapters/log/logger.ts';
+import { type TemporalTarget, temporalTarget } from '../client/connection.ts';
+import { type DevServer, startDevServer } from './dev-server.ts';
+import { type RunningWorkers, startWorkers } from './run-workers.ts';
+import { ensureSearchAttributes } from './search-attributes.ts';
+
+export interface StackOptions {
+  dataDir: string;
+  logger: Logger;
+  temporalPort?: number;
+  uiPort?: number;
+}
+
+export interface RunningStack {
+  temporal: { address: string; namespace: string; uiUrl: string | null; embedded: boolean };
+  workers: RunningWorkers;
+  stop(): Promise<void>;
+}
+
+/**
+ * The whole loop on one machine: Temporal (the embedded dev server with its Web UI and a database in
+ * the data folder, unless TEMPORAL_ADDRESS points at a cluster), Flywheel's search attributes, workers.
+ */
+export async function startStack(options: StackOptions): Promise<RunningStack> {
+  const configured = temporalTarget();
+  let server: DevServer | undefined;
+  let target: TemporalTarget = configured;
+  if (configured.embedded) {
+    server = await startDevServer({
+      dataDir: join(options.dataDir, 'temporal'),
+      port: options.temporalPort ?? 7233,
+      uiPort: options.uiPort ?? 8233,
+      onLog: (line) => options.logger.debug({ component: 'temporal-server' }, line),
+    });
+    target = { ...configured, address: server.address, connectionOptions: { address: server.address } };
+  }
+  try {
+    const connection = await Connection.connect(target.connectionOptions as { address: string });
+    try {
+      const added = await ensureSearchAttributes(connection, target.namespace);
+      if (added.length > 0) options.logger.info({ added }, 'registered search attributes');
+    } finally {
+      await connection.close();
+    }
+    const workers = await startWorkers({ target, logger: options.logger, activities: {} });
+    return {
+      temporal: {
+        address: target.address,
+        namespace: target.namespace,
+        uiUrl: server?.uiUrl ?? null,
+        embedded: configured.embedded,
+      },
+      workers,
+      async stop() {
+        await workers.stop();
+        await server?.stop();
+      },
+    };
+  } catch (error) {
+    await server?.stop();
+    throw error;
+  }
+}

@@ -1,0 +1,88 @@
+import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import type { Logger } from '../adapters/log/logger.ts';
+import type { TemporalTarget } from '../client/connection.ts';
+import { FLYWHEEL_TASK_QUEUE, TRAINING_TASK_QUEUE } from './task-queues.ts';
+import { installTemporalRuntime } from './temporal-logging.ts';
+
+export interface WorkerPlan {
+  target: Pick<TemporalTarget, 'connectionOptions' | 'namespace'>;
+  logger: Logger;
+  /** Activities for the main queue (everything but training). */
+  activities: object;
+  /** Activities for the training queue; omit to run no training worker in this process. */
+  trainingActivities?: object;
+  /** Serve workflows and the main queue; false on a training-only host. */
+  orchestration?: boolean;
+  workflowsPath?: string;
+  /** A prebuilt workflow bundle (tests build one once per run). */
+  workflowBundle?: { code: string };
+  taskQueue?: string;
+  trainingTaskQueue?: string;
+}
+
+export interface RunningWorkers {
+  /** Resolves when every worker has stopped; rejects with the first worker failure. */
+  readonly done: Promise<void>;
+  /** Asks the workers to stop (finishing running tasks) and waits for them, then closes the connection. */
+  stop(): Promise<void>;
+}
+
+export const DEFAULT_WORKFLOWS_PATH = new URL('../workflows/index.ts', import.meta.url).pathname;
+
+/**
+ * Connects to Temporal and starts Flywheel's workers. Any failure on the way (server unreachable,
+ * bad bundle) closes what was opened and rethrows, so the process can exit instead of hanging on a
+ * half-started runtime.
+ */
+export async function startWorkers(plan: WorkerPlan): Promise<RunningWorkers> {
+  installTemporalRuntime(plan.logger);
+  let connection: NativeConnection | undefined;
+  const workers: Worker[] = [];
+  try {
+    connection = await NativeConnection.connect(plan.target.connectionOptions as { address: string });
+    if (plan.orchestration !== false) {
+      workers.push(
+        await Worker.create({
+          connection,
+          namespace: plan.target.namespace,
+          taskQueue: plan.taskQueue ?? FLYWHEEL_TASK_QUEUE,
+          ...(plan.workflowBundle
+            ? { workflowBundle: plan.workflowBundle }
+            : { workflowsPath: plan.workflowsPath ?? DEFAULT_WORKFLOWS_PATH }),
+          activities: plan.activities,
+        }),
+      );
+    }
+    if (plan.trainingActivities) {
+      workers.push(
+        await Worker.create({
+          connection,
+          namespace: plan.target.namespace,
+          taskQueue: plan.trainingTaskQueue ?? TRAINING_TASK_QUEUE,
+          activities: plan.trainingActivities,
+          // Training is CPU-bound: one at a time keeps heartbeats timely on a small host.
+          maxConcurrentActivityTaskExecutions: 1,
+        }),
+      );
+    }
+  } catch (error) {
+    await connection?.close().catch(() => undefined);
+    await Runtime.instance()
+      .shutdown()
+      .catch(() => undefined);
+    throw error;
+  }
+  const openConnection = connection;
+  const done = Promise.all(workers.map((worker) => worker.run())).then(async () => {
+    await openConnection.close();
+  });
+  return {
+    done,
+    async stop() {
+      for (const worker of workers) {
+        if (worker.getState() === 'RUNNING') worker.shutdown();
+      }
+      await done;
+    },
+  };
+}

@@ -1,0 +1,41 @@
+import type { LogLevel, LogMetadata, Logger as TemporalLogger } from '@temporalio/common';
+import { Runtime } from '@temporalio/worker';
+import type { Logger } from '../adapters/log/logger.ts';
+
+const PINO_LEVEL: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = {
+  TRACE: 'trace',
+  DEBUG: 'debug',
+  INFO: 'info',
+  WARN: 'warn',
+  ERROR: 'error',
+};
+
+/** Temporal's logger interface over pino, so SDK, core and workflow logs land in one stream. */
+export function temporalLoggerFor(logger: Logger): TemporalLogger {
+  const log = (level: LogLevel, message: string, meta?: LogMetadata) => {
+    logger[PINO_LEVEL[level]]({ ...(meta ?? {}) }, message);
+  };
+  return {
+    log,
+    trace: (message, meta) => log('TRACE', message, meta),
+    debug: (message, meta) => log('DEBUG', message, meta),
+    info: (message, meta) => log('INFO', message, meta),
+    warn: (message, meta) => log('WARN', message, meta),
+    error: (message, meta) => log('ERROR', message, meta),
+  };
+}
+
+let installed = false;
+
+/** Installs the Temporal runtime once per process with its logs routed into pino. */
+export function installTemporalRuntime(logger: Logger): void {
+  if (installed) return;
+  Runtime.install({
+    // The SDK is chatty at info (bundle reports, state changes); FLYWHEEL_TEMPORAL_LOG_LEVEL opens it up.
+    logger: temporalLoggerFor(
+      logger.child({ component: 'temporal' }, { level: process.env.FLYWHEEL_TEMPORAL_LOG_LEVEL ?? 'warn' }),
+    ),
+    telemetryOptions: { logging: { forward: {}, filter: { core: 'WARN', other: 'WARN' } } },
+  });
+  installed = true;
+}

@@ -1,0 +1,2 @@
+// Every workflow the Flywheel worker serves.
+export {};
