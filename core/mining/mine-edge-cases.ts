@@ -1,0 +1,255 @@
+import type { FeedbackRecord, PredictionRecord } from '../capture/records.ts';
+import type { AutoLabelConfig, MiningConfig } from '../cycle/cycle-config.ts';
+import { contentHash } from '../hashing/content-hash.ts';
+import { type FeedbackVerdict, feedbackVerdict } from './feedback-verdict.ts';
+import { decideLabel } from './label-decision.ts';
+import {
+  type AutoLabelledItem,
+  DROP_CAUSES,
+  type DropCause,
+  type MinedBatch,
+  type MinedItem,
+  type MiningCounts,
+  type ReviewCandidate,
+} from './mined-batch.ts';
+import { MINING_REASONS, type MiningReason } from './mining-reason.ts';
+import { NearDuplicateIndex } from './near-duplicates.ts';
+import { exactDuplicateKey } from './shingles.ts';
+
+export interface MiningInput {
+  /** The model's labels; two labels make it binary, which the auto-label rules rely on. */
+  labels: readonly string[];
+  /** Served predictions to mine, plus the shadow predictions that ran beside them. */
+  predictions: readonly PredictionRecord[];
+  /** Feedback on those predictions. */
+  feedback: readonly FeedbackRecord[];
+  /** Out-of-vocabulary word share per prediction id, measured by the caller against the model vocabulary. */
+  oovRates?: Readonly<Record<string, number>>;
+  /** Content hashes already in the model's dataset: mining them again would spend labels on known items. */
+  knownItemIds?: readonly string[];
+}
+
+export interface MiningSettings {
+  mining: MiningConfig;
+  autoLabel: AutoLabelConfig;
+}
+
+interface Candidate {
+  prediction: PredictionRecord;
+  reasons: MiningReason[];
+  verdict: FeedbackVerdict;
+  shadow: { label: string; confidence: number } | null;
+  /** Within a reason, larger goes first (see priorityOrder). */
+  urgency: number;
+}
+
+const REASON_RANK = new Map(MINING_REASONS.map((reason, rank) => [reason, rank]));
+
+/**
+ * Turns captured predictions and feedback into a batch of edge cases worth labelling.
+ *
+ * 1. Candidates: served predictions with negative feedback, a disagreeing shadow prediction, a
+ *    confidence below the threshold, or an unfamiliar input (OOV rate), as enabled in the config.
+ * 2. Noise out: too-short texts, conflicting feedback, labels the model does not have.
+ * 3. Priority order (deterministic): primary reason (negative feedback, shadow disagreement, low
+ *    confidence, drifted input); then urgency within the reason: confident mistakes first (the model
+ *    was sure and wrong), the least confident first for disagreement and low confidence, the most
+ *    unfamiliar first for drift; then older first; then prediction id.
+ * 4. In that order: items already in the dataset, exact and near duplicates of a higher-priority item
+ *    are dropped; the label is settled by a rule or proposed for review; per-class caps apply to both,
+ *    and the label budget to items needing review (auto labels cost no reviewer time).
+ */
+export function mineEdgeCases(input: MiningInput, settings: MiningSettings): MinedBatch {
+  const { mining, autoLabel } = settings;
+  const counts = emptyCounts();
+  const served = uniqueById(input.predictions.filter((p) => p.variant !== 'shadow'));
+  const servedIds = new Set(served.map((p) => p.id));
+  counts.scanned = served.length;
+
+  const feedbackByPrediction = new Map<string, FeedbackRecord[]>();
+  for (const f of uniqueById(input.feedback)) {
+    if (!servedIds.has(f.predictionId)) {
+      counts.unmatchedFeedback++;
+      continue;
+    }
+    const list = feedbackByPrediction.get(f.predictionId);
+    if (list) list.push(f);
+    else feedbackByPrediction.set(f.predictionId, [f]);
+  }
+
+  const disagreeingShadow = new Map<string, { label: string; confidence: number }>();
+  const servedById = new Map(served.map((p) => [p.id, p]));
+  for (const shadow of uniqueById(input.predictions.filter((p) => p.variant === 'shadow'))) {
+    const servedOne =
+      shadow.servedPredictionId === null ? undefined : servedById.get(shadow.servedPredictionId);
+    if (servedOne && servedOne.label !== shadow.label && !disagreeingShadow.has(servedOne.id)) {
+      disagreeingShadow.set(servedOne.id, { label: shadow.label, confidence: shadow.confidence });
+    }
+  }
+
+  const enabled = new Set(mining.reasons);
+  const candidates: Candidate[] = [];
+  for (const prediction of served) {
+    const verdict = feedbackVerdict(
+      prediction.label,
+      feedbackByPrediction.get(prediction.id) ?? [],
+      input.labels,
+    );
+    const shadow = disagreeingShadow.get(prediction.id) ?? null;
+    const oovRate = input.oovRates?.[prediction.id];
+    const reasons: MiningReason[] = [];
+    // Contested or unusable "wrong" feedback still makes a candidate, so that its drop shows in the counts.
+    if (verdict.kind === 'wrong' || verdict.kind === 'unknown-label' || verdict.kind === 'conflict') {
+      reasons.push('negative-feedback');
+    }
+    if (shadow !== null) reasons.push('shadow-disagreement');
+    if (prediction.confidence < mining.lowConfidenceThreshold) reasons.push('low-confidence');
+    if (oovRate !== undefined && oovRate >= mining.driftedInputMinOovRate) reasons.push('drifted-input');
+    const applicable = reasons.filter((reason) => enabled.has(reason));
+    if (applicable.length === 0) continue;
+    for (const reason of applicable) counts.candidates[reason]++;
+    candidates.push({
+      prediction,
+      reasons: applicable,
+      verdict,
+      shadow,
+      urgency: urgencyOf(applicable[0]!, prediction, oovRate),
+    });
+  }
+
+  candidates.sort(priorityOrder);
+
+  const known = new Set(input.knownItemIds ?? []);
+  const seenExact = new Set<string>();
+  const nearDuplicates = new NearDuplicateIndex(mining.nearDuplicateSimilarity, mining.shingleSize);
+  const perClass = new Map<string, number>();
+  const autoLabelled: AutoLabelledItem[] = [];
+  const needsReview: ReviewCandidate[] = [];
+  const drop = (cause: DropCause) => {
+    counts.dropped[cause]++;
+  };
+
+  for (const candidate of candidates) {
+    const { prediction, verdict } = candidate;
+    if (prediction.text.trim().length < mining.minTextLength) {
+      drop('too-short');
+      continue;
+    }
+    if (verdict.kind === 'conflict') {
+      drop('conflicting-feedback');
+      continue;
+    }
+    if (verdict.kind === 'unknown-label') {
+      drop('unknown-label');
+      continue;
+    }
+    const id = contentHash(prediction.text);
+    if (known.has(id)) {
+      drop('already-known');
+      continue;
+    }
+    const exactKey = exactDuplicateKey(prediction.text);
+    if (seenExact.has(exactKey)) {
+      drop('duplicate');
+      continue;
+    }
+    seenExact.add(exactKey);
+    if (nearDuplicates.matchOrAdd(id, prediction.text) !== null) {
+      drop('near-duplicate');
+      continue;
+    }
+
+    const decision = decideLabel(
+      {
+        predictedLabel: prediction.label,
+        confidence: prediction.confidence,
+        scores: prediction.scores,
+        verdict,
+        shadow: candidate.shadow,
+      },
+      input.labels,
+      autoLabel.rules,
+    );
+    const label = decision.kind === 'auto' ? decision.label : decision.proposedLabel;
+    const cap = mining.maxPerClassByLabel[label] ?? mining.maxPerClass;
+    if (cap !== null && (perClass.get(label) ?? 0) >= cap) {
+      drop('class-cap');
+      continue;
+    }
+    if (decision.kind === 'review' && needsReview.length >= mining.labelBudget) {
+      drop('over-budget');
+      continue;
+    }
+    perClass.set(label, (perClass.get(label) ?? 0) + 1);
+
+    const item: MinedItem = {
+      id,
+      predictionId: prediction.id,
+      modelVersion: prediction.modelVersion,
+      text: prediction.text,
+      reason: candidate.reasons[0]!,
+      reasons: candidate.reasons,
+      predictedLabel: prediction.label,
+      confidence: prediction.confidence,
+      group: prediction.metadata[mining.groupMetadataKey] ?? null,
+      feedbackIds: verdict.kind === 'none' ? [] : verdict.feedbackIds,
+    };
+    counts.selected[item.reason]++;
+    if (decision.kind === 'auto') autoLabelled.push({ ...item, label: decision.label, rule: decision.rule });
+    else
+      needsReview.push({
+        ...item,
+        proposedLabel: decision.proposedLabel,
+        proposedBecause: decision.proposedBecause,
+      });
+  }
+
+  counts.autoLabelled = autoLabelled.length;
+  counts.needsReview = needsReview.length;
+  return { autoLabelled, needsReview, counts };
+}
+
+function urgencyOf(reason: MiningReason, prediction: PredictionRecord, oovRate: number | undefined): number {
+  switch (reason) {
+    case 'negative-feedback':
+      return prediction.confidence;
+    case 'shadow-disagreement':
+    case 'low-confidence':
+      return 1 - prediction.confidence;
+    case 'drifted-input':
+      return oovRate ?? 0;
+  }
+}
+
+function priorityOrder(a: Candidate, b: Candidate): number {
+  return (
+    REASON_RANK.get(a.reasons[0]!)! - REASON_RANK.get(b.reasons[0]!)! ||
+    b.urgency - a.urgency ||
+    a.prediction.createdAt - b.prediction.createdAt ||
+    (a.prediction.id < b.prediction.id ? -1 : a.prediction.id > b.prediction.id ? 1 : 0)
+  );
+}
+
+/** First occurrence of each id: the store may hand over a row twice across pages. */
+function uniqueById<T extends { id: string }>(rows: readonly T[]): T[] {
+  const seen = new Set<string>();
+  return rows.filter((row) => {
+    if (seen.has(row.id)) return false;
+    seen.add(row.id);
+    return true;
+  });
+}
+
+function emptyCounts(): MiningCounts {
+  const perReason = () =>
+    Object.fromEntries(MINING_REASONS.map((r) => [r, 0])) as Record<MiningReason, number>;
+  return {
+    scanned: 0,
+    candidates: perReason(),
+    dropped: Object.fromEntries(DROP_CAUSES.map((c) => [c, 0])) as Record<DropCause, number>,
+    selected: perReason(),
+    autoLabelled: 0,
+    needsReview: 0,
+    unmatchedFeedback: 0,
+  };
+}
