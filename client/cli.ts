@@ -1,10 +1,11 @@
 import { Command, CommanderError } from 'commander';
 import { describeForTerminal, EXIT } from './cli-error.ts';
+import { registerCycleCommand } from './commands/cycle.ts';
 import { registerDevCommand } from './commands/dev.ts';
 import { temporalTarget } from './connection.ts';
 
 /** Every command module adds itself to the program here. */
-const COMMANDS: Array<(program: Command) => void> = [registerDevCommand];
+const COMMANDS: Array<(program: Command) => void> = [registerDevCommand, registerCycleCommand];
 
 export function buildProgram(): Command {
   const program = new Command('flywheel')

@@ -1,2 +1,2 @@
 // Every workflow the Flywheel worker serves.
-export {};
+export { cycle } from './cycle.ts';

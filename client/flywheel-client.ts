@@ -1,0 +1,202 @@
+import {
+  Client,
+  Connection,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowIdConflictPolicy,
+  WorkflowIdReusePolicy,
+  WorkflowNotFoundError,
+} from '@temporalio/client';
+import { TypedSearchAttributes } from '@temporalio/common';
+import { parseCycleConfig } from '../core/cycle/cycle-config.ts';
+import { ModelName } from '../core/model-name.ts';
+import { FLYWHEEL_TASK_QUEUE } from '../workers/task-queues.ts';
+import {
+  type CycleInput,
+  type CycleStatus,
+  cycleStatusQuery,
+  cycleWorkflowId,
+} from '../workflows/cycle-messages.ts';
+import { CYCLE_NUMBER, MODEL, OUTCOME, STAGE, TRIGGER } from '../workflows/search-attributes.ts';
+import { CliError, EXIT } from './cli-error.ts';
+import { type TemporalTarget, temporalTarget } from './connection.ts';
+
+export interface CycleSummary {
+  workflowId: string;
+  model: string;
+  number: number;
+  status: string;
+  stage: string | null;
+  outcome: string | null;
+  trigger: string | null;
+  startTime: Date;
+  closeTime: Date | null;
+}
+
+/**
+ * The typed Flywheel client: what the CLI, the gateway and tests use to start, inspect and steer
+ * workflows. Every mistake a user can make comes back as a CliError with one readable line.
+ */
+export class FlywheelClient {
+  readonly temporal: Client;
+  readonly target: TemporalTarget;
+  private readonly connection: Connection;
+
+  private constructor(connection: Connection, target: TemporalTarget) {
+    this.connection = connection;
+    this.target = target;
+    this.temporal = new Client({ connection, namespace: target.namespace });
+  }
+
+  static async connect(target: TemporalTarget = temporalTarget()): Promise<FlywheelClient> {
+    const connection = await Connection.connect({
+      ...(target.connectionOptions as { address: string }),
+      connectTimeout: 5_000,
+    });
+    return new FlywheelClient(connection, target);
+  }
+
+  async close(): Promise<void> {
+    await this.connection.close();
+  }
+
+  /**
+   * Starts the model's next cycle. The number is one more than the cycles that ended; while one runs
+   * that number is taken, so Temporal refuses the id and the caller hears which cycle runs.
+   */
+  async startCycle(
+    model: string,
+    options: { config?: unknown; trigger?: string } = {},
+  ): Promise<{ workflowId: string; number: number }> {
+    checkModelName(model);
+    checkCycleConfig(options.config ?? {});
+    const running = await this.listCycles({ model, running: true });
+    if (running[0]) {
+      throw new CliError(
+        `cycle ${running[0].number} of ${model} is already running (${running[0].workflowId}); wait for it or cancel it`,
+        EXIT.conflict,
+      );
+    }
+    const ended = await this.temporal.workflow.count(`${cycleQuery(model)} AND ExecutionStatus != 'Running'`);
+    const number = ended.count + 1;
+    const workflowId = cycleWorkflowId(model, number);
+    const trigger = options.trigger ?? 'manual';
+    const input: CycleInput = { model, number, trigger, config: options.config ?? {} };
+    try {
+      await this.temporal.workflow.start('cycle', {
+        taskQueue: FLYWHEEL_TASK_QUEUE,
+        workflowId,
+        args: [input],
+        workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
+        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+        typedSearchAttributes: new TypedSearchAttributes([
+          { key: MODEL, value: model },
+          { key: CYCLE_NUMBER, value: number },
+          { key: STAGE, value: 'starting' },
+          { key: OUTCOME, value: 'running' },
+          { key: TRIGGER, value: trigger },
+        ]),
+        staticSummary: `Flywheel cycle ${number} of ${model} (${trigger})`,
+        staticDetails: `Collect edge cases → review → dataset → train → evaluate → rollout for model **${model}**.`,
+      });
+    } catch (error) {
+      if (error instanceof WorkflowExecutionAlreadyStartedError) {
+        throw new CliError(
+          `cycle ${number} of ${model} is already running or has just ended (${workflowId}); try again in a moment`,
+          EXIT.conflict,
+        );
+      }
+      throw error;
+    }
+    return { workflowId, number };
+  }
+
+  /** The whole state of a cycle (the latest of the model when no number is given). */
+  async cycleStatus(model: string, number?: number): Promise<CycleStatus> {
+    checkModelName(model);
+    const workflowId = number ? cycleWorkflowId(model, number) : (await this.latestCycle(model)).workflowId;
+    try {
+      return await this.temporal.workflow.getHandle(workflowId).query(cycleStatusQuery);
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) {
+        throw new CliError(
+          `no cycle ${workflowId}: list them with \`flywheel cycle list ${model}\``,
+          EXIT.notFound,
+        );
+      }
+      throw error;
+    }
+  }
+
+  async cancelCycle(model: string, number?: number): Promise<string> {
+    checkModelName(model);
+    const workflowId = number
+      ? cycleWorkflowId(model, number)
+      : ((await this.listCycles({ model, running: true }))[0]?.workflowId ??
+        fail(`no running cycle of ${model}`, EXIT.notFound));
+    try {
+      await this.temporal.workflow.getHandle(workflowId).cancel();
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) {
+        throw new CliError(`no running cycle ${workflowId}`, EXIT.notFound);
+      }
+      throw error;
+    }
+    return workflowId;
+  }
+
+  async listCycles(
+    filter: { model?: string; running?: boolean; limit?: number } = {},
+  ): Promise<CycleSummary[]> {
+    if (filter.model) checkModelName(filter.model);
+    let query = filter.model ? cycleQuery(filter.model) : "WorkflowType = 'cycle'";
+    if (filter.running) query += " AND ExecutionStatus = 'Running'";
+    const cycles: CycleSummary[] = [];
+    for await (const execution of this.temporal.workflow.list({ query })) {
+      const attributes = execution.typedSearchAttributes;
+      cycles.push({
+        workflowId: execution.workflowId,
+        model: attributes.get(MODEL) ?? '',
+        number: attributes.get(CYCLE_NUMBER) ?? 0,
+        status: execution.status.name,
+        stage: attributes.get(STAGE) ?? null,
+        outcome: attributes.get(OUTCOME) ?? null,
+        trigger: attributes.get(TRIGGER) ?? null,
+        startTime: execution.startTime,
+        closeTime: execution.closeTime ?? null,
+      });
+      if (cycles.length >= (filter.limit ?? 100)) break;
+    }
+    return cycles;
+  }
+
+  private async latestCycle(model: string): Promise<CycleSummary> {
+    const [latest] = await this.listCycles({ model, limit: 1 });
+    if (!latest)
+      throw new CliError(
+        `${model} has no cycles yet: start one with \`flywheel cycle start ${model}\``,
+        EXIT.notFound,
+      );
+    return latest;
+  }
+}
+
+function cycleQuery(model: string): string {
+  return `WorkflowType = 'cycle' AND FlywheelModel = '${model}'`;
+}
+
+/** Refuses a malformed model name before anything is sent (it also keeps visibility queries well-formed). */
+export function checkModelName(model: string): void {
+  const result = ModelName.safeParse(model);
+  if (!result.success)
+    throw new CliError(`model name "${model}": ${result.error.issues[0]?.message}`, EXIT.usage);
+}
+
+/** Refuses a cycle config with the field and the rule, before anything starts. */
+export function checkCycleConfig(config: unknown): void {
+  const parsed = parseCycleConfig(config);
+  if (!parsed.ok) throw new CliError(`invalid cycle config: ${parsed.errors.join('; ')}`, EXIT.usage);
+}
+
+function fail(message: string, exitCode: number): never {
+  throw new CliError(message, exitCode);
+}

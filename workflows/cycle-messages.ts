@@ -1,0 +1,60 @@
+import { defineQuery } from '@temporalio/workflow';
+import type { CaptureWatermark } from '../core/capture/records.ts';
+import type { CycleOutcome } from '../core/cycle/cycle-record.ts';
+
+/** Where a cycle is. `waiting-for-review` and `rolling-out` are the long waits. */
+export type CycleStage =
+  | 'starting'
+  | 'collecting'
+  | 'waiting-for-review'
+  | 'building-dataset'
+  | 'training'
+  | 'evaluating'
+  | 'rolling-out'
+  | 'finished';
+
+export interface CycleStatus {
+  cycleId: string;
+  model: string;
+  number: number;
+  trigger: string;
+  stage: CycleStage;
+  outcome: CycleOutcome;
+  reasons: string[];
+  championVersion: string | null;
+  candidateVersion: string | null;
+  datasetId: string | null;
+  batchId: string | null;
+  reportId: string | null;
+  from: CaptureWatermark | null;
+  to: CaptureWatermark | null;
+  mined: {
+    scanned: number;
+    autoLabelled: number;
+    needsReview: number;
+    byReason: Record<string, number>;
+    droppedByCause: Record<string, number>;
+  } | null;
+  labels: { auto: number; human: number } | null;
+  /** Milliseconds spent in each stage so far (workflow time). */
+  secondsByStage: Record<string, number>;
+  startedAt: number;
+  endedAt: number | null;
+}
+
+export interface CycleInput {
+  model: string;
+  number: number;
+  trigger: string;
+  /** A cycle config (any subset; defaults fill the rest), validated again in the workflow. */
+  config?: unknown;
+}
+
+export type CycleResult = CycleStatus;
+
+export const cycleStatusQuery = defineQuery<CycleStatus>('status');
+
+/** One running cycle per model at a time: the number is part of the id, the start refuses a duplicate. */
+export function cycleWorkflowId(model: string, number: number): string {
+  return `flywheel-cycle-${model}-${number}`;
+}

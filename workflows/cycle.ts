@@ -1,0 +1,226 @@
+import {
+  ApplicationFailure,
+  CancellationScope,
+  isCancellation,
+  log,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { CycleActivities, TrainingActivities, TrainResult } from '../activities/cycle/contracts.ts';
+import { type CycleConfig, parseCycleConfig } from '../core/cycle/cycle-config.ts';
+import type { CycleOutcome } from '../core/cycle/cycle-record.ts';
+import {
+  type CycleInput,
+  type CycleResult,
+  type CycleStage,
+  type CycleStatus,
+  cycleStatusQuery,
+} from './cycle-messages.ts';
+import { CYCLE_NUMBER, MODEL, OUTCOME, STAGE, TRIGGER } from './search-attributes.ts';
+
+/**
+ * One turn of the flywheel for one model: collect → (review) → dataset → train → evaluate.
+ * The workflow holds the order, the waiting and the decisions; activities do the I/O and pass ids.
+ */
+export async function cycle(input: CycleInput): Promise<CycleResult> {
+  const parsed = parseCycleConfig(input.config ?? {});
+  if (!parsed.ok) {
+    throw ApplicationFailure.nonRetryable(
+      `invalid cycle config: ${parsed.errors.join('; ')}`,
+      'InvalidCycleConfig',
+    );
+  }
+  const config = parsed.config;
+  const startedAt = Date.now();
+  const status: CycleStatus = {
+    cycleId: workflowInfo().workflowId,
+    model: input.model,
+    number: input.number,
+    trigger: input.trigger,
+    stage: 'starting',
+    outcome: 'running',
+    reasons: [],
+    championVersion: null,
+    candidateVersion: null,
+    datasetId: null,
+    batchId: null,
+    reportId: null,
+    from: null,
+    to: null,
+    mined: null,
+    labels: null,
+    secondsByStage: {},
+    startedAt,
+    endedAt: null,
+  };
+  setHandler(cycleStatusQuery, () => status);
+  upsertSearchAttributes([
+    { key: MODEL, value: input.model },
+    { key: CYCLE_NUMBER, value: input.number },
+    { key: TRIGGER, value: input.trigger },
+    { key: OUTCOME, value: 'running' },
+  ]);
+
+  const activities = cycleActivities(config);
+  const training = trainingActivities(config);
+  let stageStartedAt = startedAt;
+  const enter = (stage: CycleStage, details: string) => {
+    const now = Date.now();
+    status.secondsByStage[status.stage] =
+      (status.secondsByStage[status.stage] ?? 0) + (now - stageStartedAt) / 1000;
+    stageStartedAt = now;
+    status.stage = stage;
+    upsertSearchAttributes([{ key: STAGE, value: stage }]);
+    setCurrentDetails(`**${input.model}** cycle ${input.number}: ${details}`);
+  };
+  const finish = async (outcome: CycleOutcome, reasons: string[]): Promise<CycleResult> => {
+    enter('finished', `${outcome}${reasons.length ? ` — ${reasons.join('; ')}` : ''}`);
+    status.outcome = outcome;
+    status.reasons = reasons;
+    status.endedAt = Date.now();
+    upsertSearchAttributes([{ key: OUTCOME, value: outcome }]);
+    // Recording the end must happen even when the cycle was cancelled.
+    await CancellationScope.nonCancellable(() =>
+      activities.finishCycle({
+        cycleId: status.cycleId,
+        model: input.model,
+        outcome,
+        to: outcome === 'failed' || outcome === 'cancelled' ? null : status.to,
+        endedAt: status.endedAt ?? Date.now(),
+        summary: { ...status },
+      }),
+    );
+    return status;
+  };
+
+  try {
+    enter('starting', 'finding the champion and where the last cycle stopped');
+    const begun = await activities.beginCycle({
+      cycleId: status.cycleId,
+      model: input.model,
+      number: input.number,
+      workflowId: status.cycleId,
+      trigger: input.trigger,
+      startedAt,
+    });
+    status.championVersion = begun.championVersion;
+    status.from = begun.from;
+
+    enter('collecting', 'mining edge cases from captured traffic and feedback');
+    const collected = await activities.collectEdgeCases({
+      cycleId: status.cycleId,
+      model: input.model,
+      number: input.number,
+      from: begun.from,
+      parentDatasetId: begun.parentDatasetId,
+      labels: begun.labels,
+      mining: config.mining,
+      autoLabel: config.autoLabel,
+    });
+    status.batchId = collected.batchId;
+    status.to = collected.to;
+    status.mined = {
+      scanned: collected.scanned,
+      autoLabelled: collected.autoLabelled,
+      needsReview: collected.needsReview,
+      byReason: collected.minedByReason,
+      droppedByCause: collected.droppedByCause,
+    };
+    // Review plugs in here: items that need a human wait for reviewers before the dataset is built.
+    if (collected.autoLabelled === 0) {
+      return await finish('nothing-to-learn', [
+        `no labelled edge cases among ${collected.scanned} captured predictions`,
+      ]);
+    }
+
+    enter('building-dataset', `versioning ${collected.autoLabelled} new labels onto the champion's dataset`);
+    const dataset = await activities.buildDataset({
+      cycleId: status.cycleId,
+      model: input.model,
+      number: input.number,
+      batchId: collected.batchId,
+      parentDatasetId: begun.parentDatasetId,
+      dataset: config.dataset,
+    });
+    status.datasetId = dataset.datasetId;
+    status.labels = dataset.bySource;
+
+    const sweep = config.training.variants.length > 0 ? config.training.variants : [{}];
+    enter('training', `training ${sweep.length} candidate(s) on dataset ${short(dataset.datasetId)}`);
+    const trained = await Promise.all(
+      sweep.map((variant, index) =>
+        training.trainCandidate({
+          model: input.model,
+          datasetId: dataset.datasetId,
+          params: { ...config.training.params, ...variant },
+          variant: index,
+        }),
+      ),
+    );
+    const best = bestOf(trained);
+    status.candidateVersion = best.versionId;
+
+    enter(
+      'evaluating',
+      `gating candidate ${short(best.versionId)} against champion ${short(begun.championVersion)}`,
+    );
+    const report = await activities.evaluateCandidate({
+      cycleId: status.cycleId,
+      model: input.model,
+      candidateVersion: best.versionId,
+      championVersion: begun.championVersion,
+      datasetId: dataset.datasetId,
+      batchId: collected.batchId,
+      gate: config.gate,
+    });
+    status.reportId = report.reportId;
+    if (!report.passed) return await finish('rejected', report.reasons);
+    return await finish('blessed', report.reasons);
+  } catch (error) {
+    if (isCancellation(error)) {
+      await finish('cancelled', ['cancelled']);
+      throw error;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    log.error('cycle failed', { model: input.model, number: input.number, error: message });
+    await finish('failed', [rootMessage(error)]);
+    throw error;
+  }
+}
+
+function cycleActivities(config: CycleConfig) {
+  return proxyActivities<CycleActivities>({
+    startToCloseTimeout: config.activities.default.startToClose,
+    heartbeatTimeout: config.activities.default.heartbeat,
+    retry: { ...config.activities.retry, nonRetryableErrorTypes: ['InvalidInput', 'NotFound'] },
+  });
+}
+
+function trainingActivities(config: CycleConfig) {
+  return proxyActivities<TrainingActivities>({
+    taskQueue: config.training.taskQueue,
+    startToCloseTimeout: config.activities.training.startToClose,
+    heartbeatTimeout: config.activities.training.heartbeat,
+    retry: { ...config.activities.retry, nonRetryableErrorTypes: ['InvalidInput', 'NotFound'] },
+  });
+}
+
+/** The sweep's winner by holdout accuracy; ties go to the earlier variant so the choice is stable. */
+function bestOf(trained: TrainResult[]): TrainResult {
+  return trained.reduce((best, next) => (next.holdoutAccuracy > best.holdoutAccuracy ? next : best));
+}
+
+function short(id: string | null): string {
+  return id ? id.slice(0, 12) : 'none';
+}
+
+function rootMessage(error: unknown): string {
+  let current: unknown = error;
+  while (current instanceof Error && (current as { cause?: unknown }).cause instanceof Error) {
+    current = (current as { cause?: unknown }).cause;
+  }
+  return current instanceof Error ? current.message : String(current);
+}
