@@ -1,12 +1,78 @@
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll } from 'vitest';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
 import { openEmbeddedStore } from '../adapters/store/embedded/embedded-store.ts';
 import { describeStoreContract } from './store-contract.ts';
+import { predictions } from './support/store-records.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'flywheel-embedded-store-'));
 let opened = 0;
+const freshPath = () => join(dir, `store-${++opened}.db`);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-describeStoreContract('embedded', async () => openEmbeddedStore(join(dir, `store-${++opened}.db`)));
+describeStoreContract('embedded', async () => openEmbeddedStore(freshPath()));
+
+describe('embedded store shared by several processes', () => {
+  it('lets the gateway and a worker write the same file at once: every batch lands, none is lost', async () => {
+    const path = freshPath();
+    const storeModule = new URL('../adapters/store/embedded/embedded-store.ts', import.meta.url).pathname;
+    const recordsModule = new URL('./support/store-records.ts', import.meta.url).pathname;
+    // Each child opens the file itself (migrating a fresh file concurrently) and writes 40 batches.
+    const child = (name: string) =>
+      promisify(execFile)(process.execPath, [
+        '--input-type=module',
+        '--no-warnings',
+        '-e',
+        `import { openEmbeddedStore } from ${JSON.stringify(storeModule)};
+         import { predictions } from ${JSON.stringify(recordsModule)};
+         const store = openEmbeddedStore(${JSON.stringify(path)});
+         for (let batch = 0; batch < 40; batch++) {
+           await store.predictions.insertMany(predictions(500, {}, '${name}-' + batch));
+         }
+         await store.close();`,
+      ]);
+    await Promise.all([child('gateway'), child('worker'), child('cli')]);
+
+    const store = openEmbeddedStore(path);
+    try {
+      expect(await store.predictions.count('spam')).toBe(3 * 40 * 500);
+      const seqs = (await store.predictions.listAfter('spam', 0, 100_000)).map((row) => row.seq);
+      expect(new Set(seqs).size).toBe(seqs.length);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('shows a write through one handle to another handle on the same file', async () => {
+    const path = freshPath();
+    const gateway = openEmbeddedStore(path);
+    const worker = openEmbeddedStore(path);
+    try {
+      await gateway.predictions.insertMany(predictions(3));
+      expect((await worker.predictions.listAfter('spam', 0, 10)).map((row) => row.id)).toEqual([
+        'p-0',
+        'p-1',
+        'p-2',
+      ]);
+    } finally {
+      await gateway.close();
+      await worker.close();
+    }
+  });
+
+  it('refuses a file written by a newer Flywheel', async () => {
+    const path = freshPath();
+    const store = openEmbeddedStore(path);
+    await store.close();
+    const { DatabaseSync } = await import('node:sqlite');
+    const db = new DatabaseSync(path);
+    db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (99, ?, 0)').run(
+      'from-the-future',
+    );
+    db.close();
+    expect(() => openEmbeddedStore(path)).toThrow(/schema version 99, newer than this Flywheel knows/);
+  });
+});

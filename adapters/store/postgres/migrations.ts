@@ -1,0 +1,180 @@
+import type { SchemaMigration } from '../../schema-migration.ts';
+
+/**
+ * The PostgreSQL store's schema, in order. `seq` columns are identity columns; capture inserts take
+ * a transaction-scoped advisory lock first (see capture.ts) so sequence order is commit order.
+ */
+export const POSTGRES_MIGRATIONS: readonly SchemaMigration[] = [
+  {
+    version: 1,
+    name: 'capture',
+    sql: `
+      CREATE TABLE predictions (
+        seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        id text NOT NULL UNIQUE,
+        model text NOT NULL,
+        model_version text NOT NULL,
+        variant text NOT NULL,
+        text text NOT NULL,
+        label text NOT NULL,
+        confidence double precision NOT NULL,
+        scores jsonb NOT NULL,
+        user_key text,
+        served_prediction_id text,
+        latency_ms double precision NOT NULL,
+        metadata jsonb NOT NULL,
+        created_at bigint NOT NULL
+      );
+      CREATE INDEX predictions_by_model_seq ON predictions (model, seq);
+      CREATE INDEX predictions_by_model_time ON predictions (model, created_at);
+
+      CREATE TABLE feedback (
+        seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        id text NOT NULL UNIQUE,
+        prediction_id text NOT NULL,
+        model text NOT NULL,
+        kind text NOT NULL,
+        label text,
+        user_key text,
+        created_at bigint NOT NULL
+      );
+      CREATE INDEX feedback_by_model_seq ON feedback (model, seq);
+      CREATE INDEX feedback_by_prediction ON feedback (prediction_id);
+    `,
+  },
+  {
+    version: 2,
+    name: 'review-datasets-registry',
+    sql: `
+      CREATE TABLE review_items (
+        seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        id text NOT NULL UNIQUE,
+        cycle_id text NOT NULL,
+        model text NOT NULL,
+        prediction_id text,
+        text text NOT NULL,
+        proposed_label text NOT NULL,
+        reason text NOT NULL,
+        confidence double precision,
+        status text NOT NULL,
+        final_label text,
+        decided_by jsonb NOT NULL,
+        updated_at bigint NOT NULL
+      );
+      CREATE INDEX review_items_by_cycle ON review_items (cycle_id, seq);
+
+      CREATE TABLE dataset_versions (
+        seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        id text NOT NULL UNIQUE,
+        model text NOT NULL,
+        parent_id text,
+        cycle integer,
+        batch_id text,
+        train_count integer NOT NULL,
+        holdout_count integer NOT NULL,
+        golden_count integer NOT NULL,
+        created_at bigint NOT NULL
+      );
+      CREATE INDEX dataset_versions_by_model ON dataset_versions (model, seq);
+
+      -- Texts are stored once per item id (the hash of the text): versions share most of their items.
+      CREATE TABLE dataset_item_texts (
+        item_id text PRIMARY KEY,
+        text text NOT NULL
+      );
+
+      CREATE TABLE dataset_items (
+        dataset_id text NOT NULL,
+        position integer NOT NULL,
+        item_id text NOT NULL,
+        label text NOT NULL,
+        split text NOT NULL,
+        source jsonb NOT NULL,
+        group_name text,
+        prediction_id text,
+        reason text,
+        PRIMARY KEY (dataset_id, position)
+      );
+
+      CREATE TABLE model_versions (
+        seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        id text NOT NULL UNIQUE,
+        model text NOT NULL,
+        artifact_sha256 text NOT NULL,
+        dataset_id text NOT NULL,
+        labels jsonb NOT NULL,
+        trainer text NOT NULL,
+        params jsonb NOT NULL,
+        metrics jsonb NOT NULL,
+        blessed_by text,
+        created_at bigint NOT NULL
+      );
+      CREATE INDEX model_versions_by_model ON model_versions (model, seq);
+
+      CREATE TABLE model_aliases (
+        model text NOT NULL,
+        alias text NOT NULL,
+        version_id text,
+        PRIMARY KEY (model, alias)
+      );
+
+      CREATE TABLE alias_moves (
+        seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        model text NOT NULL,
+        alias text NOT NULL,
+        version_id text,
+        previous_version_id text,
+        reason text NOT NULL,
+        actor text NOT NULL,
+        at bigint NOT NULL
+      );
+      CREATE INDEX alias_moves_by_model ON alias_moves (model, seq);
+    `,
+  },
+  {
+    version: 3,
+    name: 'cycles-reports-audit',
+    sql: `
+      CREATE TABLE cycles (
+        seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        id text NOT NULL UNIQUE,
+        model text NOT NULL,
+        number integer NOT NULL,
+        workflow_id text NOT NULL,
+        outcome text NOT NULL,
+        watermark_prediction_seq bigint,
+        watermark_feedback_seq bigint,
+        trigger text NOT NULL,
+        started_at bigint NOT NULL,
+        ended_at bigint,
+        summary jsonb NOT NULL
+      );
+      CREATE INDEX cycles_by_model_number ON cycles (model, number);
+
+      CREATE TABLE gate_reports (
+        seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        id text NOT NULL UNIQUE,
+        model text NOT NULL,
+        candidate_version text NOT NULL,
+        champion_version text,
+        passed boolean NOT NULL,
+        reasons jsonb NOT NULL,
+        body jsonb NOT NULL,
+        created_at bigint NOT NULL
+      );
+      CREATE INDEX gate_reports_by_model ON gate_reports (model, seq);
+
+      CREATE TABLE audit_events (
+        seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        at bigint NOT NULL,
+        model text NOT NULL,
+        cycle_id text,
+        kind text NOT NULL,
+        actor text NOT NULL,
+        details jsonb NOT NULL
+      );
+      CREATE INDEX audit_events_by_model ON audit_events (model, seq);
+      CREATE INDEX audit_events_by_cycle ON audit_events (cycle_id, seq);
+    `,
+  },
+];
