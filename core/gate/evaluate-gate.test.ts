@@ -165,7 +165,13 @@ describe('evaluateGate', () => {
       'holdout accuracy was not measured for the candidate (required ≥ 0.9)',
       'holdout accuracy was not measured for the candidate, so its change vs the champion is unknown',
     ]);
-    expect(verdict.notes).toContain(
+    expect(verdict.notes).toContain('golden accuracy change not checked: no golden set yet');
+    const championWithout = evaluateGate(
+      { candidate: summary(), champion: summary({ golden: null }) },
+      defaults,
+    );
+    expect(championWithout.passed).toBe(true);
+    expect(championWithout.notes).toContain(
       'golden accuracy change not checked: the champion has no golden accuracy',
     );
   });
