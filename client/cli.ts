@@ -1,11 +1,20 @@
 import { Command, CommanderError } from 'commander';
 import { describeForTerminal, EXIT } from './cli-error.ts';
 import { registerCycleCommand } from './commands/cycle.ts';
+import { registerDatasetsCommand } from './commands/datasets.ts';
 import { registerDevCommand } from './commands/dev.ts';
+import { registerGateCommand } from './commands/gate.ts';
+import { registerModelsCommand } from './commands/models.ts';
 import { temporalTarget } from './connection.ts';
 
 /** Every command module adds itself to the program here. */
-const COMMANDS: Array<(program: Command) => void> = [registerDevCommand, registerCycleCommand];
+const COMMANDS: Array<(program: Command) => void> = [
+  registerDevCommand,
+  registerCycleCommand,
+  registerModelsCommand,
+  registerDatasetsCommand,
+  registerGateCommand,
+];
 
 export function buildProgram(): Command {
   const program = new Command('flywheel')

@@ -1,0 +1,76 @@
+import type { DatasetItem } from '../../core/datasets/dataset.ts';
+import { summarizeModel } from '../../core/evaluation/summarize-model.ts';
+import { evaluateGate } from '../../core/gate/evaluate-gate.ts';
+import { deserializeClassifier, type LoadedClassifier } from '../../core/model/artifact.ts';
+import { contentIdOf } from '../../core/review/batch-items.ts';
+import { notFound } from '../activity-errors.ts';
+import type { ActivityDeps } from '../deps.ts';
+import type { EvaluateInput, EvaluateResult } from './contracts.ts';
+
+/**
+ * The gate: candidate and champion measured on the same holdout, golden set, slices and this cycle's
+ * mined mistakes; the verdict persisted as a report, and a blessing recorded when it passes.
+ */
+export function evaluateCandidateActivity({ store, artifacts }: ActivityDeps) {
+  const load = async (versionId: string): Promise<LoadedClassifier> => {
+    const version = await store.models.get(versionId);
+    if (!version) throw notFound(`model version ${versionId} is not in the registry`);
+    return deserializeClassifier(await artifacts.get(version.artifactSha256));
+  };
+
+  return async function evaluateCandidate(input: EvaluateInput): Promise<EvaluateResult> {
+    const candidate = await load(input.candidateVersion);
+    const champion = input.championVersion ? await load(input.championVersion) : null;
+    const holdout = await store.datasets.items(input.datasetId, 'holdout');
+    const golden = await store.datasets.items(input.datasetId, 'golden');
+    const minedMistakes = await untrainedMistakes(input, [...holdout, ...golden]);
+    const labels = candidate.model.labels;
+    const sets = { holdout, golden, minedMistakes };
+    const candidateSummary = summarizeModel((text) => candidate.predict(text).label, labels, sets);
+    const championSummary = champion
+      ? summarizeModel((text) => champion.predict(text).label, labels, sets)
+      : null;
+    const verdict = evaluateGate({ candidate: candidateSummary, champion: championSummary }, input.gate);
+
+    const reportId = `gate-${input.cycleId}-${input.candidateVersion}`;
+    await store.reports.save({
+      id: reportId,
+      model: input.model,
+      candidateVersion: input.candidateVersion,
+      championVersion: input.championVersion,
+      passed: verdict.passed,
+      reasons: verdict.reasons,
+      body: { verdict, candidate: candidateSummary, champion: championSummary, datasetId: input.datasetId },
+      createdAt: Date.now(),
+    });
+    if (verdict.passed) await store.models.setBlessing(input.candidateVersion, reportId);
+    await store.audit.append({
+      at: Date.now(),
+      model: input.model,
+      cycleId: input.cycleId,
+      kind: verdict.passed ? 'candidate-blessed' : 'candidate-rejected',
+      actor: 'gate',
+      details: { reportId, candidateVersion: input.candidateVersion, reasons: verdict.reasons },
+    });
+    return {
+      reportId,
+      passed: verdict.passed,
+      reasons: verdict.reasons,
+      candidate: candidateSummary.holdout,
+      champion: championSummary?.holdout ?? null,
+    };
+  };
+
+  /** This cycle's corrected mistakes that stayed out of training (holdout or golden). */
+  async function untrainedMistakes(input: EvaluateInput, untrained: DatasetItem[]): Promise<DatasetItem[]> {
+    const byId = new Map(untrained.map((item) => [item.id, item]));
+    const mistakes: DatasetItem[] = [];
+    for (const review of await store.reviewItems.listByCycle(input.cycleId)) {
+      const item = byId.get(contentIdOf(review.id));
+      if (!item || review.predictionId === null) continue;
+      const served = await store.predictions.get(review.predictionId);
+      if (served && served.label !== item.label) mistakes.push(item);
+    }
+    return mistakes;
+  }
+}

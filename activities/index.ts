@@ -1,0 +1,24 @@
+import { beginCycleActivity } from './cycle/begin-cycle.ts';
+import { buildDatasetActivity } from './cycle/build-dataset.ts';
+import { collectEdgeCasesActivity } from './cycle/collect-edge-cases.ts';
+import type { CycleActivities, TrainingActivities } from './cycle/contracts.ts';
+import { evaluateCandidateActivity } from './cycle/evaluate-candidate.ts';
+import { finishCycleActivity } from './cycle/finish-cycle.ts';
+import type { ActivityDeps } from './deps.ts';
+import { trainCandidateActivity } from './training/train-candidate.ts';
+
+/** The activities of the main task queue, bound to their dependencies. */
+export function createActivities(deps: ActivityDeps): CycleActivities {
+  return {
+    beginCycle: beginCycleActivity(deps),
+    collectEdgeCases: collectEdgeCasesActivity(deps),
+    buildDataset: buildDatasetActivity(deps),
+    evaluateCandidate: evaluateCandidateActivity(deps),
+    finishCycle: finishCycleActivity(deps),
+  };
+}
+
+/** The activities of the training task queue (a separate queue so training hosts can be separate). */
+export function createTrainingActivities(deps: ActivityDeps): TrainingActivities {
+  return { trainCandidate: trainCandidateActivity(deps) };
+}

@@ -1,0 +1,74 @@
+import { type SeedExample, seedDatasetVersion } from '../../core/datasets/seed-version.ts';
+import { DATASET_SPLIT_SEED } from '../cycle/build-dataset.ts';
+import type { ActivityDeps } from '../deps.ts';
+import { type TrainedVersion, trainModelVersion } from './train-model-version.ts';
+
+export interface FirstModelRequest {
+  model: string;
+  examples: readonly SeedExample[];
+  /** Where the examples came from, e.g. "spamassassin:easy-ham-1,spam-1" (kept in the lineage). */
+  source: string;
+  params?: Record<string, unknown>;
+  /** Make it the champion: always, or only when the model has none yet. */
+  champion: 'always' | 'if-none';
+  holdoutShare?: number;
+  actor: string;
+}
+
+export interface FirstModel extends TrainedVersion {
+  datasetId: string;
+  counts: { train: number; holdout: number; golden: number };
+  isChampion: boolean;
+}
+
+/**
+ * Versions a labelled corpus as a dataset, trains a model on it and registers it — the champion when
+ * asked or when the model has none. What `flywheel models train` does; idempotent like its parts.
+ */
+export async function registerModelFromCorpus(
+  deps: Pick<ActivityDeps, 'store' | 'artifacts'>,
+  request: FirstModelRequest,
+): Promise<FirstModel> {
+  const { version, items } = seedDatasetVersion({
+    model: request.model,
+    examples: request.examples,
+    source: request.source,
+    holdoutShare: request.holdoutShare ?? 0.2,
+    seed: DATASET_SPLIT_SEED,
+    createdAt: Date.now(),
+  });
+  await deps.store.datasets.create(version, items);
+  const trained = await trainModelVersion(deps, {
+    model: request.model,
+    datasetId: version.id,
+    params: request.params ?? {},
+  });
+  const current = await deps.store.models.alias(request.model, 'champion');
+  const promote = request.champion === 'always' ? current !== trained.versionId : current === null;
+  if (promote) {
+    if (current) {
+      await deps.store.models.moveAlias({
+        model: request.model,
+        alias: 'previous',
+        versionId: current,
+        reason: `replaced as champion by ${trained.versionId}`,
+        actor: request.actor,
+        at: Date.now(),
+      });
+    }
+    await deps.store.models.moveAlias({
+      model: request.model,
+      alias: 'champion',
+      versionId: trained.versionId,
+      reason: `trained on ${request.source}`,
+      actor: request.actor,
+      at: Date.now(),
+    });
+  }
+  return {
+    ...trained,
+    datasetId: version.id,
+    counts: version.counts,
+    isChampion: promote || current === trained.versionId,
+  };
+}

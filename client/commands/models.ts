@@ -1,0 +1,132 @@
+import type { Command } from 'commander';
+import { registerModelFromCorpus } from '../../activities/training/register-first-model.ts';
+import { loadSpamAssassin, parseSpamAssassinSpec } from '../../adapters/corpus/spamassassin.ts';
+import { CliError, EXIT } from '../cli-error.ts';
+import { checkModelName } from '../flywheel-client.ts';
+import { formatTable, printResult } from '../table.ts';
+import { withLocalDeps } from './local-deps.ts';
+
+export function registerModelsCommand(program: Command): void {
+  const models = program.command('models').description('the model registry: train, list, show');
+
+  models
+    .command('train <model>')
+    .description(
+      'train a model on a labelled corpus and register it (the champion with --champion, or when it has none)',
+    )
+    .requiredOption(
+      '--dataset <spec>',
+      'spamassassin:<group>[,<group>…] (groups: easy-ham-1, easy-ham-2, hard-ham-1, spam-1, spam-2, era-1, era-2, all)',
+    )
+    .option('--champion', 'make it the champion even if the model has one')
+    .option('--epochs <n>', 'training epochs', (value) => Number(value))
+    .option('--json', 'print JSON')
+    .action(
+      async (
+        model: string,
+        options: { dataset: string; champion?: boolean; epochs?: number; json?: boolean },
+      ) => {
+        checkModelName(model);
+        let groups: ReturnType<typeof parseSpamAssassinSpec>;
+        try {
+          groups = parseSpamAssassinSpec(options.dataset);
+        } catch (error) {
+          throw new CliError((error as Error).message, EXIT.usage);
+        }
+        const examples = loadSpamAssassin({ groups }).map((message) => ({
+          id: message.id,
+          text: message.text,
+          label: message.label,
+          group: message.group,
+        }));
+        const result = await withLocalDeps((deps) =>
+          registerModelFromCorpus(deps, {
+            model,
+            examples,
+            source: options.dataset,
+            champion: options.champion ? 'always' : 'if-none',
+            params: options.epochs ? { epochs: options.epochs } : {},
+            actor: `cli:${process.env.USER ?? 'unknown'}`,
+          }),
+        );
+        printResult(result, Boolean(options.json), () =>
+          [
+            `${result.reused ? 'already registered' : 'trained'} ${model} version ${result.versionId}`,
+            `  dataset:  ${result.datasetId} (${result.counts.train} train, ${result.counts.holdout} holdout)`,
+            `  accuracy: ${result.holdoutAccuracy.toFixed(4)} on the holdout`,
+            `  champion: ${result.isChampion ? 'yes' : 'no (use --champion to make it one)'}`,
+          ].join('\n'),
+        );
+      },
+    );
+
+  models
+    .command('list [model]')
+    .description('registered versions (of one model, or every model)')
+    .option('--json', 'print JSON')
+    .action(async (model: string | undefined, options: { json?: boolean }) => {
+      if (model) checkModelName(model);
+      const rows = await withLocalDeps(async ({ store }) => {
+        const names = model ? [model] : await store.models.models();
+        const result = [];
+        for (const name of names) {
+          const champion = await store.models.alias(name, 'champion');
+          const previous = await store.models.alias(name, 'previous');
+          for (const version of await store.models.list(name)) {
+            result.push({
+              model: name,
+              version: version.id,
+              alias: version.id === champion ? 'champion' : version.id === previous ? 'previous' : '',
+              accuracy: version.metrics.accuracy ?? null,
+              dataset: version.datasetId,
+              blessedBy: version.blessedBy,
+              created: new Date(version.createdAt),
+            });
+          }
+        }
+        return result;
+      });
+      printResult(rows, Boolean(options.json), () =>
+        formatTable(rows, ['model', 'version', 'alias', 'accuracy', 'dataset', 'blessedBy', 'created']),
+      );
+    });
+
+  models
+    .command('show <model>')
+    .description('a model: its aliases, their history and its versions')
+    .option('--json', 'print JSON')
+    .action(async (model: string, options: { json?: boolean }) => {
+      checkModelName(model);
+      const shown = await withLocalDeps(async ({ store }) => {
+        const versions = await store.models.list(model);
+        if (versions.length === 0)
+          throw new CliError(
+            `no model ${model}: train one with \`flywheel models train ${model} --dataset spamassassin:era-1\``,
+            EXIT.notFound,
+          );
+        return {
+          model,
+          champion: await store.models.alias(model, 'champion'),
+          previous: await store.models.alias(model, 'previous'),
+          aliasHistory: await store.models.aliasHistory(model),
+          versions,
+        };
+      });
+      printResult(shown, Boolean(options.json), () =>
+        [
+          `${model}: champion ${shown.champion ?? '-'}, previous ${shown.previous ?? '-'}`,
+          '',
+          formatTable(
+            shown.versions.map((version) => ({ ...version, accuracy: version.metrics.accuracy ?? null })),
+            ['id', 'accuracy', 'datasetId', 'trainer', 'blessedBy'],
+          ),
+          '',
+          'alias history:',
+          formatTable(
+            shown.aliasHistory.map((move) => ({ ...move, at: new Date(move.at) })),
+            ['at', 'alias', 'versionId', 'previousVersionId', 'actor', 'reason'],
+          ),
+        ].join('\n'),
+      );
+    });
+}

@@ -1,0 +1,28 @@
+import type { ActivityDeps } from '../activities/deps.ts';
+import { openFileArtifactStore } from '../adapters/artifacts/file-artifact-store.ts';
+import { openEmbeddedFlags } from '../adapters/flags/embedded.ts';
+import type { Logger } from '../adapters/log/logger.ts';
+import { openStore } from '../adapters/store/open-store.ts';
+
+export interface DepsConfig {
+  dataDir: string;
+  /** FLYWHEEL_DATABASE_URL: PostgreSQL instead of the embedded store. */
+  databaseUrl?: string | undefined;
+  logger: Logger;
+}
+
+/** Opens the outside world the activities work on; `close` releases it. */
+export async function openDeps(config: DepsConfig): Promise<ActivityDeps & { close(): Promise<void> }> {
+  const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
+  const flags = openEmbeddedFlags(config.dataDir);
+  return {
+    store,
+    flags,
+    artifacts: openFileArtifactStore(config.dataDir),
+    logger: config.logger,
+    async close() {
+      await flags.close();
+      await store.close();
+    },
+  };
+}
