@@ -1,4 +1,4 @@
-import type { FeedbackVerdict } from './feedback-verdict.ts';
+import type { FeedbackVerdict } from '../feedback/feedback-verdict.ts';
 import type { AutoLabelRule } from './mining-reason.ts';
 
 /** Why a review item comes with the label it proposes; shown to reviewers next to the proposal. */

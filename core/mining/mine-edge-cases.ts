@@ -1,7 +1,7 @@
 import type { FeedbackRecord, PredictionRecord } from '../capture/records.ts';
 import type { AutoLabelConfig, MiningConfig } from '../cycle/cycle-config.ts';
+import { type FeedbackVerdict, feedbackVerdict } from '../feedback/feedback-verdict.ts';
 import { contentHash } from '../hashing/content-hash.ts';
-import { type FeedbackVerdict, feedbackVerdict } from './feedback-verdict.ts';
 import { decideLabel } from './label-decision.ts';
 import {
   type AutoLabelledItem,
