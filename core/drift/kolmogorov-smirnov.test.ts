@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { kolmogorovSmirnovTwoSample } from './kolmogorov-smirnov.ts';
+import { kolmogorovSmirnovStatistic, kolmogorovSmirnovTwoSample } from './kolmogorov-smirnov.ts';
+import { quantileSketch } from './quantile-sketch.ts';
 
 const range = (from: number, count: number) => Array.from({ length: count }, (_, i) => from + i);
 
@@ -42,5 +43,22 @@ describe('kolmogorovSmirnovTwoSample', () => {
 
   it('has nothing to test with an empty sample', () => {
     expect(kolmogorovSmirnovTwoSample([], [1, 2])).toEqual({ statistic: 0, pValue: 1, n: 0, m: 2 });
+  });
+});
+
+describe('kolmogorovSmirnovStatistic on quantile sketches', () => {
+  it('stays within 1/(points−1) of D on the full samples', () => {
+    // Deterministic pseudo-random samples: squares skew one of them.
+    let state = 7;
+    const next = () => {
+      state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+      return state / 2 ** 32;
+    };
+    const a = Array.from({ length: 5_000 }, () => next());
+    const b = Array.from({ length: 3_000 }, () => next() ** 1.3);
+    const full = kolmogorovSmirnovStatistic(a, b);
+    const sketched = kolmogorovSmirnovStatistic(quantileSketch(a, 201), quantileSketch(b, 201));
+    expect(Math.abs(full - sketched)).toBeLessThanOrEqual(2 / 200);
+    expect(quantileSketch([3, 1, 2])).toEqual([1, 2, 3]);
   });
 });

@@ -23,6 +23,15 @@ export function kolmogorovSmirnovTwoSample(
   const n = a.length;
   const m = b.length;
   if (n === 0 || m === 0) return { statistic: 0, pValue: 1, n, m };
+  const statistic = kolmogorovSmirnovStatistic(a, b);
+  return { statistic, pValue: kolmogorovSmirnovPValue(statistic, n, m), n, m };
+}
+
+/** D between the empirical distributions of two non-empty samples (or sketches of them). */
+export function kolmogorovSmirnovStatistic(a: readonly number[], b: readonly number[]): number {
+  const n = a.length;
+  const m = b.length;
+  if (n === 0 || m === 0) return 0;
   const sortedA = [...a].sort((x, y) => x - y);
   const sortedB = [...b].sort((x, y) => x - y);
   let i = 0;
@@ -34,6 +43,14 @@ export function kolmogorovSmirnovTwoSample(
     while (j < m && sortedB[j] === value) j++;
     statistic = Math.max(statistic, Math.abs(i / n - j / m));
   }
-  const effective = (n * m) / (n + m);
-  return { statistic, pValue: kolmogorovSurvival(statistic * Math.sqrt(effective)), n, m };
+  return statistic;
+}
+
+/**
+ * Asymptotic p-value of D for samples of n and m values. Separate from the statistic so that D measured
+ * on quantile sketches can be judged with the sizes of the samples they summarise.
+ */
+export function kolmogorovSmirnovPValue(statistic: number, n: number, m: number): number {
+  if (n === 0 || m === 0) return 1;
+  return kolmogorovSurvival(statistic * Math.sqrt((n * m) / (n + m)));
 }
