@@ -1,8 +1,10 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
+import type { ArtifactStore } from '../adapters/artifacts/artifact-store.ts';
 import type { FlagProvider } from '../adapters/flags/flag-provider.ts';
 import type { FlywheelStore } from '../adapters/store/store.ts';
 import { CaptureBuffer, type CaptureBufferOptions } from './capture-buffer.ts';
+import { classifierFromArtifacts } from './classifier-loader.ts';
 import { frameworkErrorReply, installErrorShapes } from './errors.ts';
 import type { GatewayContext } from './gateway-context.ts';
 import { GatewayMetrics } from './metrics.ts';
@@ -16,6 +18,8 @@ import { DEFAULT_ROLLOUT_TTL_MS, ServingPlanCache } from './serving-plan-cache.t
 import { ShadowRunner } from './shadow-runner.ts';
 
 export interface GatewayOptions {
+  /** How a version becomes a classifier. Default: its artifact, deserialized. */
+  loadClassifier?: LoadClassifier;
   /** How long a model's rollout state is served from memory (ms). Default 500. */
   rolloutTtlMs?: number;
   /** Bounds and pace of the capture buffer. */
@@ -28,8 +32,9 @@ export interface GatewayOptions {
 
 export interface GatewayDeps {
   store: FlywheelStore;
+  artifacts: ArtifactStore;
   flags: FlagProvider;
-  loadClassifier: LoadClassifier;
+  /** Where a user falls in [0, 100) for a model's canary. */
   canaryBucket: CanaryBucket;
   logger: Logger;
   options?: GatewayOptions;
@@ -52,7 +57,11 @@ export function createGateway(deps: GatewayDeps): Gateway {
     options.capture,
   );
   const metrics = new GatewayMetrics(() => capture.stats());
-  const models = new ModelCache(deps.store.models, deps.loadClassifier, options.maxCachedVersions);
+  const models = new ModelCache(
+    deps.store.models,
+    options.loadClassifier ?? classifierFromArtifacts(deps.artifacts),
+    options.maxCachedVersions,
+  );
   const ctx: GatewayContext = {
     store: deps.store,
     plans: new ServingPlanCache(
@@ -73,7 +82,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const app = Fastify({
     loggerInstance: log as FastifyBaseLogger,
     // One log line per request would cost more than a prediction; errors are logged where they happen.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: MAX_BODY_BYTES,
     frameworkErrors: frameworkErrorReply,
   });

@@ -78,6 +78,8 @@ export function invalidRequest(error: z.ZodError, input: unknown, what: 'body' |
         `${name} must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`,
         field,
       );
+    case 'invalid_format':
+      return new GatewayError(400, 'invalid_format', `${name} must be ${issue.message}`, field);
     case 'invalid_key':
       return new GatewayError(
         400,

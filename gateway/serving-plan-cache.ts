@@ -25,10 +25,11 @@ interface Entry {
 }
 
 /**
- * Reads each model's rollout state through a short cache. Once an entry is older than the TTL, the next
- * request starts one read and keeps serving the previous plan until it lands (a flag change is seen at
- * most TTL + one read later); a request for a model never read before waits for its first read. When a
- * read fails, the previous plan stays in service and the failure is logged.
+ * Reads each model's rollout state through a short cache, so that a flag change is seen by every request
+ * that starts more than TTL (+ one read) after it. Past half the TTL a request starts a read in the
+ * background and is answered from the plan in hand, so under steady traffic no request waits for a read;
+ * past the TTL a request waits for the fresh read. When the flag store fails, the last plan stays in
+ * service (availability over freshness) and the failure is logged; a model never read fails the request.
  */
 export class ServingPlanCache {
   readonly #flags: FlagProvider;
@@ -45,15 +46,17 @@ export class ServingPlanCache {
   }
 
   async get(model: string): Promise<ServingPlan> {
-    const entry = this.#entries.get(model);
-    if (!entry) return this.#refresh(model, this.#newEntry(model));
-    if (Date.now() - entry.readAt >= this.#ttlMs && !entry.refreshing) {
-      const refresh = this.#refresh(model, entry);
-      if (!entry.plan) return refresh;
-      refresh.catch(() => {}); // logged in #refresh; the stale plan keeps serving
+    const entry = this.#entries.get(model) ?? this.#newEntry(model);
+    const age = Date.now() - entry.readAt;
+    if (entry.plan && age < this.#ttlMs / 2) return entry.plan;
+    const refresh = entry.refreshing ?? this.#refresh(model, entry);
+    if (!entry.plan) return refresh;
+    if (age < this.#ttlMs) return entry.plan;
+    try {
+      return await refresh;
+    } catch {
+      return entry.plan;
     }
-    if (entry.plan) return entry.plan;
-    return entry.refreshing!;
   }
 
   #newEntry(model: string): Entry {
@@ -83,6 +86,7 @@ export class ServingPlanCache {
       },
     );
     entry.refreshing = refreshing;
+    refreshing.catch(() => {}); // a background refresh has no awaiter; its failure is logged above
     return refreshing;
   }
 

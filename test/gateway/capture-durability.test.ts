@@ -1,0 +1,69 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { FlywheelStore, PredictionRepository } from '../../adapters/store/store.ts';
+import { type Harness, MODEL, metricValue, startHarness, trafficTexts } from './gateway-harness.ts';
+
+/** The real store, with prediction writes slowed down: a store that cannot keep up. */
+function slowPredictions(delayMs: number) {
+  return (store: FlywheelStore): FlywheelStore => {
+    const predictions: PredictionRepository = Object.create(store.predictions);
+    predictions.insertMany = async (rows) => {
+      await new Promise((r) => setTimeout(r, delayMs));
+      return store.predictions.insertMany(rows);
+    };
+    return Object.assign(Object.create(store), { predictions });
+  };
+}
+
+describe('gateway: capture off the request path', () => {
+  let harness: Harness | undefined;
+  afterEach(() => harness?.dispose());
+  const texts = trafficTexts(20);
+
+  it('writes every served prediction to the store when the gateway shuts down', async () => {
+    harness = await startHarness({ options: { capture: { flushIntervalMs: 60_000, batchSize: 1_000 } } });
+    const ids: string[] = [];
+    for (let i = 0; i < 150; i++) {
+      const { status, body } = await harness.post(`/v1/models/${MODEL}/predict`, {
+        text: texts[i % texts.length],
+      });
+      expect(status).toBe(200);
+      ids.push(body.predictionId);
+    }
+    expect(await harness.store.predictions.count(MODEL)).toBe(0); // still buffered: nothing flushed it yet
+    await harness.closeGateway();
+    expect(await harness.store.predictions.count(MODEL)).toBe(150);
+    for (const id of ids) expect(await harness.store.predictions.get(id)).not.toBeNull();
+    expect(harness.gateway.capture.stats()).toEqual({
+      queued: 0,
+      captured: 150,
+      dropped: { queue_full: 0, store_error: 0, closed: 0 },
+    });
+  });
+
+  it('answers without waiting for a slow store, and counts what the tiny buffer had to drop', async () => {
+    harness = await startHarness({
+      wrapStore: slowPredictions(200),
+      options: { capture: { maxQueued: 10, batchSize: 5, flushIntervalMs: 20 } },
+    });
+    const started = performance.now();
+    const answers = await Promise.all(
+      Array.from({ length: 100 }, (_, i) =>
+        harness!.post(`/v1/models/${MODEL}/predict`, { text: texts[i % texts.length] }),
+      ),
+    );
+    const elapsedMs = performance.now() - started;
+    expect(answers.every((a) => a.status === 200)).toBe(true);
+    // 100 answers in far less than the 4 s that 20 sequential 200 ms writes would take.
+    expect(elapsedMs).toBeLessThan(2_000);
+
+    const metrics = await harness.metrics();
+    const dropped = metricValue(metrics, 'flywheel_gateway_capture_dropped_total{reason="queue_full"}');
+    expect(dropped).toBeGreaterThan(0);
+
+    await harness.closeGateway();
+    const stats = harness.gateway.capture.stats();
+    expect(stats.dropped.queue_full).toBe(dropped);
+    expect(stats.captured + stats.dropped.queue_full).toBe(100);
+    expect(await harness.store.predictions.count(MODEL)).toBe(stats.captured);
+  });
+});
