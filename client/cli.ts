@@ -5,6 +5,7 @@ import { registerDatasetsCommand } from './commands/datasets.ts';
 import { registerDevCommand } from './commands/dev.ts';
 import { registerGateCommand } from './commands/gate.ts';
 import { registerModelsCommand } from './commands/models.ts';
+import { registerWorkerCommand } from './commands/worker.ts';
 import { temporalTarget } from './connection.ts';
 
 /** Every command module adds itself to the program here. */
@@ -14,6 +15,7 @@ const COMMANDS: Array<(program: Command) => void> = [
   registerModelsCommand,
   registerDatasetsCommand,
   registerGateCommand,
+  registerWorkerCommand,
 ];
 
 export function buildProgram(): Command {

@@ -39,20 +39,26 @@ export interface CycleSummary {
 export class FlywheelClient {
   readonly temporal: Client;
   readonly target: TemporalTarget;
+  /** Task queue the workflows are started on (tests use their own). */
+  readonly taskQueue: string;
   private readonly connection: Connection;
 
-  private constructor(connection: Connection, target: TemporalTarget) {
+  private constructor(connection: Connection, target: TemporalTarget, taskQueue: string) {
     this.connection = connection;
     this.target = target;
+    this.taskQueue = taskQueue;
     this.temporal = new Client({ connection, namespace: target.namespace });
   }
 
-  static async connect(target: TemporalTarget = temporalTarget()): Promise<FlywheelClient> {
+  static async connect(
+    target: TemporalTarget = temporalTarget(),
+    options: { taskQueue?: string } = {},
+  ): Promise<FlywheelClient> {
     const connection = await Connection.connect({
       ...(target.connectionOptions as { address: string }),
       connectTimeout: 5_000,
     });
-    return new FlywheelClient(connection, target);
+    return new FlywheelClient(connection, target, options.taskQueue ?? FLYWHEEL_TASK_QUEUE);
   }
 
   async close(): Promise<void> {
@@ -83,7 +89,7 @@ export class FlywheelClient {
     const input: CycleInput = { model, number, trigger, config: options.config ?? {} };
     try {
       await this.temporal.workflow.start('cycle', {
-        taskQueue: FLYWHEEL_TASK_QUEUE,
+        taskQueue: this.taskQueue,
         workflowId,
         args: [input],
         workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,

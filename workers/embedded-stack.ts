@@ -1,13 +1,17 @@
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
+import { createActivities, createTrainingActivities } from '../activities/index.ts';
 import type { Logger } from '../adapters/log/logger.ts';
 import { type TemporalTarget, temporalTarget } from '../client/connection.ts';
 import { type DevServer, startDevServer } from './dev-server.ts';
+import { openDeps } from './open-deps.ts';
 import { type RunningWorkers, startWorkers } from './run-workers.ts';
 import { ensureSearchAttributes } from './search-attributes.ts';
 
 export interface StackOptions {
   dataDir: string;
+  /** FLYWHEEL_DATABASE_URL: PostgreSQL instead of the embedded store. */
+  databaseUrl?: string | undefined;
   logger: Logger;
   temporalPort?: number;
   uiPort?: number;
@@ -44,7 +48,23 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     } finally {
       await connection.close();
     }
-    const workers = await startWorkers({ target, logger: options.logger, activities: {} });
+    const deps = await openDeps({
+      dataDir: options.dataDir,
+      databaseUrl: options.databaseUrl,
+      logger: options.logger,
+    });
+    let workers: RunningWorkers;
+    try {
+      workers = await startWorkers({
+        target,
+        logger: options.logger,
+        activities: createActivities(deps),
+        trainingActivities: createTrainingActivities(deps),
+      });
+    } catch (error) {
+      await deps.close();
+      throw error;
+    }
     return {
       temporal: {
         address: target.address,
@@ -55,6 +75,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       workers,
       async stop() {
         await workers.stop();
+        await deps.close();
         await server?.stop();
       },
     };

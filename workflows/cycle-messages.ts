@@ -36,6 +36,10 @@ export interface CycleStatus {
     droppedByCause: Record<string, number>;
   } | null;
   labels: { auto: number; human: number } | null;
+  /** Training figures of the chosen candidate (resumedFromEpoch is set when a crashed attempt was resumed). */
+  training: { holdoutAccuracy: number; reused: boolean; resumedFromEpoch: number | null } | null;
+  /** Holdout figures of the gate's report. */
+  evaluation: { passed: boolean; candidate: Record<string, number>; champion: Record<string, number> | null } | null;
   /** Milliseconds spent in each stage so far (workflow time). */
   secondsByStage: Record<string, number>;
   startedAt: number;

@@ -52,6 +52,8 @@ export async function cycle(input: CycleInput): Promise<CycleResult> {
     to: null,
     mined: null,
     labels: null,
+    training: null,
+    evaluation: null,
     secondsByStage: {},
     startedAt,
     endedAt: null,
@@ -162,6 +164,11 @@ export async function cycle(input: CycleInput): Promise<CycleResult> {
     );
     const best = bestOf(trained);
     status.candidateVersion = best.versionId;
+    status.training = {
+      holdoutAccuracy: best.holdoutAccuracy,
+      reused: best.reused,
+      resumedFromEpoch: best.resumedFromEpoch,
+    };
 
     enter(
       'evaluating',
@@ -177,6 +184,7 @@ export async function cycle(input: CycleInput): Promise<CycleResult> {
       gate: config.gate,
     });
     status.reportId = report.reportId;
+    status.evaluation = { passed: report.passed, candidate: report.candidate, champion: report.champion };
     if (!report.passed) return await finish('rejected', report.reasons);
     return await finish('blessed', report.reasons);
   } catch (error) {

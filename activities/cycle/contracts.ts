@@ -77,6 +77,8 @@ export interface TrainResult {
   holdoutAccuracy: number;
   /** True when this exact version already existed (a retried or repeated training). */
   reused: boolean;
+  /** Epochs a crashed attempt had completed when this one resumed from its checkpoint; null when not resumed. */
+  resumedFromEpoch: number | null;
 }
 
 export interface EvaluateInput {

@@ -27,6 +27,7 @@ export interface TrainedVersion {
   versionId: string;
   holdoutAccuracy: number;
   reused: boolean;
+  resumedFromEpoch: number | null;
 }
 
 /** The version id of a training request: the same dataset, trainer, params and seed name the same model. */
@@ -48,7 +49,9 @@ export async function trainModelVersion(
 ): Promise<TrainedVersion> {
   const versionId = modelVersionId(request);
   const existing = await store.models.get(versionId);
-  if (existing) return { versionId, holdoutAccuracy: existing.metrics.accuracy ?? 0, reused: true };
+  if (existing) {
+    return { versionId, holdoutAccuracy: existing.metrics.accuracy ?? 0, reused: true, resumedFromEpoch: null };
+  }
 
   const dataset = await store.datasets.get(request.datasetId);
   if (!dataset) throw notFound(`dataset ${request.datasetId} is not in the store`);
@@ -96,5 +99,10 @@ export async function trainModelVersion(
     blessedBy: null,
     createdAt: Date.now(),
   });
-  return { versionId, holdoutAccuracy: metrics.accuracy, reused: !created };
+  return {
+    versionId,
+    holdoutAccuracy: metrics.accuracy,
+    reused: !created,
+    resumedFromEpoch: hooks.resumeFrom?.epoch ?? null,
+  };
 }

@@ -3,6 +3,7 @@ import { createLogger } from '../../adapters/log/logger.ts';
 import { startStack } from '../../workers/embedded-stack.ts';
 import { dataDir } from '../data-dir.ts';
 import { parsePort } from '../options.ts';
+import { waitForStopSignal } from './stop-signal.ts';
 
 export function registerDevCommand(program: Command): void {
   program
@@ -15,6 +16,7 @@ export function registerDevCommand(program: Command): void {
       const folder = dataDir();
       const stack = await startStack({
         dataDir: folder,
+        databaseUrl: process.env.FLYWHEEL_DATABASE_URL,
         logger,
         temporalPort: options.temporalPort,
         uiPort: options.uiPort,
@@ -30,11 +32,4 @@ export function registerDevCommand(program: Command): void {
       process.stdout.write('stopping…\n');
       await stack.stop();
     });
-}
-
-function waitForStopSignal(): Promise<void> {
-  return new Promise((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
 }

@@ -1,0 +1,46 @@
+import type { Command } from 'commander';
+import { createActivities, createTrainingActivities } from '../../activities/index.ts';
+import { createLogger } from '../../adapters/log/logger.ts';
+import { openDeps } from '../../workers/open-deps.ts';
+import { startWorkers } from '../../workers/run-workers.ts';
+import { temporalTarget } from '../connection.ts';
+import { dataDir } from '../data-dir.ts';
+import { waitForStopSignal } from './stop-signal.ts';
+
+export function registerWorkerCommand(program: Command): void {
+  program
+    .command('worker')
+    .description(
+      'run a Flywheel worker against the configured Temporal (TEMPORAL_ADDRESS, or the embedded dev server)',
+    )
+    .option('--training-only', 'serve only the training task queue (a training host)')
+    .option('--no-training', 'do not serve the training task queue')
+    .action(async (options: { trainingOnly?: boolean; training: boolean }) => {
+      const logger = createLogger('worker');
+      const deps = await openDeps({
+        dataDir: dataDir(),
+        databaseUrl: process.env.FLYWHEEL_DATABASE_URL,
+        logger,
+      });
+      try {
+        const target = temporalTarget();
+        const workers = await startWorkers({
+          target,
+          logger,
+          activities: createActivities(deps),
+          orchestration: !options.trainingOnly,
+          ...(options.training || options.trainingOnly
+            ? { trainingActivities: createTrainingActivities(deps) }
+            : {}),
+        });
+        logger.info(
+          { temporal: target.address, namespace: target.namespace },
+          'worker running; Ctrl-C stops it',
+        );
+        await Promise.race([waitForStopSignal(), workers.done]);
+        await workers.stop();
+      } finally {
+        await deps.close();
+      }
+    });
+}

@@ -1,0 +1,68 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { inject } from 'vitest';
+import { createActivities, createTrainingActivities } from '../../activities/index.ts';
+import type { ActivityDeps } from '../../activities/deps.ts';
+import { FlywheelClient } from '../../client/flywheel-client.ts';
+import { openDeps } from '../../workers/open-deps.ts';
+import { DEFAULT_WORKFLOWS_PATH, type RunningWorkers } from '../../workers/run-workers.ts';
+import { testLogger, testWorkers } from './temporal.ts';
+
+export interface FlywheelHarness {
+  dataDir: string;
+  deps: ActivityDeps & { close(): Promise<void> };
+  client: FlywheelClient;
+  workers: RunningWorkers | null;
+  taskQueue: string;
+  trainingTaskQueue: string;
+  /** Starts workers for both queues in this process (omit `training` to leave training to another process). */
+  startWorkers(options?: { training?: boolean }): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * A Flywheel of its own on the run's shared dev server: a fresh data folder (embedded store, artifacts,
+ * flags), task queues no other test uses, and a typed client that starts workflows on them.
+ */
+export async function flywheelHarness(): Promise<FlywheelHarness> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'flywheel-test-'));
+  const deps = await openDeps({ dataDir, logger: testLogger });
+  const suffix = randomUUID().slice(0, 8);
+  const taskQueue = `flywheel-${suffix}`;
+  const trainingTaskQueue = `flywheel-training-${suffix}`;
+  const client = await FlywheelClient.connect(
+    {
+      address: inject('temporalAddress'),
+      namespace: inject('temporalNamespace'),
+      connectionOptions: { address: inject('temporalAddress') },
+      embedded: false,
+    },
+    { taskQueue },
+  );
+  const harness: FlywheelHarness = {
+    dataDir,
+    deps,
+    client,
+    workers: null,
+    taskQueue,
+    trainingTaskQueue,
+    async startWorkers(options = {}) {
+      harness.workers = await testWorkers({
+        workflowsPath: DEFAULT_WORKFLOWS_PATH,
+        activities: createActivities(deps),
+        taskQueue,
+        trainingTaskQueue,
+        ...(options.training === false ? {} : { trainingActivities: createTrainingActivities(deps) }),
+      });
+    },
+    async close() {
+      await harness.workers?.stop();
+      await client.close();
+      await deps.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+  return harness;
+}
