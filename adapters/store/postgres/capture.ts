@@ -1,7 +1,6 @@
 import type pg from 'pg';
 import type { CaptureWatermark, FeedbackRecord, PredictionRecord } from '../../../core/capture/records.ts';
 import type { FeedbackRepository, PredictionRepository, Sequenced } from '../store.ts';
-import { inTransaction } from './pool.ts';
 
 /**
  * Identity values are handed out at insert time but become visible at commit: two concurrent
@@ -45,43 +44,48 @@ interface FeedbackRow {
   created_at: number;
 }
 
-// One statement per batch whatever its size: a column of values per array parameter.
+// One statement per batch, whatever its size: a column of values per array parameter. The lock is
+// taken inside the statement (its transaction is the statement's), before any row gets its seq,
+// and released at commit: one round trip per batch instead of four.
 const INSERT_PREDICTIONS = `
+  WITH capture_turn AS MATERIALIZED (SELECT pg_advisory_xact_lock(${CAPTURE_LOCK}, ${PREDICTIONS_LOCK}))
   INSERT INTO predictions (${PREDICTION_COLUMNS})
   SELECT id, model, model_version, variant, text, label, confidence, scores::jsonb, user_key,
          served_prediction_id, latency_ms, metadata::jsonb, created_at
-  FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::float8[],
+  FROM capture_turn,
+       unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::float8[],
               $8::text[], $9::text[], $10::text[], $11::float8[], $12::text[], $13::bigint[])
-    AS batch(${PREDICTION_COLUMNS})
+         AS batch(${PREDICTION_COLUMNS})
   ON CONFLICT (id) DO NOTHING`;
 
 const INSERT_FEEDBACK = `
+  WITH capture_turn AS MATERIALIZED (SELECT pg_advisory_xact_lock(${CAPTURE_LOCK}, ${FEEDBACK_LOCK}))
   INSERT INTO feedback (${FEEDBACK_COLUMNS})
-  SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[])
+  SELECT batch.*
+  FROM capture_turn,
+       unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[])
+         AS batch(${FEEDBACK_COLUMNS})
   ON CONFLICT (id) DO NOTHING`;
 
 export function postgresPredictions(pool: pg.Pool): PredictionRepository {
   return {
     async insertMany(rows) {
       if (rows.length === 0) return;
-      await inTransaction(pool, async (client) => {
-        await client.query('SELECT pg_advisory_xact_lock($1, $2)', [CAPTURE_LOCK, PREDICTIONS_LOCK]);
-        await client.query(INSERT_PREDICTIONS, [
-          rows.map((row) => row.id),
-          rows.map((row) => row.model),
-          rows.map((row) => row.modelVersion),
-          rows.map((row) => row.variant),
-          rows.map((row) => row.text),
-          rows.map((row) => row.label),
-          rows.map((row) => row.confidence),
-          rows.map((row) => JSON.stringify(row.scores)),
-          rows.map((row) => row.userKey),
-          rows.map((row) => row.servedPredictionId),
-          rows.map((row) => row.latencyMs),
-          rows.map((row) => JSON.stringify(row.metadata ?? {})),
-          rows.map((row) => row.createdAt),
-        ]);
-      });
+      await pool.query(INSERT_PREDICTIONS, [
+        rows.map((row) => row.id),
+        rows.map((row) => row.model),
+        rows.map((row) => row.modelVersion),
+        rows.map((row) => row.variant),
+        rows.map((row) => row.text),
+        rows.map((row) => row.label),
+        rows.map((row) => row.confidence),
+        rows.map((row) => JSON.stringify(row.scores)),
+        rows.map((row) => row.userKey),
+        rows.map((row) => row.servedPredictionId),
+        rows.map((row) => row.latencyMs),
+        rows.map((row) => JSON.stringify(row.metadata ?? {})),
+        rows.map((row) => row.createdAt),
+      ]);
     },
     async get(id) {
       const { rows } = await pool.query<PredictionRow>(
@@ -113,20 +117,18 @@ export function postgresPredictions(pool: pg.Pool): PredictionRepository {
 }
 
 export function postgresFeedback(pool: pg.Pool): FeedbackRepository {
-  const insertBatch = async (rows: readonly FeedbackRecord[]) =>
-    inTransaction(pool, async (client) => {
-      await client.query('SELECT pg_advisory_xact_lock($1, $2)', [CAPTURE_LOCK, FEEDBACK_LOCK]);
-      const { rowCount } = await client.query(INSERT_FEEDBACK, [
-        rows.map((row) => row.id),
-        rows.map((row) => row.predictionId),
-        rows.map((row) => row.model),
-        rows.map((row) => row.kind),
-        rows.map((row) => row.label),
-        rows.map((row) => row.userKey),
-        rows.map((row) => row.createdAt),
-      ]);
-      return rowCount ?? 0;
-    });
+  const insertBatch = async (rows: readonly FeedbackRecord[]) => {
+    const { rowCount } = await pool.query(INSERT_FEEDBACK, [
+      rows.map((row) => row.id),
+      rows.map((row) => row.predictionId),
+      rows.map((row) => row.model),
+      rows.map((row) => row.kind),
+      rows.map((row) => row.label),
+      rows.map((row) => row.userKey),
+      rows.map((row) => row.createdAt),
+    ]);
+    return rowCount ?? 0;
+  };
 
   return {
     async insert(row) {
