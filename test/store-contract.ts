@@ -62,6 +62,19 @@ export function describeStoreContract(name: string, openFreshStore: () => Promis
         expect(listed.map((row) => row.id)).toEqual(['p-1', 'p-2']);
       });
 
+      it('skips repeated ids inside a large batch too', async () => {
+        const batch = predictions(250);
+        const repeated = [
+          ...batch.slice(0, 60),
+          aPrediction({ id: 'p-3', label: 'ham' }),
+          ...batch.slice(60),
+        ];
+        await store.predictions.insertMany([...repeated, aPrediction({ id: 'p-249', label: 'ham' })]);
+        expect(await store.predictions.count()).toBe(250);
+        expect((await store.predictions.get('p-3'))?.label).toBe('spam');
+        expect((await store.predictions.get('p-249'))?.label).toBe('spam');
+      });
+
       it('accepts an empty batch', async () => {
         await store.predictions.insertMany([]);
         expect(await store.predictions.count()).toBe(0);
