@@ -70,6 +70,15 @@ describe('CaptureBuffer', () => {
     });
   });
 
+  it('keeps a batch under the text budget, so one store call stays short', async () => {
+    const sink = new RecordingSink();
+    const buffer = new CaptureBuffer(sink, quiet, { ...slowTimer, batchSize: 100, maxBatchChars: 20 });
+    for (let i = 0; i < 5; i++) buffer.enqueue({ ...record(i), text: 'x'.repeat(8) });
+    buffer.enqueue({ ...record(9), text: 'y'.repeat(50) });
+    await buffer.close();
+    expect(sink.batches.map((b) => b.length)).toEqual([2, 2, 1, 1]);
+  });
+
   it('writes a partial batch when the timer fires', async () => {
     const sink = new RecordingSink();
     const buffer = new CaptureBuffer(sink, quiet, { flushIntervalMs: 20, batchSize: 100 });

@@ -10,8 +10,13 @@ export interface PredictionSink {
 export interface CaptureBufferOptions {
   /** Most predictions held in memory (waiting or being written); more are dropped and counted. */
   maxQueued: number;
-  /** Rows written in one store call. */
+  /** Most rows written in one store call. */
   batchSize: number;
+  /**
+   * Most text (characters) written in one store call. The embedded store writes synchronously, so a
+   * batch is time the event loop cannot answer requests: small batches keep that pause short.
+   */
+  maxBatchChars: number;
   /** A partial batch waits at most this long before it is written. */
   flushIntervalMs: number;
   /** Store calls tried per batch before the batch is dropped. */
@@ -22,7 +27,8 @@ export interface CaptureBufferOptions {
 
 export const DEFAULT_CAPTURE_OPTIONS: CaptureBufferOptions = {
   maxQueued: 20_000,
-  batchSize: 500,
+  batchSize: 64,
+  maxBatchChars: 128 * 1024,
   flushIntervalMs: 200,
   maxAttempts: 3,
   retryDelayMs: 100,
@@ -128,21 +134,32 @@ export class CaptureBuffer {
   }
 
   async #writeBatches(): Promise<void> {
+    // Never write inside the request that filled the batch, and let requests in between batches.
+    await yieldToEventLoop();
     while (
       this.#pending.size >= this.#options.batchSize ||
       (this.#pending.size > 0 && (this.#drainRequested || this.#closed))
     ) {
-      const batch: PredictionRecord[] = [];
-      for (const record of this.#pending.values()) {
-        batch.push(record);
-        if (batch.length === this.#options.batchSize) break;
-      }
+      const batch = this.#nextBatch();
       const written = await this.#writeWithRetries(batch);
       for (const record of batch) this.#pending.delete(record.id);
       if (written) this.#captured += batch.length;
       else this.#drop('store_error', batch.length);
+      await yieldToEventLoop();
     }
     this.#drainRequested = false;
+  }
+
+  #nextBatch(): PredictionRecord[] {
+    const batch: PredictionRecord[] = [];
+    let chars = 0;
+    for (const record of this.#pending.values()) {
+      chars += record.text.length;
+      if (batch.length > 0 && chars > this.#options.maxBatchChars) break;
+      batch.push(record);
+      if (batch.length === this.#options.batchSize) break;
+    }
+    return batch;
   }
 
   async #writeWithRetries(batch: readonly PredictionRecord[]): Promise<boolean> {
@@ -181,6 +198,10 @@ export class CaptureBuffer {
       );
     }
   }
+}
+
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 function delay(ms: number): Promise<void> {
