@@ -2,6 +2,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { CycleStatus } from '../workflows/cycle-messages.ts';
 import { accuracyOf, captureTraffic, era1Champion, era2 } from './support/era-traffic.ts';
 import { type FlywheelHarness, flywheelHarness } from './support/flywheel-harness.ts';
+import { recordHistory } from './support/histories.ts';
 
 let harness: FlywheelHarness;
 
@@ -32,7 +33,9 @@ test('a cycle on captured era-2 traffic and feedback blesses a candidate that be
     config: { training: { taskQueue: harness.trainingTaskQueue } },
   });
   expect(started.number).toBe(1);
-  const result = (await harness.client.temporal.workflow.getHandle(started.workflowId).result()) as CycleStatus;
+  const handle = harness.client.temporal.workflow.getHandle(started.workflowId);
+  const result = (await handle.result()) as CycleStatus;
+  await recordHistory(handle, 'cycle-blessed');
 
   expect(result.outcome, result.reasons.join('; ')).toBe('blessed');
   expect(result.mined?.byReason['negative-feedback']).toBeGreaterThan(0);
@@ -44,7 +47,9 @@ test('a cycle on captured era-2 traffic and feedback blesses a candidate that be
   // Lineage: the new dataset's parent is the champion's, and its new labels name this cycle and their rule.
   const dataset = await harness.deps.store.datasets.get(result.datasetId!);
   expect(dataset?.parentId).toBe(champion.datasetId);
-  const added = (await harness.deps.store.datasets.items(result.datasetId!)).filter((item) => item.source.cycle === 1);
+  const added = (await harness.deps.store.datasets.items(result.datasetId!)).filter(
+    (item) => item.source.cycle === 1,
+  );
   expect(added.length).toBe(result.labels!.auto + result.labels!.human);
   expect(added.every((item) => item.source.kind === 'auto' && item.source.by.startsWith('rule:'))).toBe(true);
   expect(added.some((item) => item.split === 'golden')).toBe(true);
@@ -60,7 +65,9 @@ test('a cycle on captured era-2 traffic and feedback blesses a candidate that be
     config: { training: { taskQueue: harness.trainingTaskQueue } },
   });
   expect(second.number).toBe(2);
-  const secondResult = (await harness.client.temporal.workflow.getHandle(second.workflowId).result()) as CycleStatus;
+  const secondHandle = harness.client.temporal.workflow.getHandle(second.workflowId);
+  const secondResult = (await secondHandle.result()) as CycleStatus;
+  await recordHistory(secondHandle, 'cycle-nothing-to-learn');
   expect(secondResult.outcome).toBe('nothing-to-learn');
 });
 
@@ -81,7 +88,9 @@ test('a candidate trained on flipped labels is rejected by the gate with its rea
   const started = await harness.client.startCycle(model, {
     config: { training: { taskQueue: harness.trainingTaskQueue }, mining: { maxPerClass: null } },
   });
-  const result = (await harness.client.temporal.workflow.getHandle(started.workflowId).result()) as CycleStatus;
+  const handle = harness.client.temporal.workflow.getHandle(started.workflowId);
+  const result = (await handle.result()) as CycleStatus;
+  await recordHistory(handle, 'cycle-rejected');
   expect(result.outcome).toBe('rejected');
   expect(result.reasons.length).toBeGreaterThan(0);
   expect(result.reasons.join('\n')).toMatch(/accuracy/);

@@ -3,6 +3,7 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import { inject } from 'vitest';
 import { createLogger } from '../../adapters/log/logger.ts';
 import { type RunningWorkers, startWorkers, type WorkerPlan } from '../../workers/run-workers.ts';
+import { temporalLoggerFor } from '../../workers/temporal-logging.ts';
 
 /** A client on the run's shared dev server (see global-setup.ts). */
 export async function testClient(): Promise<{ client: Client; connection: Connection }> {
@@ -15,13 +16,16 @@ export const testLogger = createLogger('test', {
   destination: 2,
 });
 
+// The bundler reports every module at info; tests only want its warnings.
+const quietBundlerLogger = temporalLoggerFor(testLogger);
+
 const bundles = new Map<string, Promise<{ code: string }>>();
 
 /** Bundles a workflows module once per test file (bundling takes seconds). */
 export function workflowBundle(workflowsPath: string): Promise<{ code: string }> {
   let bundle = bundles.get(workflowsPath);
   if (!bundle) {
-    bundle = bundleWorkflowCode({ workflowsPath, logger: undefined });
+    bundle = bundleWorkflowCode({ workflowsPath, logger: quietBundlerLogger });
     bundles.set(workflowsPath, bundle);
   }
   return bundle;
