@@ -19,12 +19,7 @@ import { openFileArtifactStore } from '../adapters/artifacts/file-artifact-store
 import { openEmbeddedFlags } from '../adapters/flags/embedded.ts';
 import { openEmbeddedStore } from '../adapters/store/embedded/embedded-store.ts';
 import { createGateway, startGateway } from '../gateway/create-gateway.ts';
-import {
-  MODEL,
-  registerVersion,
-  testCanaryBucket,
-  trainedArtifact,
-} from '../test/gateway/gateway-harness.ts';
+import { MODEL, registerVersion, trainedArtifact } from '../test/gateway/gateway-harness.ts';
 import type { LoadResult } from './gateway-load-generator.ts';
 
 const { values } = parseArgs({
@@ -108,7 +103,7 @@ async function measure(mode: Mode): Promise<RunResult> {
       store,
       flags,
       artifacts,
-      canaryBucket: testCanaryBucket,
+
       logger: pino({ level: 'warn' }),
       options: { captureEnabled: mode === 'capture on' },
     });

@@ -13,7 +13,6 @@ import { MAX_BODY_BYTES } from './request-schemas.ts';
 import { registerFeedbackRoute } from './routes/feedback.ts';
 import { registerOperationsRoutes } from './routes/operations.ts';
 import { registerPredictRoute } from './routes/predict.ts';
-import type { CanaryBucket } from './routing.ts';
 import { DEFAULT_ROLLOUT_TTL_MS, ServingPlanCache } from './serving-plan-cache.ts';
 import { ShadowRunner } from './shadow-runner.ts';
 
@@ -34,8 +33,6 @@ export interface GatewayDeps {
   store: FlywheelStore;
   artifacts: ArtifactStore;
   flags: FlagProvider;
-  /** Where a user falls in [0, 100) for a model's canary. */
-  canaryBucket: CanaryBucket;
   logger: Logger;
   options?: GatewayOptions;
 }
@@ -75,7 +72,6 @@ export function createGateway(deps: GatewayDeps): Gateway {
     captureEnabled: options.captureEnabled ?? true,
     shadows: new ShadowRunner(models, capture, metrics, log.child({ component: 'shadow' })),
     metrics,
-    bucketOf: deps.canaryBucket,
     log,
   };
 

@@ -3,7 +3,6 @@ import type { FlywheelStore } from '../adapters/store/store.ts';
 import type { CaptureBuffer } from './capture-buffer.ts';
 import type { GatewayMetrics } from './metrics.ts';
 import type { ModelCache } from './model-cache.ts';
-import type { CanaryBucket } from './routing.ts';
 import type { ServingPlanCache } from './serving-plan-cache.ts';
 import type { ShadowRunner } from './shadow-runner.ts';
 
@@ -17,6 +16,5 @@ export interface GatewayContext {
   captureEnabled: boolean;
   shadows: ShadowRunner;
   metrics: GatewayMetrics;
-  bucketOf: CanaryBucket;
   log: Logger;
 }

@@ -1,7 +1,5 @@
+import { assignCanaryArm } from '../core/rollout/canary-assignment.ts';
 import type { ServingPlan } from './serving-plan-cache.ts';
-
-/** A user's place in [0, 100) for a model; the same model and user key always give the same place. */
-export type CanaryBucket = (model: string, userKey: string) => number;
 
 /** Which version answers a request, and which (if any) runs beside it in shadow. */
 export interface RequestRoute {
@@ -14,7 +12,8 @@ export interface RequestRoute {
  * Routes one request by the model's serving plan.
  * - champion only: the champion answers.
  * - shadow: the champion answers; the candidate runs beside it on every request.
- * - canary: users whose bucket is below `percent` get the candidate, the rest the champion.
+ * - canary: a sticky share `percent` of users gets the candidate (core/rollout/canary-assignment.ts),
+ *   the rest the champion.
  *   A request without a user key gets the champion: it cannot be kept sticky, and a canary's
  *   per-user comparison needs each user on one side. The canary share is therefore a share of users
  *   who send a key, and anonymous traffic never sees an unproven model.
@@ -22,7 +21,6 @@ export interface RequestRoute {
 export function routeRequest(
   plan: ServingPlan & { championVersion: string },
   userKey: string | null,
-  bucketOf: CanaryBucket,
 ): RequestRoute {
   const champion: RequestRoute = {
     variant: 'champion',
@@ -31,7 +29,11 @@ export function routeRequest(
   };
   if (!plan.candidateVersion || plan.candidateVersion === plan.championVersion) return champion;
   if (plan.mode === 'shadow') return { ...champion, shadowVersionId: plan.candidateVersion };
-  if (plan.mode === 'canary' && userKey !== null && bucketOf(plan.model, userKey) < plan.percent) {
+  if (
+    plan.mode === 'canary' &&
+    userKey !== null &&
+    assignCanaryArm(plan.model, userKey, plan.percent) === 'canary'
+  ) {
     return { variant: 'canary', versionId: plan.candidateVersion, shadowVersionId: null };
   }
   return champion;

@@ -3,7 +3,6 @@ import { openEmbeddedFlags } from '../adapters/flags/embedded.ts';
 import { createLogger, type Logger } from '../adapters/log/logger.ts';
 import { openStore } from '../adapters/store/open-store.ts';
 import { createGateway, type GatewayOptions, startGateway } from './create-gateway.ts';
-import type { CanaryBucket } from './routing.ts';
 
 export interface RunGatewayConfig {
   /** The data folder shared with the workers: the embedded store, flags and artifacts live there. */
@@ -12,7 +11,6 @@ export interface RunGatewayConfig {
   databaseUrl?: string | undefined;
   port: number;
   host: string;
-  canaryBucket: CanaryBucket;
   logger?: Logger;
   options?: GatewayOptions;
 }
@@ -33,7 +31,6 @@ export async function runGateway(config: RunGatewayConfig): Promise<RunningGatew
     store,
     flags,
     artifacts: openFileArtifactStore(config.dataDir),
-    canaryBucket: config.canaryBucket,
     logger,
     ...(config.options ? { options: config.options } : {}),
   });

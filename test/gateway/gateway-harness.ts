@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,7 +19,6 @@ import {
   startGateway,
 } from '../../gateway/create-gateway.ts';
 import { MAX_TEXT_LENGTH } from '../../gateway/request-schemas.ts';
-import type { CanaryBucket } from '../../gateway/routing.ts';
 
 export const MODEL = 'spam';
 
@@ -83,10 +81,6 @@ export async function registerVersion(
   return version;
 }
 
-/** Test stand-in until core/rollout/canary-assignment lands: SHA-256 of model and key, into [0, 100). */
-export const testCanaryBucket: CanaryBucket = (model, userKey) =>
-  (createHash('sha256').update(`${model}\u0000${userKey}`).digest().readUInt32BE(0) / 2 ** 32) * 100;
-
 export interface Harness {
   url: string;
   dataDir: string;
@@ -133,7 +127,6 @@ export async function startHarness(harnessOptions: HarnessOptions = {}): Promise
     store: harnessOptions.wrapStore ? harnessOptions.wrapStore(store) : store,
     artifacts,
     flags,
-    canaryBucket: testCanaryBucket,
     logger,
     options: { rolloutTtlMs: 50, ...harnessOptions.options },
   });

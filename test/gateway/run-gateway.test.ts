@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { openFileArtifactStore } from '../../adapters/artifacts/file-artifact-store.ts';
 import { openStore } from '../../adapters/store/open-store.ts';
 import { runGateway } from '../../gateway/run-gateway.ts';
-import { MODEL, registerVersion, testCanaryBucket } from './gateway-harness.ts';
+import { MODEL, registerVersion } from './gateway-harness.ts';
 
 describe('runGateway: the gateway as `flywheel gateway` runs it', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'flywheel-run-gateway-'));
@@ -29,7 +29,7 @@ describe('runGateway: the gateway as `flywheel gateway` runs it', () => {
       dataDir,
       port: 0,
       host: '127.0.0.1',
-      canaryBucket: testCanaryBucket,
+
       logger: pino({ level: 'silent' }),
       options: { capture: { flushIntervalMs: 60_000 } },
     });
@@ -61,7 +61,7 @@ describe('runGateway: the gateway as `flywheel gateway` runs it', () => {
       dataDir,
       port: 0,
       host: '127.0.0.1',
-      canaryBucket: testCanaryBucket,
+
       logger: pino({ level: 'silent' }),
     });
     const port = Number(new URL(first.address).port);
@@ -71,7 +71,7 @@ describe('runGateway: the gateway as `flywheel gateway` runs it', () => {
           dataDir,
           port,
           host: '127.0.0.1',
-          canaryBucket: testCanaryBucket,
+
           logger: pino({ level: 'silent' }),
         }),
       ).rejects.toThrow(`the gateway cannot listen on 127.0.0.1:${port}: the port is in use`);
