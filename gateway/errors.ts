@@ -88,7 +88,8 @@ export function invalidRequest(error: z.ZodError, input: unknown, what: 'body' |
         field,
       );
     default:
-      return new GatewayError(400, params?.code ?? 'invalid_value', `${name}: ${issue.message}`, field);
+      // Our own refinements word their message to follow the field name ("text must contain ...").
+      return new GatewayError(400, params?.code ?? 'invalid_value', `${name} ${issue.message}`, field);
   }
 }
 

@@ -20,7 +20,7 @@ const UserKey = z.string().min(1).max(MAX_USER_KEY_LENGTH);
 const Metadata = z
   .record(z.string().min(1).max(MAX_METADATA_KEY_LENGTH), z.string().max(MAX_METADATA_VALUE_LENGTH))
   .refine((entries) => Object.keys(entries).length <= MAX_METADATA_ENTRIES, {
-    message: `at most ${MAX_METADATA_ENTRIES} entries`,
+    message: `must have at most ${MAX_METADATA_ENTRIES} entries`,
     params: { code: 'too_many_entries' },
   });
 

@@ -84,6 +84,19 @@ describe('gateway: client mistakes get a 4xx naming the field and the rule, neve
         { code: 'wrong_type', field: 'metadata.a' },
       ],
       [
+        'too many metadata entries',
+        () => [
+          predictPath,
+          JSON.stringify({
+            text: 'hi',
+            metadata: Object.fromEntries(Array.from({ length: 33 }, (_, i) => [`k${i}`, 'v'])),
+          }),
+          json,
+        ],
+        400,
+        { code: 'too_many_entries', field: 'metadata', message: 'metadata must have at most 32 entries' },
+      ],
+      [
         'an invalid model name',
         () => ['/v1/models/Not_A_Name/predict', '{"text": "hi"}', json],
         400,
@@ -123,7 +136,7 @@ describe('gateway: client mistakes get a 4xx naming the field and the rule, neve
         'label feedback without a label',
         () => [`/v1/predictions/${predictionId}/feedback`, '{"feedbackId": "f", "kind": "label"}', json],
         400,
-        { code: 'required', field: 'label' },
+        { code: 'required', field: 'label', message: 'label is required when kind is "label"' },
       ],
       [
         'a label with kind correct',
