@@ -5,7 +5,7 @@ import type { FlagProvider } from '../adapters/flags/flag-provider.ts';
 import type { FlywheelStore } from '../adapters/store/store.ts';
 import { CaptureBuffer, type CaptureBufferOptions } from './capture-buffer.ts';
 import { classifierFromArtifacts } from './classifier-loader.ts';
-import { frameworkErrorReply, installErrorShapes } from './errors.ts';
+import { frameworkErrorReply, GatewayError, installErrorShapes } from './errors.ts';
 import type { GatewayContext } from './gateway-context.ts';
 import { GatewayMetrics } from './metrics.ts';
 import { type LoadClassifier, ModelCache } from './model-cache.ts';
@@ -81,6 +81,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: MAX_BODY_BYTES,
     frameworkErrors: frameworkErrorReply,
+    return503OnClosing: false,
   });
   // Only JSON bodies: without this Fastify would hand text/plain through as a string.
   app.removeContentTypeParser('text/plain');
@@ -89,6 +90,17 @@ export function createGateway(deps: GatewayDeps): Gateway {
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
     metrics.observeRequest(route, request.method, reply.statusCode, reply.elapsedTime / 1000);
+  });
+  // Fastify's own answer while closing has its own body shape; this one has ours.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onRequest', async (_request, reply) => {
+    if (closing) {
+      reply.header('connection', 'close');
+      throw new GatewayError(503, 'shutting_down', 'the gateway is shutting down; retry on another instance');
+    }
   });
   app.addHook('onClose', async () => {
     await ctx.shadows.settle();

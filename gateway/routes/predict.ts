@@ -18,7 +18,7 @@ export interface PredictResponse {
 
 /** `POST /v1/models/:model/predict`: classify one text with the version the rollout routes it to. */
 export function registerPredictRoute(app: FastifyInstance, ctx: GatewayContext): void {
-  app.post('/v1/models/:model/predict', async (request, reply): Promise<PredictResponse> => {
+  app.post('/v1/models/:model/predict', async (request): Promise<PredictResponse> => {
     const params = PredictParams.safeParse(request.params);
     if (!params.success) throw invalidRequest(params.error, request.params, 'path');
     const body = PredictRequest.safeParse(request.body);
@@ -41,7 +41,6 @@ export function registerPredictRoute(app: FastifyInstance, ctx: GatewayContext):
       if (route.shadowVersionId) ctx.shadows.schedule(route.shadowVersionId, input, served.id);
     }
     ctx.metrics.countPrediction(model, variant);
-    reply.code(200);
     return {
       predictionId: served.id,
       label: served.label,
