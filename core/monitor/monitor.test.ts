@@ -90,6 +90,32 @@ describe('readSignals', () => {
     );
   });
 
+  it('judges a numeric shift by PSI and KS with the figures computed by hand', () => {
+    // Text lengths 0..99 in the reference, 25..124 now (100 predictions each: the sketches keep every value).
+    const lengths = (from: number) =>
+      window(
+        Array.from({ length: 100 }, (_, i) =>
+          prediction({ id: `l${from}-${i}`, text: 'x'.repeat(from + i), confidence: 0.9 }),
+        ),
+      );
+    const readings = readSignals(lengths(0), lengths(25), 0, { ...policy, minWindowPredictions: 100 });
+    const length = readings.find((r) => r.signal === 'text-length-drift')!;
+    // KS: the ECDFs differ most from 24 on, by 25/100 → D = 0.25. λ = D·√(nm/(n+m)) = 0.25·√50 = 1.767767;
+    // Q(λ) = 2(e^{−2λ²} − e^{−8λ²} + …) = 2(e^{−6.25} − e^{−25}) = 0.0038610.
+    expect(length.figures.ksStatistic).toBeCloseTo(0.25, 14);
+    expect(length.figures.pValue).toBeCloseTo(2 * (Math.exp(-6.25) - Math.exp(-25)), 9);
+    // PSI over the reference deciles (cuts 9, 19, …, 89): current shares 0, 0, .05, .1 ×6, .35; reference .1 each.
+    // 2·(1e-4 − .1)·ln(1e-4/.1) + (.05 − .1)·ln(.5) + (.35 − .1)·ln(3.5) = 1.3801695 + 0.0346574 + 0.3131907.
+    expect(length.figures.psi).toBeCloseTo(1.7280176, 6);
+    expect(length.fired).toBe(true);
+    // Same confidences on both sides: no confidence drift.
+    expect(readings.find((r) => r.signal === 'confidence-drift')).toMatchObject({
+      judged: true,
+      fired: false,
+      figures: { psi: 0, ksStatistic: 0, pValue: 1 },
+    });
+  });
+
   it('does not judge drift on small windows', () => {
     const readings = readSignals(steady, window(traffic(150, 0.9)), 0, policy);
     expect(readings[0]).toMatchObject({
