@@ -14,5 +14,7 @@ describe('figures', () => {
     expect(percent(0.0525)).toBe('5.25%');
     expect(signedPercent(0.25)).toBe('+25%');
     expect(signedPercent(-0.1)).toBe('−10%');
+    expect(percent(1 / 3)).toBe('33.33%');
+    expect(percent(0.0000123)).toBe('0.0012%');
   });
 });

@@ -14,9 +14,12 @@ export function signedFigure(value: number): string {
   return value > 0 ? `+${figure(value)}` : `−${figure(-value)}`;
 }
 
-/** A share as a percentage: 0.0525 → "5.25%". */
+/** A share as a percentage to two decimals: 0.0525 → "5.25%", 1/3 → "33.33%"; tiny shares keep two digits. */
 export function percent(share: number): string {
-  return `${figure(share * 100)}%`;
+  const value = share * 100;
+  if (!Number.isFinite(value)) return `${value}%`;
+  const rounded = Number(value.toFixed(2));
+  return `${rounded === 0 && value !== 0 ? Number(value.toPrecision(2)) : rounded}%`;
 }
 
 /** A signed relative change as a percentage: 0.25 → "+25%". */
