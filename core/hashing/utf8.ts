@@ -3,7 +3,12 @@
  * sandboxes differ in what they provide). Lone surrogates become U+FFFD, as TextEncoder does.
  */
 export function utf8Bytes(text: string): Uint8Array {
-  const out: number[] = [];
+  // At most 3 bytes per UTF-16 unit (a surrogate pair is 2 units for 4 bytes).
+  const out = new Uint8Array(text.length * 3);
+  let length = 0;
+  const push = (...bytes: number[]) => {
+    for (const byte of bytes) out[length++] = byte;
+  };
   for (let i = 0; i < text.length; i++) {
     let code = text.charCodeAt(i);
     if (code >= 0xd800 && code <= 0xdbff) {
@@ -18,13 +23,13 @@ export function utf8Bytes(text: string): Uint8Array {
       code = 0xfffd;
     }
     if (code < 0x80) {
-      out.push(code);
+      out[length++] = code;
     } else if (code < 0x800) {
-      out.push(0xc0 | (code >> 6), 0x80 | (code & 0x3f));
+      push(0xc0 | (code >> 6), 0x80 | (code & 0x3f));
     } else if (code < 0x10000) {
-      out.push(0xe0 | (code >> 12), 0x80 | ((code >> 6) & 0x3f), 0x80 | (code & 0x3f));
+      push(0xe0 | (code >> 12), 0x80 | ((code >> 6) & 0x3f), 0x80 | (code & 0x3f));
     } else {
-      out.push(
+      push(
         0xf0 | (code >> 18),
         0x80 | ((code >> 12) & 0x3f),
         0x80 | ((code >> 6) & 0x3f),
@@ -32,5 +37,5 @@ export function utf8Bytes(text: string): Uint8Array {
       );
     }
   }
-  return Uint8Array.from(out);
+  return out.subarray(0, length);
 }

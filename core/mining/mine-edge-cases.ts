@@ -55,9 +55,10 @@ const REASON_RANK = new Map(MINING_REASONS.map((reason, rank) => [reason, rank])
  *    confidence, drifted input); then urgency within the reason: confident mistakes first (the model
  *    was sure and wrong), the least confident first for disagreement and low confidence, the most
  *    unfamiliar first for drift; then older first; then prediction id.
- * 4. In that order: items already in the dataset, exact and near duplicates of a higher-priority item
+ * 4. In that order: items already in the dataset and exact duplicates of a higher-priority candidate
  *    are dropped; the label is settled by a rule or proposed for review; per-class caps apply to both,
- *    and the label budget to items needing review (auto labels cost no reviewer time).
+ *    and the label budget to items needing review (auto labels cost no reviewer time); finally an item
+ *    that is a near duplicate of one already in the batch is dropped.
  */
 export function mineEdgeCases(input: MiningInput, settings: MiningSettings): MinedBatch {
   const { mining, autoLabel } = settings;
@@ -154,10 +155,6 @@ export function mineEdgeCases(input: MiningInput, settings: MiningSettings): Min
       continue;
     }
     seenExact.add(exactKey);
-    if (nearDuplicates.matchOrAdd(id, prediction.text) !== null) {
-      drop('near-duplicate');
-      continue;
-    }
 
     const decision = decideLabel(
       {
@@ -178,6 +175,12 @@ export function mineEdgeCases(input: MiningInput, settings: MiningSettings): Min
     }
     if (decision.kind === 'review' && needsReview.length >= mining.labelBudget) {
       drop('over-budget');
+      continue;
+    }
+    // Last, because it is the costly filter: only items that would enter the batch are compared, and
+    // only with items already in it.
+    if (nearDuplicates.matchOrAdd(id, prediction.text) !== null) {
+      drop('near-duplicate');
       continue;
     }
     perClass.set(label, (perClass.get(label) ?? 0) + 1);
