@@ -71,7 +71,14 @@ export class FlywheelClient {
    */
   async startCycle(
     model: string,
-    options: { config?: unknown; trigger?: string } = {},
+    options: {
+      config?: unknown;
+      trigger?: string;
+      /** Why the cycle starts, in full (the trigger is the short form): kept in its memo and details. */
+      reasons?: string[];
+      /** Anything else worth keeping in the cycle's memo (e.g. the monitor's request id). */
+      memo?: Record<string, unknown>;
+    } = {},
   ): Promise<{ workflowId: string; number: number }> {
     checkModelName(model);
     checkCycleConfig(options.config ?? {});
@@ -102,7 +109,10 @@ export class FlywheelClient {
           { key: TRIGGER, value: trigger },
         ]),
         staticSummary: `Flywheel cycle ${number} of ${model} (${trigger})`,
-        staticDetails: `Collect edge cases → review → dataset → train → evaluate → rollout for model **${model}**.`,
+        staticDetails:
+          `Collect edge cases → review → dataset → train → evaluate → rollout for model **${model}**.` +
+          (options.reasons?.length ? `\n\nWhy: ${options.reasons.join('; ')}` : ''),
+        memo: { ...options.memo, trigger, reasons: options.reasons ?? [] },
       });
     } catch (error) {
       if (error instanceof WorkflowExecutionAlreadyStartedError) {
