@@ -1,0 +1,129 @@
+import { z } from 'zod';
+import { fmix32 } from './hashing.ts';
+import { createTokenScanner } from './tokenizer.ts';
+
+/**
+ * How a text becomes a vector. Stored in every artifact: a model is only meaningful with the exact
+ * featurisation it was trained with.
+ */
+export const FeatureConfig = z.object({
+  /** Number of hashed feature slots; a power of two so an index is a bit mask of the hash. */
+  dimension: z
+    .number()
+    .int()
+    .min(16)
+    .max(2 ** 24)
+    .refine((n) => (n & (n - 1)) === 0, 'must be a power of two'),
+  lowercase: z.boolean(),
+  /** A JavaScript regular expression source, run with the `gu` flags; each match is a token. */
+  tokenPattern: z
+    .string()
+    .min(1)
+    .refine(compiles, 'must be a valid regular expression')
+    .refine(
+      (pattern) => !compiles(pattern) || !new RegExp(pattern, 'u').test(''),
+      'must not match the empty string',
+    ),
+  /** Tokens past this many are ignored, which bounds the cost of one huge message. */
+  maxTokens: z.number().int().min(1).max(30_000),
+  /** 1: words; 2: words and pairs of adjacent words. */
+  ngrams: z.union([z.literal(1), z.literal(2)]),
+  /** log-tf: 1 + ln(count); tf: count; binary: 1. Every vector is then scaled to unit L2 length. */
+  weighting: z.enum(['log-tf', 'tf', 'binary']),
+});
+export type FeatureConfig = z.infer<typeof FeatureConfig>;
+
+export const DEFAULT_FEATURES: FeatureConfig = {
+  dimension: 2 ** 18,
+  lowercase: true,
+  // Runs of letters or digits, plus "$" and "!" on their own: both are strong spam signals.
+  tokenPattern: '[\\p{L}\\p{N}]+|[$!]',
+  maxTokens: 3000,
+  ngrams: 2,
+  weighting: 'log-tf',
+};
+
+/** A sparse vector: ascending indices and their values. */
+export interface SparseVector {
+  readonly indices: Uint32Array;
+  readonly values: Float64Array;
+}
+
+function compiles(pattern: string): boolean {
+  try {
+    new RegExp(pattern, 'gu');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The slot of a pair of adjacent tokens: fmix32(31 × hash(first) + hash(second) mod 2^32). */
+export function pairHash(first: number, second: number): number {
+  return fmix32((Math.imul(first, 31) + second) >>> 0);
+}
+
+/** Returns the featuriser of a config; its scanner is built once. */
+export function createFeaturizer(config: FeatureConfig): (text: string) => SparseVector {
+  const mask = config.dimension - 1;
+  const scan = createTokenScanner(config);
+  const bigrams = config.ngrams === 2;
+  // Dense scratch counts, reset after each text through the list of slots it used. 16 bits suffice
+  // (a slot counts at most two per token, tokens are capped), and keep the table small enough to stay in cache.
+  const counts = new Uint16Array(config.dimension);
+  let used = new Uint32Array(1024);
+  let usedCount = 0;
+  let tokens = 0;
+  let previous = -1;
+  const count = (hash: number) => {
+    const slot = hash & mask;
+    if (counts[slot] === 0) {
+      if (usedCount === used.length) {
+        const grown = new Uint32Array(used.length * 2);
+        grown.set(used);
+        used = grown;
+      }
+      used[usedCount++] = slot;
+    }
+    counts[slot] = counts[slot]! + 1;
+  };
+  const sink = (hash: number) => {
+    count(hash);
+    if (bigrams && previous !== -1) count(pairHash(previous, hash));
+    previous = hash;
+    return ++tokens < config.maxTokens;
+  };
+  return (text) => {
+    usedCount = 0;
+    tokens = 0;
+    previous = -1;
+    scan(config.lowercase ? text.toLowerCase() : text, sink);
+    const indices = used.slice(0, usedCount).sort();
+    const values = new Float64Array(usedCount);
+    for (let i = 0; i < usedCount; i++) {
+      values[i] = counts[indices[i]!]!;
+      counts[indices[i]!] = 0;
+    }
+    return weigh(indices, values, config.weighting);
+  };
+}
+
+/** Turns counts into weights in place, then scales the vector to unit L2 length. */
+function weigh(
+  indices: Uint32Array,
+  values: Float64Array,
+  weighting: FeatureConfig['weighting'],
+): SparseVector {
+  let norm = 0;
+  for (let i = 0; i < values.length; i++) {
+    const count = values[i]!;
+    const value = weighting === 'binary' ? 1 : weighting === 'tf' ? count : 1 + Math.log(count);
+    values[i] = value;
+    norm += value * value;
+  }
+  if (norm > 0) {
+    const scale = 1 / Math.sqrt(norm);
+    for (let i = 0; i < values.length; i++) values[i] = values[i]! * scale;
+  }
+  return { indices, values };
+}

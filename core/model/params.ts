@@ -1,0 +1,18 @@
+import { z } from 'zod';
+
+/**
+ * Optimiser settings of the built-in trainer (multinomial logistic regression, mini-batch Adam).
+ * Every field has a default, so `{}` is a valid request and old artifacts stay readable as fields are added.
+ */
+export const TrainingParams = z.object({
+  epochs: z.number().int().min(1).max(1000).default(8),
+  batchSize: z.number().int().min(1).max(65536).default(16),
+  learningRate: z.number().positive().max(10).default(0.02),
+  /** L2 penalty on the weights (not the biases), applied to the coordinates each batch touches. */
+  l2: z.number().min(0).max(1).default(1e-6),
+  beta1: z.number().min(0).lt(1).default(0.9),
+  beta2: z.number().min(0).lt(1).default(0.999),
+  epsilon: z.number().positive().default(1e-8),
+});
+export type TrainingParams = z.infer<typeof TrainingParams>;
+export type TrainingParamsInput = z.input<typeof TrainingParams>;

@@ -1,0 +1,85 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_FEATURES } from './features.ts';
+import { createTokenScanner, tokenHash, tokenize } from './tokenizer.ts';
+
+function regexTokens(text: string, pattern: string): string[] {
+  return [...text.matchAll(new RegExp(pattern, 'gu'))].map((match) => match[0]);
+}
+
+function scannedTokens(text: string, pattern: string): { tokens: string[]; hashes: number[] } {
+  const tokens: string[] = [];
+  const hashes: number[] = [];
+  createTokenScanner({ ...DEFAULT_FEATURES, tokenPattern: pattern })(text, (hash, start, end) => {
+    tokens.push(text.slice(start, end));
+    hashes.push(hash);
+    return true;
+  });
+  return { tokens, hashes };
+}
+
+// Characters that stress the scanner: ASCII, accented and non-Latin letters, digits of other
+// scripts, astral letters and symbols, lone surrogates, the fast path's symbols.
+const tricky = fc.constantFrom(
+  ...[
+    'a',
+    'Z',
+    '7',
+    ' ',
+    '$',
+    '!',
+    '-',
+    "'",
+    'é',
+    'ß',
+    'İ',
+    'ж',
+    '中',
+    '٣',
+    '𝒜',
+    '😀',
+    '\ud800',
+    '\udc00',
+    '\n',
+    '_',
+  ],
+);
+const trickyText = fc.array(tricky, { maxLength: 30 }).map((chars) => chars.join(''));
+
+describe('token scanner', () => {
+  it('agrees with the regular expression on the default pattern, hashes included', () => {
+    fc.assert(
+      fc.property(fc.oneof(trickyText, fc.string({ unit: 'binary', maxLength: 30 })), (text) => {
+        const { tokens, hashes } = scannedTokens(text, DEFAULT_FEATURES.tokenPattern);
+        expect(tokens).toEqual(regexTokens(text, DEFAULT_FEATURES.tokenPattern));
+        expect(hashes).toEqual(tokens.map(tokenHash));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('takes the regular expression path for any other pattern', () => {
+    const pattern = "[a-z]+(?:'[a-z]+)?";
+    fc.assert(
+      fc.property(trickyText, (text) => {
+        expect(scannedTokens(text, pattern).tokens).toEqual(regexTokens(text, pattern));
+      }),
+    );
+  });
+
+  it('lower-cases and stops at maxTokens', () => {
+    expect(tokenize('FREE money!!! Call $$ now', DEFAULT_FEATURES)).toEqual([
+      'free',
+      'money',
+      '!',
+      '!',
+      '!',
+      'call',
+      '$',
+      '$',
+      'now',
+    ]);
+    expect(tokenize('one two three four', { ...DEFAULT_FEATURES, maxTokens: 2 })).toEqual(['one', 'two']);
+    expect(tokenize('Keep Case', { ...DEFAULT_FEATURES, lowercase: false })).toEqual(['Keep', 'Case']);
+  });
+});

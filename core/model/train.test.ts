@@ -1,0 +1,117 @@
+import { describe, expect, it } from 'vitest';
+import { serializeClassifier } from './artifact.ts';
+import type { EpochProgress, TrainingCheckpoint } from './checkpoint.ts';
+import { deserializeCheckpoint, serializeCheckpoint } from './checkpoint.ts';
+import { DEFAULT_FEATURES } from './features.ts';
+import { createClassifier } from './linear-model.ts';
+import { syntheticCorpus } from './test-corpus.ts';
+import type { TrainClassifierInput } from './train.ts';
+import { trainClassifier } from './train.ts';
+
+const labels = ['billing', 'outage', 'praise'];
+const features = { ...DEFAULT_FEATURES, dimension: 1 << 14 };
+const train = syntheticCorpus({ labels, perLabel: 120, seed: 1 });
+const holdout = syntheticCorpus({ labels, perLabel: 40, seed: 2 });
+const base: TrainClassifierInput = { examples: train, labels, features, params: { epochs: 4 }, seed: 11 };
+
+const artifactOf = (result: Awaited<ReturnType<typeof trainClassifier>>) =>
+  serializeClassifier(result.model, {
+    trainer: 'builtin',
+    datasetId: null,
+    seed: 11,
+    params: {},
+    metrics: {},
+  });
+
+describe('trainClassifier', () => {
+  it('learns a separable problem: high holdout accuracy, falling loss', async () => {
+    const result = await trainClassifier(base);
+    const classifier = createClassifier(result.model);
+    const right = holdout.filter(
+      (example) => classifier.predict(example.text).label === example.label,
+    ).length;
+    expect(right / holdout.length).toBeGreaterThanOrEqual(0.95);
+    const losses = result.history.map((epoch) => epoch.loss);
+    expect(losses[losses.length - 1]).toBeLessThan(losses[0]!);
+    // Before training every label is equally likely: the first epoch starts at ln(3).
+    expect(losses[0]).toBeLessThan(Math.log(3));
+  });
+
+  it('predicts probabilities over every label, the best one first', async () => {
+    const classifier = createClassifier((await trainClassifier(base)).model);
+    const prediction = classifier.predict('outage3 outage7 the outage1');
+    expect(prediction.label).toBe('outage');
+    expect(Object.keys(prediction.scores)).toEqual(labels);
+    expect(Object.values(prediction.scores).reduce((a, b) => a + b)).toBeCloseTo(1, 12);
+    expect(prediction.confidence).toBe(Math.max(...Object.values(prediction.scores)));
+  });
+
+  it('is deterministic: the same seed gives identical artifact bytes, another seed does not', async () => {
+    const first = artifactOf(await trainClassifier(base));
+    const second = artifactOf(await trainClassifier(base));
+    expect(second).toEqual(first);
+    const reseeded = artifactOf(await trainClassifier({ ...base, seed: 12 }));
+    expect(reseeded).not.toEqual(first);
+  });
+
+  it('resumed from any epoch checkpoint, ends with exactly the weights of an uninterrupted run', async () => {
+    const checkpoints: TrainingCheckpoint[] = [];
+    const progress: EpochProgress[] = [];
+    const uninterrupted = await trainClassifier({
+      ...base,
+      onEpoch: (checkpoint, epoch) => {
+        checkpoints.push(checkpoint);
+        progress.push(epoch);
+      },
+    });
+    expect(progress.map((p) => p.epoch)).toEqual([1, 2, 3, 4]);
+    expect(progress.every((p) => p.epochs === 4)).toBe(true);
+    for (const checkpoint of checkpoints.slice(0, 3)) {
+      // Through bytes, as an activity retried on another worker would get it.
+      const resumeFrom = deserializeCheckpoint(serializeCheckpoint(checkpoint));
+      const resumed = await trainClassifier({ ...base, resumeFrom });
+      expect(Buffer.from(resumed.model.weights.buffer)).toEqual(
+        Buffer.from(uninterrupted.model.weights.buffer),
+      );
+      expect(artifactOf(resumed)).toEqual(artifactOf(uninterrupted));
+      expect(resumed.history).toEqual(uninterrupted.history);
+    }
+  });
+
+  it('refuses a checkpoint of another run', async () => {
+    let checkpoint: TrainingCheckpoint | undefined;
+    await trainClassifier({
+      ...base,
+      params: { epochs: 1 },
+      onEpoch: (c) => {
+        checkpoint = c;
+      },
+    });
+    await expect(
+      trainClassifier({ ...base, params: { epochs: 1 }, seed: 99, resumeFrom: checkpoint }),
+    ).rejects.toThrow(/another training run/);
+    await expect(
+      trainClassifier({ ...base, params: { epochs: 1 }, examples: train.slice(1), resumeFrom: checkpoint }),
+    ).rejects.toThrow(/another training run/);
+  });
+
+  it('stops when its signal is aborted, with the signal reason', async () => {
+    const controller = new AbortController();
+    const run = trainClassifier({
+      ...base,
+      signal: controller.signal,
+      onEpoch: (_checkpoint, progress) => {
+        if (progress.epoch === 2) controller.abort(new Error('worker shutting down'));
+      },
+    });
+    await expect(run).rejects.toThrow('worker shutting down');
+  });
+
+  it('rejects unknown example labels and degenerate label sets', async () => {
+    await expect(trainClassifier({ ...base, labels: ['billing', 'outage'] })).rejects.toThrow(
+      /example 2 has label "praise", not one of: billing, outage/,
+    );
+    await expect(trainClassifier({ ...base, labels: ['billing'] })).rejects.toThrow(/at least 2 labels/);
+    await expect(trainClassifier({ ...base, labels: ['a', 'a'] })).rejects.toThrow(/repeat/);
+  });
+});
