@@ -5,11 +5,14 @@ import type { CycleActivities, TrainingActivities } from './cycle/contracts.ts';
 import { evaluateCandidateActivity } from './cycle/evaluate-candidate.ts';
 import { finishCycleActivity } from './cycle/finish-cycle.ts';
 import type { ActivityDeps } from './deps.ts';
+import type { RolloutActivities } from './rollout/contracts.ts';
+import { createRolloutActivities } from './rollout/index.ts';
 import { trainCandidateActivity } from './training/train-candidate.ts';
 
 /** The activities of the main task queue, bound to their dependencies. */
-export function createActivities(deps: ActivityDeps): CycleActivities {
+export function createActivities(deps: ActivityDeps): CycleActivities & RolloutActivities {
   return {
+    ...createRolloutActivities(deps),
     beginCycle: beginCycleActivity(deps),
     collectEdgeCases: collectEdgeCasesActivity(deps),
     buildDataset: buildDatasetActivity(deps),

@@ -16,6 +16,17 @@ import {
   cycleStatusQuery,
   cycleWorkflowId,
 } from '../workflows/cycle-messages.ts';
+import {
+  abortRolloutSignal,
+  pauseRolloutSignal,
+  promoteRolloutSignal,
+  type RolloutInput,
+  type RolloutSignalName,
+  type RolloutStatus,
+  resumeRolloutSignal,
+  rolloutStatusQuery,
+  rolloutWorkflowId,
+} from '../workflows/rollout-messages.ts';
 import { CYCLE_NUMBER, MODEL, OUTCOME, STAGE, TRIGGER } from '../workflows/search-attributes.ts';
 import { CliError, EXIT } from './cli-error.ts';
 import { type TemporalTarget, temporalTarget } from './connection.ts';
@@ -183,6 +194,107 @@ export class FlywheelClient {
       if (cycles.length >= (filter.limit ?? 100)) break;
     }
     return cycles;
+  }
+
+  /**
+   * Starts the staged rollout of a registered candidate against the model's champion. One rollout per
+   * model at a time: while one runs, Temporal refuses the id and the caller hears so.
+   */
+  async startRollout(
+    model: string,
+    candidateVersion: string,
+    options: { config?: unknown; trigger?: string; allowUnblessed?: boolean } = {},
+  ): Promise<{ workflowId: string }> {
+    checkModelName(model);
+    checkCycleConfig(options.config ?? {});
+    const workflowId = rolloutWorkflowId(model);
+    const trigger = options.trigger ?? 'manual';
+    const input: RolloutInput = {
+      model,
+      candidateVersion,
+      trigger,
+      config: options.config ?? {},
+      allowUnblessed: options.allowUnblessed ?? false,
+    };
+    try {
+      await this.temporal.workflow.start('rollout', {
+        taskQueue: this.taskQueue,
+        workflowId,
+        args: [input],
+        workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
+        workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+        typedSearchAttributes: new TypedSearchAttributes([
+          { key: MODEL, value: model },
+          { key: STAGE, value: 'rollout: starting' },
+          { key: OUTCOME, value: 'running' },
+          { key: TRIGGER, value: trigger },
+        ]),
+        staticSummary: `Flywheel rollout of ${model} ${candidateVersion} (${trigger})`,
+        staticDetails:
+          'Shadow → canary steps → promotion, each step analysed on live traffic. Signals: pause, resume, ' +
+          'promote, abort with an optional JSON payload {"by": "you", "reason": "why"}.',
+      });
+    } catch (error) {
+      if (error instanceof WorkflowExecutionAlreadyStartedError) {
+        throw new CliError(
+          `a rollout of ${model} is already running (${workflowId}): see \`flywheel rollout status ${model}\``,
+          EXIT.conflict,
+        );
+      }
+      throw error;
+    }
+    return { workflowId };
+  }
+
+  /** The state of the model's rollout: the running one, or the last one when none runs. */
+  async rolloutStatus(model: string): Promise<RolloutStatus> {
+    checkModelName(model);
+    try {
+      return await this.temporal.workflow.getHandle(rolloutWorkflowId(model)).query(rolloutStatusQuery);
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) {
+        throw new CliError(`${model} has had no rollout`, EXIT.notFound);
+      }
+      throw error;
+    }
+  }
+
+  /** Sends a human control (pause, resume, promote, abort) to the model's running rollout. */
+  async signalRollout(
+    model: string,
+    signal: RolloutSignalName,
+    control: { by?: string; reason?: string } = {},
+  ): Promise<void> {
+    checkModelName(model);
+    const definition = {
+      pause: pauseRolloutSignal,
+      resume: resumeRolloutSignal,
+      promote: promoteRolloutSignal,
+      abort: abortRolloutSignal,
+    }[signal];
+    const payload = { by: control.by ?? 'cli', ...(control.reason ? { reason: control.reason } : {}) };
+    try {
+      await this.temporal.workflow.getHandle(rolloutWorkflowId(model)).signal(definition, payload);
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) {
+        throw new CliError(`${model} has no running rollout`, EXIT.notFound);
+      }
+      throw error;
+    }
+  }
+
+  /** Polls the rollout's status until `done` holds (or the time runs out: then the last status). */
+  async waitForRollout(
+    model: string,
+    done: (status: RolloutStatus) => boolean,
+    timeoutMs = 30_000,
+  ): Promise<RolloutStatus> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const status = await this.rolloutStatus(model);
+      if (done(status) || Date.now() >= deadline) return status;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
   }
 
   private async latestCycle(model: string): Promise<CycleSummary> {

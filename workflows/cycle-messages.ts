@@ -39,7 +39,13 @@ export interface CycleStatus {
   /** Training figures of the chosen candidate (resumedFromEpoch is set when a crashed attempt was resumed). */
   training: { holdoutAccuracy: number; reused: boolean; resumedFromEpoch: number | null } | null;
   /** Holdout figures of the gate's report. */
-  evaluation: { passed: boolean; candidate: Record<string, number>; champion: Record<string, number> | null } | null;
+  evaluation: {
+    passed: boolean;
+    candidate: Record<string, number>;
+    champion: Record<string, number> | null;
+  } | null;
+  /** The rollout child (its own status: `flywheel rollout status <model>`), once started. */
+  rollout: { workflowId: string; outcome: string; reasons: string[] } | null;
   /** Milliseconds spent in each stage so far (workflow time). */
   secondsByStage: Record<string, number>;
   startedAt: number;

@@ -1,8 +1,11 @@
 import {
   ApplicationFailure,
   CancellationScope,
+  executeChild,
   isCancellation,
   log,
+  ParentClosePolicy,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -19,6 +22,8 @@ import {
   type CycleStatus,
   cycleStatusQuery,
 } from './cycle-messages.ts';
+import { rollout } from './rollout.ts';
+import { type RolloutInput, rolloutWorkflowId } from './rollout-messages.ts';
 import { CYCLE_NUMBER, MODEL, OUTCOME, STAGE, TRIGGER } from './search-attributes.ts';
 
 /**
@@ -54,6 +59,7 @@ export async function cycle(input: CycleInput): Promise<CycleResult> {
     labels: null,
     training: null,
     evaluation: null,
+    rollout: null,
     secondsByStage: {},
     startedAt,
     endedAt: null,
@@ -186,7 +192,36 @@ export async function cycle(input: CycleInput): Promise<CycleResult> {
     status.reportId = report.reportId;
     status.evaluation = { passed: report.passed, candidate: report.candidate, champion: report.champion };
     if (!report.passed) return await finish('rejected', report.reasons);
-    return await finish('blessed', report.reasons);
+    if (!patched('rollout-child') || !config.rollout.startAfterBlessing) {
+      return await finish('blessed', report.reasons);
+    }
+
+    // The rollout is a child so that it has its own id (on-call signals it by model), history and
+    // controls. Closing the cycle in any way asks it to cancel, and its cancellation restores the champion.
+    enter(
+      'rolling-out',
+      `rolling out candidate ${short(best.versionId)} in ${config.rollout.steps.length} steps`,
+    );
+    const rolloutInput: RolloutInput = {
+      model: input.model,
+      candidateVersion: best.versionId,
+      trigger: `cycle ${input.number}`,
+      config: input.config ?? {},
+      cycleId: status.cycleId,
+      cycleNumber: input.number,
+    };
+    const rolled = await executeChild(rollout, {
+      workflowId: rolloutWorkflowId(input.model),
+      args: [rolloutInput],
+      parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+      staticSummary: `Flywheel rollout of ${input.model} ${best.versionId} (cycle ${input.number})`,
+    });
+    status.rollout = {
+      workflowId: rolloutWorkflowId(input.model),
+      outcome: rolled.outcome,
+      reasons: rolled.reasons,
+    };
+    return await finish(rolled.outcome === 'promoted' ? 'promoted' : 'rolled-back', rolled.reasons);
   } catch (error) {
     if (isCancellation(error)) {
       await finish('cancelled', ['cancelled']);

@@ -1,2 +1,3 @@
 // Every workflow the Flywheel worker serves.
 export { cycle } from './cycle.ts';
+export { rollout } from './rollout.ts';

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { z } from 'zod';
-import { contentItemId } from '../../core/datasets/content-hash.ts';
+import { contentHash } from '../../core/hashing/content-hash.ts';
 import { emailToText } from './email-text.ts';
 
 /**
@@ -97,7 +97,7 @@ function parsedGroup(group: SpamAssassinGroup): CorpusMessage[] {
       .map((record) => {
         const text = emailToText(record.text);
         return {
-          id: contentItemId(text),
+          id: contentHash(text),
           text,
           label: group.startsWith('spam') ? ('spam' as const) : ('ham' as const),
           group,

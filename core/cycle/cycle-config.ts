@@ -313,6 +313,13 @@ function changeBound(absolute: number | null, relative: number | null, unit: str
 
 export const RolloutConfig = z
   .strictObject({
+    startAfterBlessing: z
+      .boolean()
+      .default(true)
+      .describe(
+        'Start the staged rollout as soon as the gate blesses a candidate (the cycle ends promoted or rolled-back). ' +
+          'false: the cycle ends blessed and the rollout is started by hand (`flywheel rollout start`).',
+      ),
     steps: z
       .array(RolloutStepSpec)
       .min(1)

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { contentItemId } from './content-hash.ts';
+import { contentHash } from '../hashing/content-hash.ts';
 import { splitItems, splitSide } from './split.ts';
 
-const items = Array.from({ length: 4000 }, (_, i) => ({ id: contentItemId(`message ${i}`), n: i }));
+const items = Array.from({ length: 4000 }, (_, i) => ({ id: contentHash(`message ${i}`), n: i }));
 
 describe('splitSide', () => {
   it('puts about the asked share on the holdout side', () => {

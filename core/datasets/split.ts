@@ -1,4 +1,4 @@
-import { sha256 } from './content-hash.ts';
+import { sha256OfText } from '../hashing/sha256.ts';
 
 /** Which side of a train/holdout split an item falls on. */
 export type SplitSide = 'train' | 'holdout';
@@ -19,9 +19,9 @@ export function splitSide(itemId: string, rule: SplitRule): SplitSide {
   if (!(rule.holdoutFraction >= 0 && rule.holdoutFraction <= 1)) {
     throw new Error(`holdoutFraction must be within [0, 1], got ${rule.holdoutFraction}`);
   }
-  const digest = sha256(new TextEncoder().encode(`${rule.seed >>> 0}:${itemId}`));
-  // The first 32 bits of the digest, as a uniform number in [0, 1).
-  const unit = (((digest[0]! << 24) | (digest[1]! << 16) | (digest[2]! << 8) | digest[3]!) >>> 0) / 2 ** 32;
+  // The first 32 bits of SHA-256("<seed>:<id>"), as a uniform number in [0, 1). A cryptographic hash
+  // because ids may be anything (not only content hashes) and must still spread evenly.
+  const unit = Number.parseInt(sha256OfText(`${rule.seed >>> 0}:${itemId}`).slice(0, 8), 16) / 2 ** 32;
   return unit < rule.holdoutFraction ? 'holdout' : 'train';
 }
 

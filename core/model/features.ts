@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { fmix32 } from './hashing.ts';
+import { mix32 } from '../hashing/fnv1a.ts';
 import { createTokenScanner } from './tokenizer.ts';
 
 /**
@@ -58,9 +58,9 @@ function compiles(pattern: string): boolean {
   }
 }
 
-/** The slot of a pair of adjacent tokens: fmix32(31 × hash(first) + hash(second) mod 2^32). */
+/** The slot of a pair of adjacent tokens: mix32(31 × hash(first) + hash(second) mod 2^32). */
 export function pairHash(first: number, second: number): number {
-  return fmix32((Math.imul(first, 31) + second) >>> 0);
+  return mix32((Math.imul(first, 31) + second) >>> 0);
 }
 
 /** Returns the featuriser of a config; its scanner is built once. */

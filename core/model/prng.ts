@@ -1,4 +1,4 @@
-import { fmix32 } from './hashing.ts';
+import { mix32 } from '../hashing/fnv1a.ts';
 
 /** mulberry32: a tiny, fast, seedable PRNG whose output is the same on every JS engine. */
 export function mulberry32(seed: number): () => number {
@@ -19,7 +19,7 @@ export function mulberry32(seed: number): () => number {
 export function epochOrder(count: number, seed: number, epoch: number): Uint32Array {
   const order = new Uint32Array(count);
   for (let i = 0; i < count; i++) order[i] = i;
-  const random = mulberry32(fmix32((seed >>> 0) ^ Math.imul(epoch + 1, 0x9e3779b1)));
+  const random = mulberry32(mix32((seed >>> 0) ^ Math.imul(epoch + 1, 0x9e3779b1)));
   // Fisher-Yates.
   for (let i = count - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));

@@ -1,5 +1,5 @@
+import { fnv1a32, mix32 } from '../hashing/fnv1a.ts';
 import type { FeatureConfig } from './features.ts';
-import { FNV_OFFSET, fmix32, fnv1aUtf8 } from './hashing.ts';
 
 /** Receives each token's slot hash and its [start, end) in the (lower-cased) text; false stops the scan. */
 export type TokenSink = (hash: number, start: number, end: number) => boolean;
@@ -7,9 +7,13 @@ export type TokenSink = (hash: number, start: number, end: number) => boolean;
 /** Scans a text (already lower-cased when the config says so) and hands each token to `sink`. */
 export type TokenScanner = (text: string, sink: TokenSink) => void;
 
-/** The slot hash of a token: fmix32 of FNV-1a over its UTF-8 bytes. */
+/**
+ * The slot hash of a token: FNV-1a over its UTF-8 bytes, then murmur3's finaliser so that the low bits
+ * (the ones a power-of-two dimension keeps) are well mixed. A dozen lines in any language: an external
+ * trainer (examples/trainers/) computes the very same slots.
+ */
 export function tokenHash(token: string): number {
-  return fmix32(fnv1aUtf8(token));
+  return mix32(fnv1a32(token));
 }
 
 /**
@@ -65,6 +69,7 @@ function regexScanner(source: string): TokenScanner {
   };
 }
 
+const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;
 const WORD_CHAR = /^[\p{L}\p{N}]$/u;
 /** Whether a BMP code unit is a letter or digit: 0 not yet known, 1 yes, 2 no. Filled on demand. */
@@ -101,7 +106,7 @@ function scanWordRuns(text: string, symbols: Uint8Array, sink: TokenSink): void 
     const code = codePointAt(text, i);
     if (!isWordCodePoint(code)) {
       if (code < 0x80 && symbols[code] === 1) {
-        if (!sink(fmix32(Math.imul(FNV_OFFSET ^ code, FNV_PRIME)), i, i + 1)) return;
+        if (!sink(mix32(Math.imul(FNV_OFFSET ^ code, FNV_PRIME)), i, i + 1)) return;
       }
       i += code >= 0x10000 ? 2 : 1;
       continue;
@@ -109,7 +114,7 @@ function scanWordRuns(text: string, symbols: Uint8Array, sink: TokenSink): void 
     const start = i;
     let h = FNV_OFFSET;
     for (let c = code; ; ) {
-      // FNV-1a over the UTF-8 bytes of the code point, as fnv1aUtf8 does for a whole token.
+      // FNV-1a over the UTF-8 bytes of the code point: tokenHash, inlined, without the substring.
       if (c < 0x80) {
         h = Math.imul(h ^ c, FNV_PRIME);
       } else {
@@ -130,6 +135,6 @@ function scanWordRuns(text: string, symbols: Uint8Array, sink: TokenSink): void 
       c = codePointAt(text, i);
       if (!isWordCodePoint(c)) break;
     }
-    if (!sink(fmix32(h >>> 0), start, i)) return;
+    if (!sink(mix32(h >>> 0), start, i)) return;
   }
 }

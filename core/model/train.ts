@@ -1,7 +1,7 @@
+import { mix32 } from '../hashing/fnv1a.ts';
 import type { EpochProgress, TrainingCheckpoint } from './checkpoint.ts';
 import type { FeatureConfig } from './features.ts';
 import { createFeaturizer, DEFAULT_FEATURES } from './features.ts';
-import { fmix32 } from './hashing.ts';
 import type { LinearTextModel } from './linear-model.ts';
 import { argmax, softmaxInPlace } from './linear-model.ts';
 import type { TrainingParamsInput } from './params.ts';
@@ -317,6 +317,6 @@ function runFingerprint(data: DesignMatrix, settings: object): string {
   ]) {
     for (let i = 0; i < words.length; i++) mix(words[i]!);
   }
-  const hex = (h: number) => fmix32(h).toString(16).padStart(8, '0');
+  const hex = (h: number) => mix32(h).toString(16).padStart(8, '0');
   return hex(a) + hex(b);
 }

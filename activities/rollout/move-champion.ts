@@ -1,0 +1,41 @@
+import { CHAMPION_ONLY } from '../../core/rollout/rollout-state.ts';
+import type { ActivityDeps } from '../deps.ts';
+
+export interface ChampionMove {
+  model: string;
+  /** The version that becomes the champion. */
+  to: string;
+  /** The champion it replaces (becomes `previous`); null when there was none. */
+  from: string | null;
+  reason: string;
+  actor: string;
+}
+
+/**
+ * Makes a version the champion everywhere it counts: the registry's aliases (champion, and previous =
+ * the one it replaces, each move kept in the alias history) and the flags the gateways serve from
+ * (champion-only). Every part is idempotent, so a retry after a partial failure finishes the move.
+ * The registry moves first: it is the record; the flags follow it.
+ */
+export async function moveChampion(deps: Pick<ActivityDeps, 'store' | 'flags'>, move: ChampionMove) {
+  const at = Date.now();
+  if (move.from !== null && move.from !== move.to) {
+    await deps.store.models.moveAlias({
+      model: move.model,
+      alias: 'previous',
+      versionId: move.from,
+      reason: move.reason,
+      actor: move.actor,
+      at,
+    });
+  }
+  await deps.store.models.moveAlias({
+    model: move.model,
+    alias: 'champion',
+    versionId: move.to,
+    reason: move.reason,
+    actor: move.actor,
+    at,
+  });
+  await deps.flags.write(move.model, CHAMPION_ONLY(move.to));
+}

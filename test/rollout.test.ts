@@ -1,0 +1,253 @@
+import { WorkflowFailedError } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { registerModelFromCorpus } from '../activities/training/register-first-model.ts';
+import { type CorpusMessage, loadSpamAssassin } from '../adapters/corpus/spamassassin.ts';
+import type { ModelVersion } from '../core/registry/model-version.ts';
+import type { RunningGateway } from '../gateway/run-gateway.ts';
+import { type RolloutStatus, rolloutWorkflowId } from '../workflows/rollout-messages.ts';
+import { era1Champion, era2 } from './support/era-traffic.ts';
+import { type FlywheelHarness, flywheelHarness } from './support/flywheel-harness.ts';
+import { recordHistory } from './support/histories.ts';
+import {
+  type Answer,
+  eventually,
+  gatewayOver,
+  predict,
+  registerCopy,
+  type SimulatedUsers,
+  simulateUsers,
+} from './support/rollout-traffic.ts';
+
+/**
+ * Rollouts on the real dev server with the real gateway: simulated users send era-2 mail through HTTP
+ * and report on the answers; the rollout writes the flags the gateway reads and judges the traffic the
+ * gateway captured.
+ */
+
+let harness: FlywheelHarness;
+let gateway: RunningGateway;
+let traffic: CorpusMessage[];
+let champion: ModelVersion;
+let better: ModelVersion;
+let flipped: ModelVersion;
+
+/**
+ * Short soaks and small samples so that a rollout takes seconds. Latency bounds are off: latencies on a
+ * shared two-core test machine are noise, and their rules are unit-tested in core/rollout.
+ */
+const FAST = {
+  soak: '2s',
+  minSamples: 20,
+  minFeedbackSamples: 10,
+  bounds: {
+    latencyP50Ms: { maxAbsoluteIncrease: null, maxRelativeIncrease: null },
+    latencyP99Ms: { maxAbsoluteIncrease: null, maxRelativeIncrease: null },
+  },
+};
+const RETRY = { retry: { initialInterval: '200ms', maximumInterval: '1s' } };
+
+beforeAll(async () => {
+  harness = await flywheelHarness();
+  await harness.startWorkers({ training: false });
+  gateway = await gatewayOver(harness);
+  traffic = era2().traffic;
+  // Trained once for the file; each test registers copies under a model of its own.
+  const base = 'rollout-base';
+  champion = (await harness.deps.store.models.get((await era1Champion(harness.deps, base)).versionId))!;
+  const era1 = loadSpamAssassin({ groups: ['easy-ham-1', 'spam-1'] });
+  const asExamples = (messages: readonly CorpusMessage[], flip: boolean) =>
+    messages.map((m) => ({
+      id: m.id,
+      text: m.text,
+      label: flip ? (m.label === 'spam' ? 'ham' : 'spam') : m.label,
+      group: m.group,
+    }));
+  const trained = await registerModelFromCorpus(harness.deps, {
+    model: base,
+    examples: asExamples([...era1, ...traffic], false),
+    source: 'spamassassin:era-1 + era-2 traffic',
+    champion: 'if-none',
+    actor: 'test',
+  });
+  better = (await harness.deps.store.models.get(trained.versionId))!;
+  const wrong = await registerModelFromCorpus(harness.deps, {
+    model: base,
+    examples: asExamples(era1, true),
+    source: 'spamassassin:era-1 with every label flipped',
+    champion: 'if-none',
+    actor: 'test',
+    params: { epochs: 1 },
+  });
+  flipped = (await harness.deps.store.models.get(wrong.versionId))!;
+}, 240_000);
+
+afterAll(async () => {
+  await gateway?.close();
+  await harness?.close();
+});
+
+/** A model of the test's own with the era-1 champion serving it, and a candidate copy. */
+async function modelWith(model: string, candidate: ModelVersion, blessed = true) {
+  const championCopy = await registerCopy(harness, champion, model, { champion: true });
+  const candidateCopy = await registerCopy(harness, candidate, model, {
+    blessedBy: blessed ? 'test-report' : null,
+  });
+  return { championVersion: championCopy.id, candidateVersion: candidateCopy.id };
+}
+
+function status(model: string): Promise<RolloutStatus> {
+  return harness.client.rolloutStatus(model);
+}
+
+function until(model: string, what: string, check: (s: RolloutStatus) => boolean, timeoutMs = 60_000) {
+  return eventually(what, () => status(model), check, timeoutMs);
+}
+
+/** One request from each of these users, with `message` i for user i. */
+function askAll(model: string, users: readonly string[]): Promise<Answer[]> {
+  return Promise.all(users.map((user, i) => predict(gateway.address, model, user, shortMessage(i))));
+}
+
+function shortMessage(i: number) {
+  const message = traffic[i % traffic.length]!;
+  return { text: message.text.slice(0, 2_000), label: message.label };
+}
+
+function users(prefix: string, count: number): string[] {
+  return Array.from({ length: count }, (_, i) => `${prefix}-${i}`);
+}
+
+describe('rollout', () => {
+  let load: SimulatedUsers | undefined;
+  afterAll(async () => {
+    await load?.stop();
+  });
+
+  test('a better candidate goes shadow → 25% → 100% on live traffic and becomes the champion', async () => {
+    const model = 'ro-good';
+    const { championVersion, candidateVersion } = await modelWith(model, better);
+    load = simulateUsers({ url: gateway.address, model, messages: traffic, users: 300, feedbackShare: 0.5 });
+    const { workflowId } = await harness.client.startRollout(model, candidateVersion, {
+      config: { rollout: { ...FAST, steps: ['shadow', 25, 100] }, activities: RETRY },
+      trigger: 'test',
+    });
+    const handle = harness.client.temporal.workflow.getHandle(workflowId);
+    const result = (await handle.result()) as RolloutStatus;
+    await load.stop();
+    await recordHistory(handle, 'rollout-promoted');
+
+    expect(result.outcome, result.reasons.join('; ')).toBe('promoted');
+    expect(result.analyses.map((a) => [a.stepName, a.verdict])).toEqual(
+      expect.arrayContaining([
+        ['shadow', 'success'],
+        ['canary 25%', 'success'],
+        ['canary 100%', 'success'],
+      ]),
+    );
+    // Registry: champion = candidate, previous = the old champion, each move in the history.
+    const registry = harness.deps.store.models;
+    expect(await registry.alias(model, 'champion')).toBe(candidateVersion);
+    expect(await registry.alias(model, 'previous')).toBe(championVersion);
+    const moves = (await registry.aliasHistory(model)).filter((m) => m.actor === 'rollout-analysis');
+    expect(moves.map((m) => [m.alias, m.versionId])).toEqual([
+      ['previous', championVersion],
+      ['champion', candidateVersion],
+    ]);
+    // Flags: champion-only with the new champion; the gateway serves it to everyone.
+    expect(await harness.deps.flags.read(model)).toEqual({
+      championVersion: candidateVersion,
+      candidateVersion: null,
+      mode: 'off',
+      percent: 0,
+    });
+    await new Promise((resolve) => setTimeout(resolve, 600)); // the gateway's cache bound (500 ms)
+    const after = await askAll(model, users('after', 50));
+    expect(after.every((a) => a.variant === 'champion' && a.modelVersion === candidateVersion)).toBe(true);
+
+    // Nobody ever got a shadow answer; a user never went back from the candidate to the champion.
+    const answers = load.answers.filter((a) => a.status === 200);
+    expect(answers.length).toBeGreaterThan(200);
+    expect(answers.every((a) => a.variant === 'champion' || a.variant === 'canary')).toBe(true);
+    const promotedAt = result.endedAt!;
+    const byUser = new Map<string, Answer[]>();
+    for (const a of answers.filter((a) => a.at < promotedAt - 1_000)) {
+      byUser.set(a.user, [...(byUser.get(a.user) ?? []), a]);
+    }
+    for (const seen of byUser.values()) {
+      const firstCanary = seen.findIndex((a) => a.variant === 'canary');
+      if (firstCanary >= 0) expect(seen.slice(firstCanary).every((a) => a.variant === 'canary')).toBe(true);
+    }
+
+    // The 25% step: the share of users the candidate answered in its window (the cache bound excluded).
+    const step = result.analyses.find((a) => a.stepName === 'canary 25%')!;
+    const inStep = answers.filter((a) => a.at >= step.window.from + 600 && a.at < step.window.to);
+    const stepUsers = new Map(inStep.map((a) => [a.user, a.variant]));
+    const share = [...stepUsers.values()].filter((v) => v === 'canary').length / stepUsers.size;
+    // ~200 users in the window: the share's deviation is ~3 points; 12 points is four deviations.
+    expect(Math.abs(share - 0.25)).toBeLessThan(0.12);
+
+    // Audit: each verdict with its figures, then the promotion.
+    const audit = await harness.deps.store.audit.list({ model });
+    const analyses = audit.filter((e) => e.kind === 'rollout-analysis');
+    expect(analyses.length).toBe(result.analyses.length);
+    expect(analyses.every((e) => e.details.figures && e.details.verdict && e.details.reasons)).toBe(true);
+    expect(audit[0]!.kind).toBe('rollout-promoted');
+  });
+
+  test('a candidate whose live error rate is worse is rolled back automatically; the gateway serves only the champion', async () => {
+    const model = 'ro-regression';
+    // Registered directly, as a bad model can slip past an offline gate; it answers most mail wrongly.
+    const { championVersion, candidateVersion } = await modelWith(model, flipped, false);
+    load = simulateUsers({ url: gateway.address, model, messages: traffic, users: 300, feedbackShare: 0.5 });
+    const { workflowId } = await harness.client.startRollout(model, candidateVersion, {
+      config: { rollout: { ...FAST, steps: [25, 50, 100] }, activities: RETRY },
+      trigger: 'test',
+      allowUnblessed: true,
+    });
+    const handle = harness.client.temporal.workflow.getHandle(workflowId);
+    const result = (await handle.result()) as RolloutStatus;
+    await load.stop();
+    await recordHistory(handle, 'rollout-rolled-back');
+
+    expect(result.outcome).toBe('rolled-back');
+    const failed = result.analyses.at(-1)!;
+    expect(failed).toMatchObject({ stepName: 'canary 25%', verdict: 'failure', action: 'rollback' });
+    expect(failed.reasons.join('\n')).toMatch(/feedback error rate .* beyond/);
+    expect(failed.figures.candidate.feedback.negative / failed.figures.candidate.feedback.rated).toBeGreaterThan(
+      0.5,
+    );
+    expect(result.reasons[0]).toMatch(/^canary 25%: feedback error rate/);
+    expect(await harness.deps.flags.read(model)).toEqual({
+      championVersion,
+      candidateVersion: null,
+      mode: 'off',
+      percent: 0,
+    });
+    expect(await harness.deps.store.models.alias(model, 'champion')).toBe(championVersion);
+
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    const after = await askAll(model, users('user', 300));
+    expect(after.every((a) => a.variant === 'champion' && a.modelVersion === championVersion)).toBe(true);
+    const kinds = (await harness.deps.store.audit.list({ model })).map((e) => e.kind);
+    expect(kinds.slice(0, 2)).toEqual(['rollout-rolled-back', 'rollout-analysis']);
+  });
+
+  test('a candidate the gate did not bless is refused unless asked for, and nothing is written', async () => {
+    const model = 'ro-unblessed';
+    const { championVersion, candidateVersion } = await modelWith(model, flipped, false);
+    const { workflowId } = await harness.client.startRollout(model, candidateVersion, {
+      config: { rollout: FAST, activities: RETRY },
+    });
+    const error = await harness.client.temporal.workflow
+      .getHandle(workflowId)
+      .result()
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(WorkflowFailedError);
+    expect(String((error as Error).cause?.cause?.message ?? '')).toMatch(/not blessed by a gate/);
+    expect((await status(model)).flags).toBeNull();
+    expect((await harness.deps.flags.read(model)).championVersion).toBeNull();
+    expect(await harness.deps.store.models.alias(model, 'champion')).toBe(championVersion);
+  });
+});
+
+export { rolloutWorkflowId, until };

@@ -1,0 +1,165 @@
+import type { CorpusMessage } from '../../adapters/corpus/spamassassin.ts';
+import type { ModelVersion } from '../../core/registry/model-version.ts';
+import { mulberry32 } from '../../core/model/prng.ts';
+import { type RunningGateway, runGateway } from '../../gateway/run-gateway.ts';
+import type { FlywheelHarness } from './flywheel-harness.ts';
+import { testLogger } from './temporal.ts';
+
+/** The real gateway over a harness's data folder, with its own store and flag handles (as a process would). */
+export function gatewayOver(harness: FlywheelHarness): Promise<RunningGateway> {
+  return runGateway({ dataDir: harness.dataDir, port: 0, host: '127.0.0.1', logger: testLogger });
+}
+
+/** What the gateway answered to one request. */
+export interface Answer {
+  user: string;
+  at: number;
+  status: number;
+  predictionId: string;
+  variant: string;
+  modelVersion: string;
+  label: string;
+  truth: string;
+}
+
+export async function predict(
+  url: string,
+  model: string,
+  user: string,
+  message: Pick<CorpusMessage, 'text' | 'label'>,
+): Promise<Answer> {
+  const at = Date.now();
+  const response = await fetch(`${url}/v1/models/${model}/predict`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ text: message.text, userKey: user }),
+  });
+  const body = (await response.json()) as Record<string, string>;
+  return {
+    user,
+    at,
+    status: response.status,
+    predictionId: body.predictionId ?? '',
+    variant: body.variant ?? '',
+    modelVersion: body.modelVersion ?? '',
+    label: body.label ?? '',
+    truth: message.label,
+  };
+}
+
+export async function sendFeedback(url: string, answer: Answer, id: string): Promise<number> {
+  const response = await fetch(`${url}/v1/predictions/${answer.predictionId}/feedback`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      feedbackId: id,
+      kind: answer.label === answer.truth ? 'correct' : 'incorrect',
+      userKey: answer.user,
+    }),
+  });
+  await response.body?.cancel();
+  return response.status;
+}
+
+export interface SimulatedUsers {
+  /** Every answer so far, in the order they came back. */
+  readonly answers: Answer[];
+  /** Feedback requests that were not recorded (status other than 200/201). */
+  readonly feedbackFailures: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * Users of a model, each with a stable key, sending real messages through the gateway until stopped.
+ * A user who reads an answer tells the truth about it on a share of requests ("correct" or
+ * "incorrect"), as the honest part of a production audience does: a model that answers worse draws
+ * more "incorrect".
+ */
+export function simulateUsers(options: {
+  url: string;
+  model: string;
+  messages: readonly CorpusMessage[];
+  users: number;
+  feedbackShare: number;
+  concurrency?: number;
+  seed?: number;
+  /** Cut texts to this length so that the load fits a shared test machine. */
+  maxTextLength?: number;
+}): SimulatedUsers {
+  const random = mulberry32(options.seed ?? 7);
+  const answers: Answer[] = [];
+  let feedbackFailures = 0;
+  let stopped = false;
+  let next = 0;
+  const maxLength = options.maxTextLength ?? 2_000;
+  const loop = async () => {
+    while (!stopped) {
+      const n = next++;
+      const user = `user-${Math.floor(random() * options.users)}`;
+      const message = options.messages[n % options.messages.length]!;
+      const answer = await predict(options.url, options.model, user, {
+        text: message.text.slice(0, maxLength),
+        label: message.label,
+      });
+      answers.push(answer);
+      if (answer.status === 200 && random() < options.feedbackShare) {
+        const status = await sendFeedback(options.url, answer, `fb-${answer.predictionId}`);
+        if (status !== 200 && status !== 201) feedbackFailures++;
+      }
+    }
+  };
+  const loops = Array.from({ length: options.concurrency ?? 4 }, loop);
+  return {
+    answers,
+    get feedbackFailures() {
+      return feedbackFailures;
+    },
+    async stop() {
+      stopped = true;
+      await Promise.all(loops);
+    },
+  };
+}
+
+/** The same trained version registered under another model: models of a test file share training. */
+export async function registerCopy(
+  harness: FlywheelHarness,
+  version: ModelVersion,
+  model: string,
+  options: { champion?: boolean; blessedBy?: string | null } = {},
+): Promise<ModelVersion> {
+  const copy: ModelVersion = {
+    ...version,
+    id: `${model}-${version.id.slice(-12)}`,
+    model,
+    blessedBy: options.blessedBy === undefined ? version.blessedBy : options.blessedBy,
+  };
+  await harness.deps.store.models.register(copy);
+  if (options.champion) {
+    await harness.deps.store.models.moveAlias({
+      model,
+      alias: 'champion',
+      versionId: copy.id,
+      reason: 'test champion',
+      actor: 'test',
+      at: Date.now(),
+    });
+  }
+  return copy;
+}
+
+/** Waits until `check` holds, polling; fails with `what` after the timeout. */
+export async function eventually<T>(
+  what: string,
+  probe: () => Promise<T>,
+  check: (value: T) => boolean,
+  timeoutMs = 30_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (check(value)) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(value)}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
