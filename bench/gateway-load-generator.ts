@@ -1,37 +1,47 @@
 /**
  * The load generator of bench/gateway.ts, run as a child process so that it does not share the gateway's
- * event loop: sends a fixed number of predict requests with Node's built-in fetch (undici inside, whose
- * global agent keeps connections alive: one per concurrent sender), at most `concurrency` in flight, and
- * prints one JSON line of results.
+ * event loop. Sends predict requests with Node's built-in fetch (undici inside; its global agent keeps
+ * connections alive) in two phases after a warm-up, and prints one JSON line of results:
+ * - saturation: a closed loop of `concurrency` senders, each sending its next request when the previous
+ *   answer arrives: the most the gateway can serve (throughput);
+ * - fixed rate: an open loop sending `rate` requests per second whatever the answers do, latency measured
+ *   from when each request was due (so a stalled gateway cannot hide its stall): latency under load.
  *
- *   node bench/gateway-load-generator.ts --url http://127.0.0.1:PORT --requests 20000 --concurrency 16
+ *   node bench/gateway-load-generator.ts --url http://127.0.0.1:PORT [--requests 3000] [--concurrency 16]
+ *                                        [--rate 200] [--rate-requests 2000] [--warmup 500]
  */
 import { parseArgs } from 'node:util';
 import { loadSpamAssassin } from '../adapters/corpus/spamassassin.ts';
 import { MAX_TEXT_LENGTH } from '../gateway/request-schemas.ts';
 
-export interface LoadResult {
+export interface PhaseResult {
   requests: number;
   durationMs: number;
   /** Sorted ascending. */
   latenciesMs: number[];
   statuses: Record<string, number>;
-  predictionIds: number;
-  /** CPU time of this process during the run, as a share of one core. */
+  /** CPU time of this process during the phase, as a share of one core. */
   cpu: number;
+}
+
+export interface LoadResult {
+  warmup: PhaseResult;
+  saturation: PhaseResult;
+  fixedRate: PhaseResult;
 }
 
 const { values } = parseArgs({
   options: {
     url: { type: 'string' },
     model: { type: 'string', default: 'spam' },
-    requests: { type: 'string', default: '20000' },
-    warmup: { type: 'string', default: '1000' },
+    warmup: { type: 'string', default: '500' },
+    requests: { type: 'string', default: '3000' },
     concurrency: { type: 'string', default: '16' },
+    rate: { type: 'string', default: '200' },
+    'rate-requests': { type: 'string', default: '2000' },
   },
 });
 const url = `${values.url}/v1/models/${values.model}/predict`;
-const concurrency = Number(values.concurrency);
 
 const bodies = loadSpamAssassin({ groups: ['easy-ham-2', 'hard-ham-1', 'spam-2'] }).map((message, i) =>
   JSON.stringify({
@@ -40,31 +50,30 @@ const bodies = loadSpamAssassin({ groups: ['easy-ham-2', 'hard-ham-1', 'spam-2']
     metadata: { group: message.group },
   }),
 );
+let sent = 0;
 
-async function run(count: number, offset: number): Promise<LoadResult> {
+async function predict(): Promise<number> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: bodies[sent++ % bodies.length],
+  });
+  await response.arrayBuffer();
+  return response.status;
+}
+
+async function phase(
+  count: number,
+  run: (record: (i: number, status: number, latencyMs: number) => void) => Promise<void>,
+): Promise<PhaseResult> {
   const latenciesMs: number[] = new Array(count);
   const statuses: Record<string, number> = {};
-  const ids = new Set<string>();
-  let next = 0;
-  const started = performance.now();
   const cpuBefore = process.cpuUsage();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < count) {
-        const i = next++;
-        const sent = performance.now();
-        const response = await fetch(url, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: bodies[(offset + i) % bodies.length],
-        });
-        const answer = (await response.json()) as { predictionId?: string };
-        latenciesMs[i] = performance.now() - sent;
-        statuses[response.status] = (statuses[response.status] ?? 0) + 1;
-        if (answer.predictionId) ids.add(answer.predictionId);
-      }
-    }),
-  );
+  const started = performance.now();
+  await run((i, status, latencyMs) => {
+    latenciesMs[i] = latencyMs;
+    statuses[status] = (statuses[status] ?? 0) + 1;
+  });
   const durationMs = performance.now() - started;
   const cpu = process.cpuUsage(cpuBefore);
   return {
@@ -72,11 +81,45 @@ async function run(count: number, offset: number): Promise<LoadResult> {
     durationMs,
     latenciesMs: latenciesMs.sort((a, b) => a - b),
     statuses,
-    predictionIds: ids.size,
     cpu: (cpu.user + cpu.system) / 1000 / durationMs,
   };
 }
 
-await run(Number(values.warmup), 0);
-const result = await run(Number(values.requests), Number(values.warmup));
+function closedLoop(count: number, concurrency: number): Promise<PhaseResult> {
+  return phase(count, async (record) => {
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (next < count) {
+          const i = next++;
+          const start = performance.now();
+          const status = await predict();
+          record(i, status, performance.now() - start);
+        }
+      }),
+    );
+  });
+}
+
+function openLoop(count: number, ratePerSecond: number): Promise<PhaseResult> {
+  return phase(count, async (record) => {
+    const intervalMs = 1000 / ratePerSecond;
+    const start = performance.now();
+    const inFlight: Promise<void>[] = [];
+    for (let i = 0; i < count; i++) {
+      const due = start + i * intervalMs;
+      const wait = due - performance.now();
+      if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
+      inFlight.push(predict().then((status) => record(i, status, performance.now() - due)));
+    }
+    await Promise.all(inFlight);
+  });
+}
+
+const concurrency = Number(values.concurrency);
+const result: LoadResult = {
+  warmup: await closedLoop(Number(values.warmup), concurrency),
+  saturation: await closedLoop(Number(values.requests), concurrency),
+  fixedRate: await openLoop(Number(values['rate-requests']), Number(values.rate)),
+};
 process.stdout.write(`${JSON.stringify(result)}\n`);

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { ArtifactStore } from '../adapters/artifacts/artifact-store.ts';
 import type { FlagProvider } from '../adapters/flags/flag-provider.ts';
 import type { FlywheelStore } from '../adapters/store/store.ts';
-import { CaptureBuffer, type CaptureBufferOptions } from './capture-buffer.ts';
+import { CaptureBuffer, type CaptureBufferOptions, type PredictionSink } from './capture-buffer.ts';
 import { classifierFromArtifacts } from './classifier-loader.ts';
 import { frameworkErrorReply, GatewayError, installErrorShapes } from './errors.ts';
 import type { GatewayContext } from './gateway-context.ts';
@@ -23,6 +23,11 @@ export interface GatewayOptions {
   rolloutTtlMs?: number;
   /** Bounds and pace of the capture buffer. */
   capture?: Partial<CaptureBufferOptions>;
+  /**
+   * Where captured predictions are written. Default: the store's predictions, on this event loop;
+   * `runGateway` passes a ThreadedPredictionSink so store writes never pause requests.
+   */
+  captureSink?: PredictionSink;
   /** Capture predictions at all. Off only to measure what capture costs (bench/gateway.ts). */
   captureEnabled?: boolean;
   /** Most model versions kept deserialized. Default 8. */
@@ -49,7 +54,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const options = deps.options ?? {};
   const log = deps.logger;
   const capture = new CaptureBuffer(
-    deps.store.predictions,
+    options.captureSink ?? deps.store.predictions,
     log.child({ component: 'capture' }),
     options.capture,
   );

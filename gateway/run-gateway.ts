@@ -3,6 +3,7 @@ import { openEmbeddedFlags } from '../adapters/flags/embedded.ts';
 import { createLogger, type Logger } from '../adapters/log/logger.ts';
 import { openStore } from '../adapters/store/open-store.ts';
 import { createGateway, type GatewayOptions, startGateway } from './create-gateway.ts';
+import { ThreadedPredictionSink } from './threaded-prediction-sink.ts';
 
 export interface RunGatewayConfig {
   /** The data folder shared with the workers: the embedded store, flags and artifacts live there. */
@@ -27,14 +28,19 @@ export async function runGateway(config: RunGatewayConfig): Promise<RunningGatew
   const logger = config.logger ?? createLogger('gateway');
   const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
   const flags = openEmbeddedFlags(config.dataDir);
+  const captureSink = new ThreadedPredictionSink(
+    { dataDir: config.dataDir, databaseUrl: config.databaseUrl },
+    logger.child({ component: 'capture-writer' }),
+  );
   const gateway = createGateway({
     store,
     flags,
     artifacts: openFileArtifactStore(config.dataDir),
     logger,
-    ...(config.options ? { options: config.options } : {}),
+    options: { ...config.options, captureSink },
   });
   const closeDeps = async () => {
+    await captureSink.close();
     await flags.close();
     await store.close();
   };
