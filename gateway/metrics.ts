@@ -24,9 +24,9 @@ export class GatewayMetrics {
     'flywheel_gateway_feedback_total',
     'Feedback received, by kind and outcome (recorded, or duplicate of a feedback id already recorded).',
   );
-  readonly #shadowFailures = new Counter(
-    'flywheel_gateway_shadow_failures_total',
-    'Shadow predictions that could not be made (candidate failed to load or predict), by model.',
+  readonly #shadowSkipped = new Counter(
+    'flywheel_gateway_shadow_skipped_total',
+    'Shadow predictions not made, by model and reason: failed (the candidate could not load or predict), overloaded (too many waiting).',
   );
   readonly #all;
 
@@ -55,7 +55,7 @@ export class GatewayMetrics {
           })),
       ),
       this.#feedback,
-      this.#shadowFailures,
+      this.#shadowSkipped,
     ];
   }
 
@@ -72,8 +72,8 @@ export class GatewayMetrics {
     this.#feedback.inc({ kind, outcome });
   }
 
-  countShadowFailure(model: string): void {
-    this.#shadowFailures.inc({ model });
+  countShadowSkipped(model: string, reason: 'failed' | 'overloaded'): void {
+    this.#shadowSkipped.inc({ model, reason });
   }
 
   render(): string {
