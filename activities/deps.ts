@@ -1,6 +1,7 @@
 import type { ArtifactStore } from '../adapters/artifacts/artifact-store.ts';
 import type { FlagProvider } from '../adapters/flags/flag-provider.ts';
 import type { Logger } from '../adapters/log/logger.ts';
+import type { ReviewNotifier } from '../adapters/notifiers/review-notifier.ts';
 import type { FlywheelStore } from '../adapters/store/store.ts';
 
 /** What activities are built from: the outside world behind its interfaces. */
@@ -9,4 +10,6 @@ export interface ActivityDeps {
   artifacts: ArtifactStore;
   flags: FlagProvider;
   logger: Logger;
+  /** Where review reminders and deadline notices go when a cycle names no webhook of its own. */
+  notifier: ReviewNotifier;
 }

@@ -5,13 +5,16 @@ import type { CycleActivities, TrainingActivities } from './cycle/contracts.ts';
 import { evaluateCandidateActivity } from './cycle/evaluate-candidate.ts';
 import { finishCycleActivity } from './cycle/finish-cycle.ts';
 import type { ActivityDeps } from './deps.ts';
+import type { ReviewActivities } from './review/contracts.ts';
+import { createReviewActivities } from './review/index.ts';
 import type { RolloutActivities } from './rollout/contracts.ts';
 import { createRolloutActivities } from './rollout/index.ts';
 import { trainCandidateActivity } from './training/train-candidate.ts';
 
 /** The activities of the main task queue, bound to their dependencies. */
-export function createActivities(deps: ActivityDeps): CycleActivities & RolloutActivities {
+export function createActivities(deps: ActivityDeps): CycleActivities & ReviewActivities & RolloutActivities {
   return {
+    ...createReviewActivities(deps),
     ...createRolloutActivities(deps),
     beginCycle: beginCycleActivity(deps),
     collectEdgeCases: collectEdgeCasesActivity(deps),

@@ -5,6 +5,7 @@ import { registerDatasetsCommand } from './commands/datasets.ts';
 import { registerDevCommand } from './commands/dev.ts';
 import { registerGateCommand } from './commands/gate.ts';
 import { registerModelsCommand } from './commands/models.ts';
+import { registerReviewCommand } from './commands/review.ts';
 import { registerWorkerCommand } from './commands/worker.ts';
 import { temporalTarget } from './connection.ts';
 
@@ -12,6 +13,7 @@ import { temporalTarget } from './connection.ts';
 const COMMANDS: Array<(program: Command) => void> = [
   registerDevCommand,
   registerCycleCommand,
+  registerReviewCommand,
   registerModelsCommand,
   registerDatasetsCommand,
   registerGateCommand,

@@ -31,7 +31,12 @@ test('a cycle on captured era-2 traffic and feedback blesses a candidate that be
 
   // This test is about the cycle up to the gate; the rollout it would start is tested in test/rollout*.
   const started = await harness.client.startCycle(model, {
-    config: { training: { taskQueue: harness.trainingTaskQueue }, rollout: { startAfterBlessing: false } },
+    // Auto labels only: items for human review would hold the cycle (test/review.test.ts covers review).
+    config: {
+      training: { taskQueue: harness.trainingTaskQueue },
+      mining: { labelBudget: 0 },
+      rollout: { startAfterBlessing: false },
+    },
   });
   expect(started.number).toBe(1);
   const handle = harness.client.temporal.workflow.getHandle(started.workflowId);
@@ -87,7 +92,10 @@ test('a candidate trained on flipped labels is rejected by the gate with its rea
     seed: 2,
   });
   const started = await harness.client.startCycle(model, {
-    config: { training: { taskQueue: harness.trainingTaskQueue }, mining: { maxPerClass: null } },
+    config: {
+      training: { taskQueue: harness.trainingTaskQueue },
+      mining: { maxPerClass: null, labelBudget: 0 },
+    },
   });
   const handle = harness.client.temporal.workflow.getHandle(started.workflowId);
   const result = (await handle.result()) as CycleStatus;

@@ -2,6 +2,7 @@ import type { ActivityDeps } from '../activities/deps.ts';
 import { openFileArtifactStore } from '../adapters/artifacts/file-artifact-store.ts';
 import { openEmbeddedFlags } from '../adapters/flags/embedded.ts';
 import type { Logger } from '../adapters/log/logger.ts';
+import { openReviewNotifier } from '../adapters/notifiers/open-notifier.ts';
 import { openStore } from '../adapters/store/open-store.ts';
 
 export interface DepsConfig {
@@ -20,6 +21,7 @@ export async function openDeps(config: DepsConfig): Promise<ActivityDeps & { clo
     flags,
     artifacts: openFileArtifactStore(config.dataDir),
     logger: config.logger,
+    notifier: openReviewNotifier(process.env, config.logger),
     async close() {
       await flags.close();
       await store.close();

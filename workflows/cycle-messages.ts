@@ -1,6 +1,8 @@
 import { defineQuery } from '@temporalio/workflow';
 import type { CaptureWatermark } from '../core/capture/records.ts';
 import type { CycleOutcome } from '../core/cycle/cycle-record.ts';
+import type { ReviewCounts } from '../core/review/review-ledger.ts';
+import type { ReviewClosedBy } from './review-messages.ts';
 
 /** Where a cycle is. `waiting-for-review` and `rolling-out` are the long waits. */
 export type CycleStage =
@@ -43,6 +45,15 @@ export interface CycleStatus {
     passed: boolean;
     candidate: Record<string, number>;
     champion: Record<string, number> | null;
+  } | null;
+  /** The review child's outcome, when items needed reviewers (its queue: `flywheel review show <model>`). */
+  review: {
+    workflowId: string;
+    closedBy: ReviewClosedBy;
+    counts: ReviewCounts;
+    /** Share of items voted on by several reviewers on which all agreed; null when none was. */
+    agreementRate: number | null;
+    decisions: { accepted: number; refused: number };
   } | null;
   /** The rollout child (its own status: `flywheel rollout status <model>`), once started. */
   rollout: { workflowId: string; outcome: string; reasons: string[] } | null;

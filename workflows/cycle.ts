@@ -21,7 +21,10 @@ import {
   type CycleStage,
   type CycleStatus,
   cycleStatusQuery,
+  cycleWorkflowId,
 } from './cycle-messages.ts';
+import { review } from './review.ts';
+import { type ReviewInput, reviewWorkflowId } from './review-messages.ts';
 import { rollout } from './rollout.ts';
 import { type RolloutInput, rolloutWorkflowId } from './rollout-messages.ts';
 import { CYCLE_NUMBER, MODEL, OUTCOME, STAGE, TRIGGER } from './search-attributes.ts';
@@ -59,6 +62,7 @@ export async function cycle(input: CycleInput): Promise<CycleResult> {
     labels: null,
     training: null,
     evaluation: null,
+    review: null,
     rollout: null,
     secondsByStage: {},
     startedAt,
@@ -96,7 +100,9 @@ export async function cycle(input: CycleInput): Promise<CycleResult> {
         cycleId: status.cycleId,
         model: input.model,
         outcome,
-        to: outcome === 'failed' || outcome === 'cancelled' ? null : status.to,
+        // A cycle that learnt nothing from its window for want of reviewers leaves it to the next cycle.
+        to:
+          outcome === 'failed' || outcome === 'cancelled' || outcome === 'review-timeout' ? null : status.to,
         endedAt: status.endedAt ?? Date.now(),
         summary: { ...status },
       }),
@@ -137,14 +143,54 @@ export async function cycle(input: CycleInput): Promise<CycleResult> {
       byReason: collected.minedByReason,
       droppedByCause: collected.droppedByCause,
     };
-    // Review plugs in here: items that need a human wait for reviewers before the dataset is built.
-    if (collected.autoLabelled === 0) {
+    // Items that need a human wait for reviewers in a child workflow (its own id, history and messages).
+    let humanLabels = 0;
+    if (collected.needsReview > 0 && patched('review-child')) {
+      const openedAt = Date.now();
+      const reviewInput: ReviewInput = {
+        cycleId: status.cycleId,
+        model: input.model,
+        number: input.number,
+        labels: begun.labels,
+        autoLabelled: collected.autoLabelled,
+        review: config.review,
+        activities: config.activities,
+        remindAt: openedAt + config.review.reminderAfter,
+        deadlineAt: openedAt + config.review.deadline,
+      };
+      // From the model and number the cycle's own id is made of, so a replay under another id takes the same path.
+      const reviewId = reviewWorkflowId(cycleWorkflowId(input.model, input.number));
+      enter(
+        'waiting-for-review',
+        `waiting for review: ${collected.needsReview} items, deadline ${new Date(reviewInput.deadlineAt).toISOString()} (${reviewId})`,
+      );
+      const reviewed = await executeChild(review, {
+        workflowId: reviewId,
+        args: [reviewInput],
+        typedSearchAttributes: [
+          { key: MODEL, value: input.model },
+          { key: CYCLE_NUMBER, value: input.number },
+        ],
+        staticSummary: `Flywheel review of cycle ${input.number} of ${input.model}`,
+      });
+      status.review = {
+        workflowId: reviewId,
+        closedBy: reviewed.closedBy,
+        counts: reviewed.counts,
+        agreementRate: reviewed.agreement.rate,
+        decisions: reviewed.decisions,
+      };
+      humanLabels = reviewed.counts.humanLabels;
+      if (!reviewed.proceeds) return await finish('review-timeout', [reviewed.reason ?? 'review timed out']);
+    }
+    const newLabels = collected.autoLabelled + humanLabels;
+    if (newLabels === 0) {
       return await finish('nothing-to-learn', [
         `no labelled edge cases among ${collected.scanned} captured predictions`,
       ]);
     }
 
-    enter('building-dataset', `versioning ${collected.autoLabelled} new labels onto the champion's dataset`);
+    enter('building-dataset', `versioning ${newLabels} new labels onto the champion's dataset`);
     const dataset = await activities.buildDataset({
       cycleId: status.cycleId,
       model: input.model,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { EvaluationSet, MetricDirection } from '../gate/metric-direction.ts';
 import { AutoLabelRule, MINING_REASONS, MiningReason } from '../mining/mining-reason.ts';
+import { ReviewerId } from '../review/review-decision.ts';
 import { Duration } from '../time/duration.ts';
 import { readableIssues } from '../validation/readable-issues.ts';
 
@@ -101,7 +102,7 @@ export type AutoLabelConfig = z.output<typeof AutoLabelConfig>;
 export const ReviewConfig = z
   .strictObject({
     reviewers: z
-      .array(z.string().min(1))
+      .array(ReviewerId)
       .default([])
       .describe(
         'Identities allowed to review; empty accepts any identity (fine for a demo, set it in production).',
@@ -131,6 +132,15 @@ export const ReviewConfig = z
       .default(20)
       .describe(
         'At the deadline the cycle goes on only with at least this many labels (auto + human); otherwise it ends as review-timeout.',
+      ),
+    webhookUrl: z
+      .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+      .nullable()
+      .default(null)
+      .describe(
+        'Where reminders and the deadline notice are posted (a Slack-compatible incoming webhook: JSON {"text": …}). ' +
+          "null uses the worker's FLYWHEEL_REVIEW_WEBHOOK_URL; with neither they are only logged. The URL is kept " +
+          'in workflow history: prefer the variable for secret URLs.',
       ),
   })
   .superRefine((review, ctx) => {

@@ -47,6 +47,10 @@ function describeRule(issue: z.core.$ZodIssue): string {
         ? `must be ${JSON.stringify(issue.values[0])}`
         : `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
     case 'invalid_union':
+      // A discriminated union names the discriminator values it knows instead of failing in branches.
+      if (issue.errors.length === 0 && 'options' in issue && Array.isArray(issue.options)) {
+        return `must be one of ${issue.options.map((v) => JSON.stringify(v)).join(', ')}`;
+      }
       return describeUnion(issue.errors);
     case 'not_multiple_of':
       return `must be a multiple of ${issue.divisor}`;
