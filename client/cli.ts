@@ -6,6 +6,7 @@ import { registerDevCommand } from './commands/dev.ts';
 import { registerGateCommand } from './commands/gate.ts';
 import { registerModelsCommand } from './commands/models.ts';
 import { registerReviewCommand } from './commands/review.ts';
+import { registerRolloutCommand } from './commands/rollout.ts';
 import { registerWorkerCommand } from './commands/worker.ts';
 import { temporalTarget } from './connection.ts';
 
@@ -14,6 +15,7 @@ const COMMANDS: Array<(program: Command) => void> = [
   registerDevCommand,
   registerCycleCommand,
   registerReviewCommand,
+  registerRolloutCommand,
   registerModelsCommand,
   registerDatasetsCommand,
   registerGateCommand,

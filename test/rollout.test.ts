@@ -1,21 +1,20 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { registerModelFromCorpus } from '../activities/training/register-first-model.ts';
-import { type CorpusMessage, loadSpamAssassin } from '../adapters/corpus/spamassassin.ts';
+import type { CorpusMessage } from '../adapters/corpus/spamassassin.ts';
 import type { ModelVersion } from '../core/registry/model-version.ts';
 import type { RunningGateway } from '../gateway/run-gateway.ts';
-import { type RolloutStatus, rolloutWorkflowId } from '../workflows/rollout-messages.ts';
-import { era1Champion, era2 } from './support/era-traffic.ts';
+import type { RolloutStatus } from '../workflows/rollout-messages.ts';
+import { era2 } from './support/era-traffic.ts';
 import { type FlywheelHarness, flywheelHarness } from './support/flywheel-harness.ts';
 import { recordHistory } from './support/histories.ts';
 import {
   type Answer,
-  eventually,
   gatewayOver,
   predict,
   registerCopy,
   type SimulatedUsers,
   simulateUsers,
+  trainRolloutVersions,
 } from './support/rollout-traffic.ts';
 
 /**
@@ -51,34 +50,7 @@ beforeAll(async () => {
   await harness.startWorkers({ training: false });
   gateway = await gatewayOver(harness);
   traffic = era2().traffic;
-  // Trained once for the file; each test registers copies under a model of its own.
-  const base = 'rollout-base';
-  champion = (await harness.deps.store.models.get((await era1Champion(harness.deps, base)).versionId))!;
-  const era1 = loadSpamAssassin({ groups: ['easy-ham-1', 'spam-1'] });
-  const asExamples = (messages: readonly CorpusMessage[], flip: boolean) =>
-    messages.map((m) => ({
-      id: m.id,
-      text: m.text,
-      label: flip ? (m.label === 'spam' ? 'ham' : 'spam') : m.label,
-      group: m.group,
-    }));
-  const trained = await registerModelFromCorpus(harness.deps, {
-    model: base,
-    examples: asExamples([...era1, ...traffic], false),
-    source: 'spamassassin:era-1 + era-2 traffic',
-    champion: 'if-none',
-    actor: 'test',
-  });
-  better = (await harness.deps.store.models.get(trained.versionId))!;
-  const wrong = await registerModelFromCorpus(harness.deps, {
-    model: base,
-    examples: asExamples(era1, true),
-    source: 'spamassassin:era-1 with every label flipped',
-    champion: 'if-none',
-    actor: 'test',
-    params: { epochs: 1 },
-  });
-  flipped = (await harness.deps.store.models.get(wrong.versionId))!;
+  ({ champion, better, flipped } = await trainRolloutVersions(harness, traffic));
 }, 240_000);
 
 afterAll(async () => {
@@ -99,10 +71,6 @@ function status(model: string): Promise<RolloutStatus> {
   return harness.client.rolloutStatus(model);
 }
 
-function until(model: string, what: string, check: (s: RolloutStatus) => boolean, timeoutMs = 60_000) {
-  return eventually(what, () => status(model), check, timeoutMs);
-}
-
 /** One request from each of these users, with `message` i for user i. */
 function askAll(model: string, users: readonly string[]): Promise<Answer[]> {
   return Promise.all(users.map((user, i) => predict(gateway.address, model, user, shortMessage(i))));
@@ -111,6 +79,13 @@ function askAll(model: string, users: readonly string[]): Promise<Answer[]> {
 function shortMessage(i: number) {
   const message = traffic[i % traffic.length]!;
   return { text: message.text.slice(0, 2_000), label: message.label };
+}
+
+/** The messages of an error and its causes, one per line. */
+function causes(error: unknown): string {
+  const lines: string[] = [];
+  for (let e = error; e instanceof Error; e = e.cause) lines.push(e.message);
+  return lines.join('\n');
 }
 
 function users(prefix: string, count: number): string[] {
@@ -213,9 +188,9 @@ describe('rollout', () => {
     const failed = result.analyses.at(-1)!;
     expect(failed).toMatchObject({ stepName: 'canary 25%', verdict: 'failure', action: 'rollback' });
     expect(failed.reasons.join('\n')).toMatch(/feedback error rate .* beyond/);
-    expect(failed.figures.candidate.feedback.negative / failed.figures.candidate.feedback.rated).toBeGreaterThan(
-      0.5,
-    );
+    expect(
+      failed.figures.candidate.feedback.negative / failed.figures.candidate.feedback.rated,
+    ).toBeGreaterThan(0.5);
     expect(result.reasons[0]).toMatch(/^canary 25%: feedback error rate/);
     expect(await harness.deps.flags.read(model)).toEqual({
       championVersion,
@@ -243,11 +218,9 @@ describe('rollout', () => {
       .result()
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(WorkflowFailedError);
-    expect(String((error as Error).cause?.cause?.message ?? '')).toMatch(/not blessed by a gate/);
+    expect(causes(error)).toMatch(/not blessed by a gate/);
     expect((await status(model)).flags).toBeNull();
     expect((await harness.deps.flags.read(model)).championVersion).toBeNull();
     expect(await harness.deps.store.models.alias(model, 'champion')).toBe(championVersion);
   });
 });
-
-export { rolloutWorkflowId, until };

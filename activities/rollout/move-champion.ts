@@ -39,3 +39,34 @@ export async function moveChampion(deps: Pick<ActivityDeps, 'store' | 'flags'>, 
   });
   await deps.flags.write(move.model, CHAMPION_ONLY(move.to));
 }
+
+/**
+ * `flywheel models rollback`: the previous champion serves again, in one step (aliases and flags). The
+ * version rolled back from becomes `previous`, so running it again undoes it.
+ */
+export async function restorePreviousChampion(
+  deps: Pick<ActivityDeps, 'store' | 'flags'>,
+  request: { model: string; actor: string; reason: string },
+): Promise<{ champion: string; previous: string }> {
+  const current = await deps.store.models.alias(request.model, 'champion');
+  const previous = await deps.store.models.alias(request.model, 'previous');
+  if (!current || !previous) {
+    throw new Error(`${request.model} has no previous champion to go back to`);
+  }
+  await moveChampion(deps, {
+    model: request.model,
+    to: previous,
+    from: current,
+    reason: request.reason,
+    actor: request.actor,
+  });
+  await deps.store.audit.append({
+    at: Date.now(),
+    model: request.model,
+    cycleId: null,
+    kind: 'champion-rolled-back',
+    actor: request.actor,
+    details: { championVersion: previous, previousVersion: current, reason: request.reason },
+  });
+  return { champion: previous, previous: current };
+}

@@ -1,13 +1,15 @@
 import type { Command } from 'commander';
+import { restorePreviousChampion } from '../../activities/rollout/move-champion.ts';
 import { registerModelFromCorpus } from '../../activities/training/register-first-model.ts';
 import { loadSpamAssassin, parseSpamAssassinSpec } from '../../adapters/corpus/spamassassin.ts';
 import { CliError, EXIT } from '../cli-error.ts';
 import { checkModelName } from '../flywheel-client.ts';
 import { formatTable, printResult } from '../table.ts';
 import { withLocalDeps } from './local-deps.ts';
+import { refuseWhileRollingOut } from './rollout.ts';
 
 export function registerModelsCommand(program: Command): void {
-  const models = program.command('models').description('the model registry: train, list, show');
+  const models = program.command('models').description('the model registry: train, list, show, rollback');
 
   models
     .command('train <model>')
@@ -127,6 +129,32 @@ export function registerModelsCommand(program: Command): void {
             ['at', 'alias', 'versionId', 'previousVersionId', 'actor', 'reason'],
           ),
         ].join('\n'),
+      );
+    });
+
+  models
+    .command('rollback <model>')
+    .description(
+      'make the previous champion the champion again in one step (registry aliases and serving flags)',
+    )
+    .option('--reason <text>', 'why (kept in the alias history and the audit trail)')
+    .option('--json', 'print JSON')
+    .action(async (model: string, options: { reason?: string; json?: boolean }) => {
+      checkModelName(model);
+      await refuseWhileRollingOut(model);
+      const result = await withLocalDeps((deps) =>
+        restorePreviousChampion(deps, {
+          model,
+          actor: `cli:${process.env.USER ?? 'unknown'}`,
+          reason: options.reason ?? 'rolled back by hand',
+        }),
+      );
+      printResult(
+        result,
+        Boolean(options.json),
+        () =>
+          `${model}: ${result.champion} is the champion again (${result.previous} is now previous); ` +
+          'gateways serve it within their rollout cache bound (0.5 s by default)',
       );
     });
 }

@@ -1,7 +1,9 @@
-import type { CorpusMessage } from '../../adapters/corpus/spamassassin.ts';
-import type { ModelVersion } from '../../core/registry/model-version.ts';
+import { registerModelFromCorpus } from '../../activities/training/register-first-model.ts';
+import { type CorpusMessage, loadSpamAssassin } from '../../adapters/corpus/spamassassin.ts';
 import { mulberry32 } from '../../core/model/prng.ts';
+import type { ModelVersion } from '../../core/registry/model-version.ts';
 import { type RunningGateway, runGateway } from '../../gateway/run-gateway.ts';
+import { era1Champion } from './era-traffic.ts';
 import type { FlywheelHarness } from './flywheel-harness.ts';
 import { testLogger } from './temporal.ts';
 
@@ -119,6 +121,41 @@ export function simulateUsers(options: {
       await Promise.all(loops);
     },
   };
+}
+
+/**
+ * The versions rollout tests roll out, trained once per file under one model: the era-1 champion, a
+ * better candidate (era 1 + era-2 traffic) and a bad one (era 1 with every label flipped). Tests register
+ * copies under models of their own (registerCopy).
+ */
+export async function trainRolloutVersions(harness: FlywheelHarness, traffic: readonly CorpusMessage[]) {
+  const model = 'rollout-base';
+  const get = async (versionId: string) => (await harness.deps.store.models.get(versionId))!;
+  const champion = await get((await era1Champion(harness.deps, model)).versionId);
+  const era1 = loadSpamAssassin({ groups: ['easy-ham-1', 'spam-1'] });
+  const examples = (messages: readonly CorpusMessage[], flip: boolean) =>
+    messages.map((m) => ({
+      id: m.id,
+      text: m.text,
+      label: flip ? (m.label === 'spam' ? 'ham' : 'spam') : m.label,
+      group: m.group,
+    }));
+  const better = await registerModelFromCorpus(harness.deps, {
+    model,
+    examples: examples([...era1, ...traffic], false),
+    source: 'spamassassin:era-1 + era-2 traffic',
+    champion: 'if-none',
+    actor: 'test',
+  });
+  const flipped = await registerModelFromCorpus(harness.deps, {
+    model,
+    examples: examples(era1, true),
+    source: 'spamassassin:era-1 with every label flipped',
+    champion: 'if-none',
+    actor: 'test',
+    params: { epochs: 1 },
+  });
+  return { champion, better: await get(better.versionId), flipped: await get(flipped.versionId) };
 }
 
 /** The same trained version registered under another model: models of a test file share training. */

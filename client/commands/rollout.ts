@@ -1,0 +1,207 @@
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { figure, percent } from '../../core/figures/format-figures.ts';
+import type { RolloutSignalName, RolloutStatus } from '../../workflows/rollout-messages.ts';
+import { CliError, EXIT } from '../cli-error.ts';
+import { checkCycleConfig, checkModelName, type FlywheelClient } from '../flywheel-client.ts';
+import { printResult } from '../table.ts';
+import { withClient } from './cycle.ts';
+
+/** How long a control waits to see its effect in the rollout's status before printing it anyway. */
+const EFFECT_TIMEOUT_MS = 15_000;
+
+export function registerRolloutCommand(program: Command): void {
+  const rollout = program
+    .command('rollout')
+    .description('staged rollouts: start one, watch it, and steer it (pause, resume, promote, abort)');
+
+  rollout
+    .command('start <model> <version>')
+    .description('roll a registered version out against the champion, step by step (shadow → canary → 100%)')
+    .option('--config <file>', 'cycle config as JSON: its `rollout` and `activities` sections apply')
+    .option('--unblessed', 'allow a version no gate blessed')
+    .option('--json', 'print JSON')
+    .action(
+      async (
+        model: string,
+        version: string,
+        options: { config?: string; unblessed?: boolean; json?: boolean },
+      ) => {
+        checkModelName(model);
+        const config = options.config ? readJson(options.config) : {};
+        checkCycleConfig(config);
+        await withClient(async (client) => {
+          const started = await client.startRollout(model, version, {
+            config,
+            trigger: `cli:${whoAmI()}`,
+            allowUnblessed: Boolean(options.unblessed),
+          });
+          printResult(
+            started,
+            Boolean(options.json),
+            () =>
+              `started the rollout of ${model} ${version} (${started.workflowId}); watch it with \`flywheel rollout status ${model}\``,
+          );
+        });
+      },
+    );
+
+  rollout
+    .command('status <model>')
+    .description("the model's rollout: step, soak, verdicts with their figures, controls")
+    .option('--json', 'print JSON')
+    .action(async (model: string, options: { json?: boolean }) => {
+      checkModelName(model);
+      await withClient(async (client) => {
+        const status = await client.rolloutStatus(model);
+        printResult(status, Boolean(options.json), () => renderRollout(status));
+      });
+    });
+
+  const controls: Array<[RolloutSignalName, string, (status: RolloutStatus) => boolean]> = [
+    [
+      'pause',
+      'hold the current step (a failing analysis still rolls back)',
+      (s) => s.paused !== null || s.outcome !== 'running',
+    ],
+    [
+      'resume',
+      'end a pause: the step soaks again and is analysed before going on',
+      (s) => s.paused === null || s.outcome !== 'running',
+    ],
+    [
+      'promote',
+      'skip the remaining steps: the candidate becomes the champion now',
+      (s) => s.outcome !== 'running',
+    ],
+    ['abort', 'back to the champion at once; the rollout ends rolled-back', (s) => s.outcome !== 'running'],
+  ];
+  for (const [signal, description, took] of controls) {
+    rollout
+      .command(`${signal} <model>`)
+      .description(description)
+      .option('--reason <text>', 'why (kept in the audit trail)')
+      .option('--by <name>', 'who (default: $USER)')
+      .option('--json', 'print JSON')
+      .action(async (model: string, options: { reason?: string; by?: string; json?: boolean }) => {
+        checkModelName(model);
+        await withClient(async (client) => {
+          const status = await sendControl(client, model, signal, took, {
+            by: options.by ?? `cli:${whoAmI()}`,
+            ...(options.reason ? { reason: options.reason } : {}),
+          });
+          printResult(status, Boolean(options.json), () => renderRollout(status));
+        });
+      });
+  }
+}
+
+/** Sends the signal, then waits (briefly) until the status shows it was received and took effect. */
+async function sendControl(
+  client: FlywheelClient,
+  model: string,
+  signal: RolloutSignalName,
+  took: (status: RolloutStatus) => boolean,
+  request: { by: string; reason?: string },
+): Promise<RolloutStatus> {
+  const before = await client.rolloutStatus(model);
+  if (before.outcome !== 'running') {
+    throw new CliError(
+      `the rollout of ${model} has ended (${before.outcome}); nothing to ${signal}`,
+      EXIT.conflict,
+    );
+  }
+  await client.signalRollout(model, signal, request);
+  return client.waitForRollout(
+    model,
+    (status) => status.controls.length > before.controls.length && took(status),
+    EFFECT_TIMEOUT_MS,
+  );
+}
+
+export function renderRollout(status: RolloutStatus): string {
+  const step =
+    status.stepIndex === null
+      ? '-'
+      : `${status.stepName} (step ${status.stepIndex + 1} of ${status.steps.length}: ${status.steps.map((s) => s.name).join(' → ')})`;
+  const lines = [
+    `rollout of ${status.model} (${status.rolloutId})`,
+    `  candidate: ${status.candidateVersion}${status.blessedBy ? ` (blessed by ${status.blessedBy})` : ' (unblessed)'}`,
+    `  champion:  ${status.championVersion ?? '-'}`,
+    `  phase:     ${status.phase}${status.outcome === 'running' ? '' : ` — ${status.outcome}: ${status.reasons.join('; ')}`}`,
+    `  step:      ${step}`,
+  ];
+  if (status.soakUntil !== null) lines.push(`  soak ends: ${new Date(status.soakUntil).toISOString()}`);
+  if (status.paused) {
+    lines.push(
+      `  paused:    by ${status.paused.by} since ${new Date(status.paused.since).toISOString()}${status.paused.reason ? ` — ${status.paused.reason}` : ''}`,
+    );
+  }
+  if (status.flags) {
+    const f = status.flags;
+    lines.push(
+      `  flags:     ${f.mode}${f.mode === 'canary' ? ` ${figure(f.percent)}%` : ''} (champion ${f.championVersion ?? '-'}, candidate ${f.candidateVersion ?? '-'})`,
+    );
+  }
+  if (status.analyses.length > 0) {
+    lines.push('  analyses:');
+    for (const a of status.analyses) {
+      const c = a.figures.candidate;
+      const h = a.figures.champion;
+      const rate = (t: { rated: number; negative: number }) =>
+        t.rated ? percent(t.negative / t.rated) : '-';
+      lines.push(
+        `    ${new Date(a.at).toISOString()} ${a.stepName} #${a.attempt}: ${a.verdict} → ${a.action}` +
+          ` (candidate ${c.predictions} predictions, error ${rate(c.feedback)}; champion ${h.predictions}, error ${rate(h.feedback)})`,
+      );
+      for (const reason of a.reasons) lines.push(`      ${reason}`);
+      for (const note of a.notes) lines.push(`      note: ${note}`);
+    }
+  }
+  if (status.controls.length > 0) {
+    lines.push('  controls:');
+    for (const c of status.controls) {
+      lines.push(
+        `    ${new Date(c.at).toISOString()} ${c.signal} by ${c.by}${c.reason ? ` (${c.reason})` : ''}: ${c.effect}`,
+      );
+    }
+  }
+  return lines.join('\n');
+}
+
+/**
+ * Refuses a hand-made champion change while a rollout of the model runs (it would fight the rollout's
+ * flags). When Temporal cannot be reached the change goes ahead: an emergency rollback must not depend on it.
+ */
+export async function refuseWhileRollingOut(model: string): Promise<void> {
+  let running: RolloutStatus | null = null;
+  try {
+    running = await withClient((client) => client.rolloutStatus(model));
+  } catch {
+    return;
+  }
+  if (running.outcome === 'running') {
+    throw new CliError(
+      `a rollout of ${model} is running: abort it first (\`flywheel rollout abort ${model}\`)`,
+      EXIT.conflict,
+    );
+  }
+}
+
+function whoAmI(): string {
+  return process.env.USER ?? 'unknown';
+}
+
+function readJson(path: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    throw new CliError(`cannot read config file ${path}`, EXIT.usage);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new CliError(`config file ${path} is not JSON: ${(error as Error).message}`, EXIT.usage);
+  }
+}
