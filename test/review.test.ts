@@ -426,6 +426,24 @@ test('a worker restart in the middle of a review loses nothing: decisions sent w
   );
 });
 
+test('cancelling a cycle that waits for review cancels its review and keeps the decisions made in the audit trail', async () => {
+  const { model, number, cycle, review, queue } = await openReview('review-cancel', {}, 2);
+  await reviews.decide(model, number, {
+    action: 'approve',
+    reviewer: 'frank',
+    items: [queue.pending[0]!.ref],
+  });
+  await cycle.cancel();
+  await expect(cycle.result()).rejects.toThrow();
+  expect((await review.describe()).status.name).toBe('CANCELLED');
+  const record = await harness.deps.store.cycles.get(cycle.workflowId);
+  expect(record?.outcome).toBe('cancelled');
+  const audit = await harness.deps.store.audit.list({ cycleId: cycle.workflowId });
+  expect(audit.filter((event) => event.kind === 'review-decision').map((event) => event.actor)).toEqual([
+    'frank',
+  ]);
+});
+
 /** Runs the real CLI as its own process; asynchronously, because this process runs the workers it talks to. */
 async function runCli(args: string[], env: Record<string, string> = {}) {
   const child = spawn(process.execPath, [new URL('../client/bin.ts', import.meta.url).pathname, ...args], {
