@@ -9,12 +9,15 @@ import { type FlywheelHarness, flywheelHarness } from './support/flywheel-harnes
 import { recordHistory } from './support/histories.ts';
 import {
   type Answer,
+  askEach,
+  causes,
+  fastRollout,
   gatewayOver,
-  predict,
-  registerCopy,
+  modelWith,
   type SimulatedUsers,
   simulateUsers,
   trainRolloutVersions,
+  userKeys,
 } from './support/rollout-traffic.ts';
 
 /**
@@ -30,21 +33,6 @@ let champion: ModelVersion;
 let better: ModelVersion;
 let flipped: ModelVersion;
 
-/**
- * Short soaks and small samples so that a rollout takes seconds. Latency bounds are off: latencies on a
- * shared two-core test machine are noise, and their rules are unit-tested in core/rollout.
- */
-const FAST = {
-  soak: '2s',
-  minSamples: 20,
-  minFeedbackSamples: 10,
-  bounds: {
-    latencyP50Ms: { maxAbsoluteIncrease: null, maxRelativeIncrease: null },
-    latencyP99Ms: { maxAbsoluteIncrease: null, maxRelativeIncrease: null },
-  },
-};
-const RETRY = { retry: { initialInterval: '200ms', maximumInterval: '1s' } };
-
 beforeAll(async () => {
   harness = await flywheelHarness();
   await harness.startWorkers({ training: false });
@@ -58,38 +46,8 @@ afterAll(async () => {
   await harness?.close();
 });
 
-/** A model of the test's own with the era-1 champion serving it, and a candidate copy. */
-async function modelWith(model: string, candidate: ModelVersion, blessed = true) {
-  const championCopy = await registerCopy(harness, champion, model, { champion: true });
-  const candidateCopy = await registerCopy(harness, candidate, model, {
-    blessedBy: blessed ? 'test-report' : null,
-  });
-  return { championVersion: championCopy.id, candidateVersion: candidateCopy.id };
-}
-
 function status(model: string): Promise<RolloutStatus> {
   return harness.client.rolloutStatus(model);
-}
-
-/** One request from each of these users, with `message` i for user i. */
-function askAll(model: string, users: readonly string[]): Promise<Answer[]> {
-  return Promise.all(users.map((user, i) => predict(gateway.address, model, user, shortMessage(i))));
-}
-
-function shortMessage(i: number) {
-  const message = traffic[i % traffic.length]!;
-  return { text: message.text.slice(0, 2_000), label: message.label };
-}
-
-/** The messages of an error and its causes, one per line. */
-function causes(error: unknown): string {
-  const lines: string[] = [];
-  for (let e = error; e instanceof Error; e = e.cause) lines.push(e.message);
-  return lines.join('\n');
-}
-
-function users(prefix: string, count: number): string[] {
-  return Array.from({ length: count }, (_, i) => `${prefix}-${i}`);
 }
 
 describe('rollout', () => {
@@ -100,10 +58,13 @@ describe('rollout', () => {
 
   test('a better candidate goes shadow → 25% → 100% on live traffic and becomes the champion', async () => {
     const model = 'ro-good';
-    const { championVersion, candidateVersion } = await modelWith(model, better);
+    const { championVersion, candidateVersion } = await modelWith(harness, model, {
+      champion,
+      candidate: better,
+    });
     load = simulateUsers({ url: gateway.address, model, messages: traffic, users: 300, feedbackShare: 0.5 });
     const { workflowId } = await harness.client.startRollout(model, candidateVersion, {
-      config: { rollout: { ...FAST, steps: ['shadow', 25, 100] }, activities: RETRY },
+      config: fastRollout({ steps: ['shadow', 25, 100] }),
       trigger: 'test',
     });
     const handle = harness.client.temporal.workflow.getHandle(workflowId);
@@ -136,7 +97,7 @@ describe('rollout', () => {
       percent: 0,
     });
     await new Promise((resolve) => setTimeout(resolve, 600)); // the gateway's cache bound (500 ms)
-    const after = await askAll(model, users('after', 50));
+    const after = await askEach(gateway.address, model, userKeys('after', 50), traffic);
     expect(after.every((a) => a.variant === 'champion' && a.modelVersion === candidateVersion)).toBe(true);
 
     // Nobody ever got a shadow answer; a user never went back from the candidate to the champion.
@@ -172,10 +133,15 @@ describe('rollout', () => {
   test('a candidate whose live error rate is worse is rolled back automatically; the gateway serves only the champion', async () => {
     const model = 'ro-regression';
     // Registered directly, as a bad model can slip past an offline gate; it answers most mail wrongly.
-    const { championVersion, candidateVersion } = await modelWith(model, flipped, false);
+    const { championVersion, candidateVersion } = await modelWith(
+      harness,
+      model,
+      { champion, candidate: flipped },
+      { blessed: false },
+    );
     load = simulateUsers({ url: gateway.address, model, messages: traffic, users: 300, feedbackShare: 0.5 });
     const { workflowId } = await harness.client.startRollout(model, candidateVersion, {
-      config: { rollout: { ...FAST, steps: [25, 50, 100] }, activities: RETRY },
+      config: fastRollout({ steps: [25, 50, 100] }),
       trigger: 'test',
       allowUnblessed: true,
     });
@@ -201,7 +167,7 @@ describe('rollout', () => {
     expect(await harness.deps.store.models.alias(model, 'champion')).toBe(championVersion);
 
     await new Promise((resolve) => setTimeout(resolve, 600));
-    const after = await askAll(model, users('user', 300));
+    const after = await askEach(gateway.address, model, userKeys('user', 300), traffic);
     expect(after.every((a) => a.variant === 'champion' && a.modelVersion === championVersion)).toBe(true);
     const kinds = (await harness.deps.store.audit.list({ model })).map((e) => e.kind);
     expect(kinds.slice(0, 2)).toEqual(['rollout-rolled-back', 'rollout-analysis']);
@@ -209,9 +175,14 @@ describe('rollout', () => {
 
   test('a candidate the gate did not bless is refused unless asked for, and nothing is written', async () => {
     const model = 'ro-unblessed';
-    const { championVersion, candidateVersion } = await modelWith(model, flipped, false);
+    const { championVersion, candidateVersion } = await modelWith(
+      harness,
+      model,
+      { champion, candidate: flipped },
+      { blessed: false },
+    );
     const { workflowId } = await harness.client.startRollout(model, candidateVersion, {
-      config: { rollout: FAST, activities: RETRY },
+      config: fastRollout(),
     });
     const error = await harness.client.temporal.workflow
       .getHandle(workflowId)

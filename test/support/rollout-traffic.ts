@@ -7,6 +7,27 @@ import { era1Champion } from './era-traffic.ts';
 import type { FlywheelHarness } from './flywheel-harness.ts';
 import { testLogger } from './temporal.ts';
 
+/**
+ * A rollout config for tests: short soaks and small samples so that a rollout takes seconds. Latency
+ * bounds are off: latencies on a shared two-core test machine are noise, and their rules are
+ * unit-tested in core/rollout. Retries are quick.
+ */
+export function fastRollout(rollout: Record<string, unknown> = {}) {
+  return {
+    rollout: {
+      soak: '2s',
+      minSamples: 20,
+      minFeedbackSamples: 10,
+      bounds: {
+        latencyP50Ms: { maxAbsoluteIncrease: null, maxRelativeIncrease: null },
+        latencyP99Ms: { maxAbsoluteIncrease: null, maxRelativeIncrease: null },
+      },
+      ...rollout,
+    },
+    activities: { retry: { initialInterval: '200ms', maximumInterval: '1s' } },
+  };
+}
+
 /** The real gateway over a harness's data folder, with its own store and flag handles (as a process would). */
 export function gatewayOver(harness: FlywheelHarness): Promise<RunningGateway> {
   return runGateway({ dataDir: harness.dataDir, port: 0, host: '127.0.0.1', logger: testLogger });
@@ -183,6 +204,56 @@ export async function registerCopy(
     });
   }
   return copy;
+}
+
+/** A model of a test's own: the champion serving it, and a candidate (blessed unless said otherwise). */
+export async function modelWith(
+  harness: FlywheelHarness,
+  model: string,
+  versions: { champion: ModelVersion; candidate: ModelVersion },
+  options: { blessed?: boolean } = {},
+): Promise<{ championVersion: string; candidateVersion: string }> {
+  const champion = await registerCopy(harness, versions.champion, model, { champion: true });
+  const candidate = await registerCopy(harness, versions.candidate, model, {
+    blessedBy: (options.blessed ?? true) ? 'test-report' : null,
+  });
+  return { championVersion: champion.id, candidateVersion: candidate.id };
+}
+
+export function userKeys(prefix: string, count: number): string[] {
+  return Array.from({ length: count }, (_, i) => `${prefix}-${i}`);
+}
+
+/** One request from each user (message i for user i), at most `concurrency` in flight. */
+export async function askEach(
+  url: string,
+  model: string,
+  users: readonly string[],
+  messages: readonly CorpusMessage[],
+  concurrency = 16,
+): Promise<Answer[]> {
+  const answers: Answer[] = new Array(users.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < users.length) {
+        const i = next++;
+        const message = messages[i % messages.length]!;
+        answers[i] = await predict(url, model, users[i]!, {
+          text: message.text.slice(0, 2_000),
+          label: message.label,
+        });
+      }
+    }),
+  );
+  return answers;
+}
+
+/** The messages of an error and its causes, one per line. */
+export function causes(error: unknown): string {
+  const lines: string[] = [];
+  for (let e = error; e instanceof Error; e = e.cause) lines.push(e.message);
+  return lines.join('\n');
 }
 
 /** Waits until `check` holds, polling; fails with `what` after the timeout. */
