@@ -62,6 +62,9 @@ export async function startWorkers(plan: WorkerPlan): Promise<RunningWorkers> {
           activities: plan.trainingActivities,
           // Training is CPU-bound: one at a time keeps heartbeats timely on a small host.
           maxConcurrentActivityTaskExecutions: 1,
+          // Heartbeats carry the latest checkpoint's address: send them promptly (they are small), so a
+          // crash loses at most the checkpoint interval, not most of a heartbeat timeout.
+          maxHeartbeatThrottleInterval: '1s',
         }),
       );
     }

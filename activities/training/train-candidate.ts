@@ -8,8 +8,12 @@ import type { TrainInput, TrainResult } from '../cycle/contracts.ts';
 import type { ActivityDeps } from '../deps.ts';
 import { trainModelVersion } from './train-model-version.ts';
 
+/** How often a training attempt stores a checkpoint; a crash loses at most this much work. */
+export const CHECKPOINT_EVERY_MS = 2_000;
+
 /** What a training attempt heartbeats: enough for the next attempt to resume where this one was. */
 export interface TrainingHeartbeat {
+  /** Epochs completed in the checkpoint named by checkpointSha256. */
   epoch: number;
   epochs: number;
   loss: number;
@@ -25,6 +29,9 @@ export function trainCandidateActivity(deps: ActivityDeps) {
   return async function trainCandidate(input: TrainInput): Promise<TrainResult> {
     const context = Context.current();
     const previous = context.info.heartbeatDetails as TrainingHeartbeat | undefined;
+    // Tell the server at once that this attempt is alive (keeping the last checkpoint's address), so
+    // loading data before the first epoch does not count as silence.
+    context.heartbeat(previous);
     let resumeFrom: TrainingCheckpoint | null = null;
     if (previous?.checkpointSha256) {
       resumeFrom = deserializeCheckpoint(await deps.artifacts.get(previous.checkpointSha256));
@@ -33,6 +40,9 @@ export function trainCandidateActivity(deps: ActivityDeps) {
         'resuming training from checkpoint',
       );
     }
+    let checkpointSha256 = previous?.checkpointSha256 ?? '';
+    let checkpointEpoch = previous?.epoch ?? 0;
+    let lastCheckpointAt = Date.now();
     return trainModelVersion(
       deps,
       { model: input.model, datasetId: input.datasetId, params: input.params },
@@ -40,9 +50,14 @@ export function trainCandidateActivity(deps: ActivityDeps) {
         resumeFrom,
         signal: context.cancellationSignal,
         onEpoch: async (checkpoint, progress) => {
-          const checkpointSha256 = await deps.artifacts.put(serializeCheckpoint(checkpoint));
+          // A checkpoint is megabytes: write one at most every CHECKPOINT_EVERY_MS, heartbeat every epoch.
+          if (Date.now() - lastCheckpointAt >= CHECKPOINT_EVERY_MS || progress.epoch === progress.epochs) {
+            checkpointSha256 = await deps.artifacts.put(serializeCheckpoint(checkpoint));
+            checkpointEpoch = progress.epoch;
+            lastCheckpointAt = Date.now();
+          }
           context.heartbeat({
-            epoch: progress.epoch,
+            epoch: checkpointEpoch,
             epochs: progress.epochs,
             loss: progress.loss,
             checkpointSha256,

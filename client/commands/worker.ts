@@ -3,6 +3,7 @@ import { createActivities, createTrainingActivities } from '../../activities/ind
 import { createLogger } from '../../adapters/log/logger.ts';
 import { openDeps } from '../../workers/open-deps.ts';
 import { startWorkers } from '../../workers/run-workers.ts';
+import { FLYWHEEL_TASK_QUEUE, TRAINING_TASK_QUEUE } from '../../workers/task-queues.ts';
 import { temporalTarget } from '../connection.ts';
 import { dataDir } from '../data-dir.ts';
 import { waitForStopSignal } from './stop-signal.ts';
@@ -15,32 +16,47 @@ export function registerWorkerCommand(program: Command): void {
     )
     .option('--training-only', 'serve only the training task queue (a training host)')
     .option('--no-training', 'do not serve the training task queue')
-    .action(async (options: { trainingOnly?: boolean; training: boolean }) => {
-      const logger = createLogger('worker');
-      const deps = await openDeps({
-        dataDir: dataDir(),
-        databaseUrl: process.env.FLYWHEEL_DATABASE_URL,
-        logger,
-      });
-      try {
-        const target = temporalTarget();
-        const workers = await startWorkers({
-          target,
+    .option('--task-queue <name>', 'main task queue', FLYWHEEL_TASK_QUEUE)
+    .option(
+      '--training-task-queue <name>',
+      'training task queue (as in the cycle config)',
+      TRAINING_TASK_QUEUE,
+    )
+    .action(
+      async (options: {
+        trainingOnly?: boolean;
+        training: boolean;
+        taskQueue: string;
+        trainingTaskQueue: string;
+      }) => {
+        const logger = createLogger('worker');
+        const deps = await openDeps({
+          dataDir: dataDir(),
+          databaseUrl: process.env.FLYWHEEL_DATABASE_URL,
           logger,
-          activities: createActivities(deps),
-          orchestration: !options.trainingOnly,
-          ...(options.training || options.trainingOnly
-            ? { trainingActivities: createTrainingActivities(deps) }
-            : {}),
         });
-        logger.info(
-          { temporal: target.address, namespace: target.namespace },
-          'worker running; Ctrl-C stops it',
-        );
-        await Promise.race([waitForStopSignal(), workers.done]);
-        await workers.stop();
-      } finally {
-        await deps.close();
-      }
-    });
+        try {
+          const target = temporalTarget();
+          const workers = await startWorkers({
+            target,
+            logger,
+            activities: createActivities(deps),
+            taskQueue: options.taskQueue,
+            trainingTaskQueue: options.trainingTaskQueue,
+            orchestration: !options.trainingOnly,
+            ...(options.training || options.trainingOnly
+              ? { trainingActivities: createTrainingActivities(deps) }
+              : {}),
+          });
+          logger.info(
+            { temporal: target.address, namespace: target.namespace },
+            'worker running; Ctrl-C stops it',
+          );
+          await Promise.race([waitForStopSignal(), workers.done]);
+          await workers.stop();
+        } finally {
+          await deps.close();
+        }
+      },
+    );
 }

@@ -1,0 +1,21 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+
+export const CLI = new URL('../../client/bin.ts', import.meta.url).pathname;
+
+/** Runs the real `flywheel` CLI to completion and returns what a user would see. */
+export function runCli(args: string[], env: Record<string, string> = {}) {
+  const result = spawnSync(process.execPath, [CLI, ...args], {
+    env: { ...process.env, FLYWHEEL_LOG_FORMAT: 'json', ...env },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** Starts a long-running CLI command (e.g. a worker) as its own process. */
+export function spawnCli(args: string[], env: Record<string, string> = {}): ChildProcess {
+  return spawn(process.execPath, [CLI, ...args], {
+    env: { ...process.env, FLYWHEEL_LOG_FORMAT: 'json', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
