@@ -3,6 +3,7 @@ import type { FlagProvider } from '../adapters/flags/flag-provider.ts';
 import type { Logger } from '../adapters/log/logger.ts';
 import type { ReviewNotifier } from '../adapters/notifiers/review-notifier.ts';
 import type { FlywheelStore } from '../adapters/store/store.ts';
+import type { CycleStarter } from './monitor/contracts.ts';
 
 /** What activities are built from: the outside world behind its interfaces. */
 export interface ActivityDeps {
@@ -12,4 +13,9 @@ export interface ActivityDeps {
   logger: Logger;
   /** Where review reminders and deadline notices go when a cycle names no webhook of its own. */
   notifier: ReviewNotifier;
+  /**
+   * Starts and inspects cycles through Temporal, for the monitor and scheduled cycles. Wired by the
+   * worker process (workers/cycle-starter.ts); absent where no activity needs it (e.g. CLI commands).
+   */
+  cycles?: CycleStarter;
 }

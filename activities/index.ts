@@ -5,6 +5,8 @@ import type { CycleActivities, TrainingActivities } from './cycle/contracts.ts';
 import { evaluateCandidateActivity } from './cycle/evaluate-candidate.ts';
 import { finishCycleActivity } from './cycle/finish-cycle.ts';
 import type { ActivityDeps } from './deps.ts';
+import type { MonitorActivities } from './monitor/contracts.ts';
+import { createMonitorActivities } from './monitor/index.ts';
 import type { ReviewActivities } from './review/contracts.ts';
 import { createReviewActivities } from './review/index.ts';
 import type { RolloutActivities } from './rollout/contracts.ts';
@@ -12,8 +14,11 @@ import { createRolloutActivities } from './rollout/index.ts';
 import { trainCandidateActivity } from './training/train-candidate.ts';
 
 /** The activities of the main task queue, bound to their dependencies. */
-export function createActivities(deps: ActivityDeps): CycleActivities & ReviewActivities & RolloutActivities {
+export function createActivities(
+  deps: ActivityDeps,
+): CycleActivities & ReviewActivities & RolloutActivities & MonitorActivities {
   return {
+    ...createMonitorActivities(deps),
     ...createReviewActivities(deps),
     ...createRolloutActivities(deps),
     beginCycle: beginCycleActivity(deps),

@@ -1,4 +1,6 @@
 // Every workflow the Flywheel worker serves.
 export { cycle } from './cycle.ts';
+export { monitor } from './monitor.ts';
 export { review } from './review.ts';
 export { rollout } from './rollout.ts';
+export { scheduledCycle } from './scheduled-cycle.ts';

@@ -196,7 +196,8 @@ describe('evaluateMonitorCheck', () => {
     for (const at of [3, 4]) state = evaluateMonitorCheck(state, observe(at, drifted), policy).state;
     const third = evaluateMonitorCheck(state, observe(5, drifted), policy);
     expect(third.trigger).toBe(true);
-    expect(third.reasons.map((r) => r.split(':')[0])).toEqual(['label-mix-drift', 'text-length-drift']);
+    expect(third.signals).toEqual(['label-mix-drift', 'text-length-drift']);
+    expect(third.reasons.map((r) => r.split(':')[0])).toEqual(third.signals);
     expect(third.state).toMatchObject({ lastTriggerAt: 5, cycleRunning: true });
     expect(Object.values(third.state.streaks).every((n) => n === 0)).toBe(true);
   });

@@ -1,6 +1,6 @@
 import { formatDuration } from '../time/duration.ts';
 import type { MonitorPolicy } from './monitor-policy.ts';
-import { type MonitorState, noStreaks } from './monitor-state.ts';
+import { type MonitorSignal, type MonitorState, noStreaks } from './monitor-state.ts';
 import { readSignals, type SignalReading } from './signal-readings.ts';
 import type { WindowSummary } from './window-summary.ts';
 
@@ -17,6 +17,8 @@ export interface MonitorObservation {
 export interface MonitorDecision {
   /** Start a cycle now. The new state already counts it as running: call noteCycleEnded when it ends. */
   trigger: boolean;
+  /** The signals that persisted long enough to trigger (whether or not a running cycle or the cooldown held them back). */
+  signals: MonitorSignal[];
   reasons: string[];
   readings: SignalReading[];
   state: MonitorState;
@@ -66,12 +68,14 @@ export function evaluateMonitorCheck(
 
   if (persisted.length === 0) {
     const reasons = building.length > 0 ? building : ['no signal fired'];
-    return { trigger: false, reasons: [...notes, ...reasons], readings, state };
+    return { trigger: false, signals: [], reasons: [...notes, ...reasons], readings, state };
   }
+  const signals = persisted.map((r) => r.signal);
   const wouldTrigger = persisted.map((r) => r.detail).join('; ');
   if (state.cycleRunning) {
     return {
       trigger: false,
+      signals,
       reasons: [...notes, `a cycle is running; would trigger on: ${wouldTrigger}`],
       readings,
       state,
@@ -81,6 +85,7 @@ export function evaluateMonitorCheck(
     const left = policy.cooldown - (observation.at - state.lastCycleEndedAt);
     return {
       trigger: false,
+      signals,
       reasons: [
         ...notes,
         `cooldown after the last cycle, ${formatDuration(left)} left; would trigger on: ${wouldTrigger}`,
@@ -91,6 +96,7 @@ export function evaluateMonitorCheck(
   }
   return {
     trigger: true,
+    signals,
     reasons: [...notes, ...persisted.map((r) => r.detail)],
     readings,
     state: { ...state, lastTriggerAt: observation.at, cycleRunning: true, streaks: noStreaks() },

@@ -1,0 +1,126 @@
+import { heartbeat } from '@temporalio/activity';
+import type { FlywheelStore } from '../../adapters/store/store.ts';
+import { type PredictionRecord, START_OF_CAPTURE } from '../../core/capture/records.ts';
+import { mineEdgeCases } from '../../core/mining/mine-edge-cases.ts';
+import { deserializeClassifier } from '../../core/model/artifact.ts';
+import { outOfVocabularyRates, vocabularyMeter } from '../../core/monitor/out-of-vocabulary.ts';
+import { summarizeWindow } from '../../core/monitor/window-summary.ts';
+import { invalidInput, notFound } from '../activity-errors.ts';
+import type { ActivityDeps } from '../deps.ts';
+import type { CycleStarter, EdgeCaseBacklog, ObserveModelInput, ObserveModelResult } from './contracts.ts';
+
+const PAGE = 5_000;
+/**
+ * At most this many captured predictions are read for the backlog on one check. Past it the count is a
+ * lower bound, which is all the trigger needs: a backlog that large is far over any sensible threshold.
+ */
+export const MAX_BACKLOG_SCAN = 50_000;
+
+/**
+ * Out-of-vocabulary rates are measured on at most this many predictions of a window, spread evenly over
+ * it: the mean of a thousand rates is within about ±0.01 of the window's, and tokenising every long
+ * e-mail of a busy window would cost more than the rest of the check.
+ */
+export const MAX_OOV_SAMPLE = 1_000;
+
+/**
+ * One monitor check's figures, read from the store: a summary of the champion's served traffic in
+ * [at − window, at) (label mix, confidence and text-length sketches, out-of-vocabulary rate, feedback
+ * tally), the edge-case backlog since the last cycle, and what Temporal says about the model's cycles.
+ */
+export function observeModelActivity(deps: ActivityDeps) {
+  const { store, artifacts } = deps;
+  return async function observeModel(input: ObserveModelInput): Promise<ObserveModelResult> {
+    if (!(input.window > 0)) throw invalidInput(`window must be a positive duration, got ${input.window}`);
+    const cycles = requireCycleStarter(deps).state(input.model);
+    const from = input.at - input.window;
+    const championVersion = await store.models.alias(input.model, 'champion');
+    if (championVersion === null) {
+      return {
+        championVersion: null,
+        window: summarizeWindow({ from, to: input.at, predictions: [], feedback: [], labels: [] }),
+        backlog: { count: 0, scanned: 0, capped: false },
+        vocabularyCoverage: null,
+        cycles: await cycles,
+      };
+    }
+    const version = await store.models.get(championVersion);
+    if (!version) throw notFound(`champion ${championVersion} of ${input.model} is not in the registry`);
+    const classifier = deserializeClassifier(await artifacts.get(version.artifactSha256));
+
+    // The champion's own traffic only: a canary's answers are judged by its rollout, not by drift.
+    const served = (await store.predictions.listBetween(input.model, from, input.at)).filter(
+      (p) => p.modelVersion === championVersion && p.variant !== 'shadow',
+    );
+    heartbeat({ window: served.length });
+    const meter = vocabularyMeter(classifier.model);
+    const window = summarizeWindow({
+      from,
+      to: input.at,
+      predictions: served,
+      feedback: await store.feedback.listForPredictions(served.map((p) => p.id)),
+      labels: version.labels,
+      oovRates: outOfVocabularyRates(meter, evenSample(served, MAX_OOV_SAMPLE)),
+    });
+    const backlog = await edgeCaseBacklog(store, input, version.labels);
+    return {
+      championVersion,
+      window,
+      backlog,
+      vocabularyCoverage: meter.coverage,
+      cycles: await cycles,
+    };
+  };
+}
+
+/**
+ * What the next cycle would mine if it started now: the capture since the last cycle's watermark
+ * through the cycle's own mining rules (same settings). Cheaper than the cycle in one way: items
+ * already in the champion's dataset are not looked up (fresh traffic rarely repeats them).
+ */
+async function edgeCaseBacklog(
+  store: FlywheelStore,
+  input: ObserveModelInput,
+  labels: readonly string[],
+): Promise<EdgeCaseBacklog> {
+  const watermark = (await store.cycles.lastWatermark(input.model)) ?? START_OF_CAPTURE;
+  const predictions: PredictionRecord[] = [];
+  let cursor = watermark.predictionSeq;
+  let capped = false;
+  for (;;) {
+    const page = await store.predictions.listAfter(input.model, cursor, PAGE);
+    for (const { seq: _seq, ...row } of page) predictions.push(row);
+    if (page.length < PAGE) break;
+    cursor = page[page.length - 1]!.seq;
+    heartbeat({ backlogScanned: predictions.length });
+    if (predictions.length >= MAX_BACKLOG_SCAN) {
+      capped = true;
+      break;
+    }
+  }
+  const feedback = await store.feedback.listForPredictions(predictions.map((p) => p.id));
+  const batch = mineEdgeCases(
+    { labels, predictions, feedback },
+    { mining: input.mining, autoLabel: input.autoLabel },
+  );
+  return {
+    count: batch.autoLabelled.length + batch.needsReview.length,
+    scanned: batch.counts.scanned,
+    capped,
+  };
+}
+
+export function requireCycleStarter(deps: ActivityDeps): CycleStarter {
+  if (!deps.cycles) {
+    throw invalidInput(
+      'this worker has no cycle starter: build its activities with `cycles` in their deps (see workers/cycle-starter.ts)',
+    );
+  }
+  return deps.cycles;
+}
+
+/** At most `size` items, evenly spaced, in order. */
+function evenSample<T>(items: readonly T[], size: number): readonly T[] {
+  if (items.length <= size) return items;
+  return Array.from({ length: size }, (_, i) => items[Math.floor((i * items.length) / size)]!);
+}
