@@ -4,6 +4,7 @@ import { registerCycleCommand } from './commands/cycle.ts';
 import { registerDatasetsCommand } from './commands/datasets.ts';
 import { registerDevCommand } from './commands/dev.ts';
 import { registerGateCommand } from './commands/gate.ts';
+import { registerGatewayCommand } from './commands/gateway.ts';
 import { registerModelsCommand } from './commands/models.ts';
 import { registerReviewCommand } from './commands/review.ts';
 import { registerRolloutCommand } from './commands/rollout.ts';
@@ -20,6 +21,7 @@ const COMMANDS: Array<(program: Command) => void> = [
   registerDatasetsCommand,
   registerGateCommand,
   registerWorkerCommand,
+  registerGatewayCommand,
 ];
 
 export function buildProgram(): Command {

@@ -3,6 +3,7 @@ import { Connection } from '@temporalio/client';
 import { createActivities, createTrainingActivities } from '../activities/index.ts';
 import type { Logger } from '../adapters/log/logger.ts';
 import { type TemporalTarget, temporalTarget } from '../client/connection.ts';
+import { type RunningGateway, runGateway } from '../gateway/run-gateway.ts';
 import { type DevServer, startDevServer } from './dev-server.ts';
 import { openDeps } from './open-deps.ts';
 import { type RunningWorkers, startWorkers } from './run-workers.ts';
@@ -15,11 +16,16 @@ export interface StackOptions {
   logger: Logger;
   temporalPort?: number;
   uiPort?: number;
+  /** Inference gateway port; null runs no gateway. */
+  gatewayPort?: number | null;
+  gatewayHost?: string;
 }
 
 export interface RunningStack {
   temporal: { address: string; namespace: string; uiUrl: string | null; embedded: boolean };
   workers: RunningWorkers;
+  /** Base URL of the inference gateway, or null when none runs. */
+  gatewayUrl: string | null;
   stop(): Promise<void>;
 }
 
@@ -65,6 +71,22 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       await deps.close();
       throw error;
     }
+    let gateway: RunningGateway | null = null;
+    if (options.gatewayPort !== null) {
+      try {
+        gateway = await runGateway({
+          dataDir: options.dataDir,
+          databaseUrl: options.databaseUrl,
+          port: options.gatewayPort ?? 8080,
+          host: options.gatewayHost ?? '127.0.0.1',
+          logger: options.logger.child({ component: 'gateway' }),
+        });
+      } catch (error) {
+        await workers.stop();
+        await deps.close();
+        throw error;
+      }
+    }
     return {
       temporal: {
         address: target.address,
@@ -73,7 +95,9 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
         embedded: configured.embedded,
       },
       workers,
+      gatewayUrl: gateway?.address ?? null,
       async stop() {
+        await gateway?.close();
         await workers.stop();
         await deps.close();
         await server?.stop();

@@ -8,10 +8,13 @@ import { waitForStopSignal } from './stop-signal.ts';
 export function registerDevCommand(program: Command): void {
   program
     .command('dev')
-    .description('run the whole loop on this machine: Temporal dev server + Web UI, worker (Ctrl-C stops)')
+    .description(
+      'run the whole loop on this machine: Temporal dev server + Web UI, worker, gateway (Ctrl-C stops)',
+    )
     .option('--temporal-port <port>', 'Temporal frontend port', parsePort, 7233)
     .option('--ui-port <port>', 'Temporal Web UI port', parsePort, 8233)
-    .action(async (options: { temporalPort: number; uiPort: number }) => {
+    .option('--gateway-port <port>', 'inference gateway port', parsePort, 8080)
+    .action(async (options: { temporalPort: number; uiPort: number; gatewayPort: number }) => {
       const logger = createLogger('flywheel');
       const folder = dataDir();
       const stack = await startStack({
@@ -20,11 +23,13 @@ export function registerDevCommand(program: Command): void {
         logger,
         temporalPort: options.temporalPort,
         uiPort: options.uiPort,
+        gatewayPort: options.gatewayPort,
       });
       const lines = [
         `Flywheel is running (data in ${folder})`,
         `  Temporal:    ${stack.temporal.address} (namespace ${stack.temporal.namespace})`,
         stack.temporal.uiUrl ? `  Temporal UI: ${stack.temporal.uiUrl}` : '  Temporal UI: (your cluster)',
+        `  Gateway:     ${stack.gatewayUrl} (POST /v1/models/<model>/predict)`,
         'Press Ctrl-C to stop.',
       ];
       process.stdout.write(`${lines.join('\n')}\n`);
