@@ -8,6 +8,7 @@ import { registerGatewayCommand } from './commands/gateway.ts';
 import { registerModelsCommand } from './commands/models.ts';
 import { registerReviewCommand } from './commands/review.ts';
 import { registerRolloutCommand } from './commands/rollout.ts';
+import { registerTrafficCommand } from './commands/traffic.ts';
 import { registerWorkerCommand } from './commands/worker.ts';
 import { temporalTarget } from './connection.ts';
 
@@ -22,6 +23,7 @@ const COMMANDS: Array<(program: Command) => void> = [
   registerGateCommand,
   registerWorkerCommand,
   registerGatewayCommand,
+  registerTrafficCommand,
 ];
 
 export function buildProgram(): Command {

@@ -1,0 +1,72 @@
+import type { Command } from 'commander';
+import { loadSpamAssassin, parseSpamAssassinSpec } from '../../adapters/corpus/spamassassin.ts';
+import { CliError, EXIT } from '../cli-error.ts';
+import { checkModelName } from '../flywheel-client.ts';
+import { sendTraffic } from '../simulation/simulated-users.ts';
+import { printResult } from '../table.ts';
+
+function share(value: string): number {
+  const number = Number(value);
+  if (!(number >= 0 && number <= 1))
+    throw new CliError(`"${value}" is not a share between 0 and 1`, EXIT.usage);
+  return number;
+}
+
+export function registerTrafficCommand(program: Command): void {
+  program
+    .command('traffic <model>')
+    .description('send labelled corpus messages through the gateway as simulated users who report mistakes')
+    .requiredOption('--dataset <spec>', 'spamassassin:<group>[,<group>…], e.g. spamassassin:era-2')
+    .option('--gateway <url>', 'gateway base URL', 'http://127.0.0.1:8080')
+    .option('--limit <n>', 'send at most this many messages', (value) => Number(value))
+    .option('--feedback-share <share>', 'share of mistakes users report', share, 0.5)
+    .option('--wrong-feedback-share <share>', 'share of all feedback that is wrong', share, 0.05)
+    .option('--users <n>', 'distinct users', (value) => Number(value), 500)
+    .option('--seed <n>', 'seed of the simulation', (value) => Number(value), 1)
+    .option('--json', 'print JSON')
+    .action(
+      async (
+        model: string,
+        options: {
+          dataset: string;
+          gateway: string;
+          limit?: number;
+          feedbackShare: number;
+          wrongFeedbackShare: number;
+          users: number;
+          seed: number;
+          json?: boolean;
+        },
+      ) => {
+        checkModelName(model);
+        let groups: ReturnType<typeof parseSpamAssassinSpec>;
+        try {
+          groups = parseSpamAssassinSpec(options.dataset);
+        } catch (error) {
+          throw new CliError((error as Error).message, EXIT.usage);
+        }
+        const messages = loadSpamAssassin({ groups }).slice(0, options.limit ?? Number.POSITIVE_INFINITY);
+        const stats = await sendTraffic({
+          gatewayUrl: options.gateway.replace(/\/$/, ''),
+          model,
+          messages,
+          labels: ['ham', 'spam'],
+          feedbackShare: options.feedbackShare,
+          wrongFeedbackShare: options.wrongFeedbackShare,
+          users: options.users,
+          seed: options.seed,
+        });
+        if (stats.sent === 0 && stats.errors > 0) {
+          throw new CliError(`no request was served by ${options.gateway}: ${stats.lastError}`);
+        }
+        printResult(stats, Boolean(options.json), () =>
+          [
+            `sent ${stats.sent} messages to ${model}: ${stats.correct} answered right (${((100 * stats.correct) / Math.max(1, stats.sent)).toFixed(1)}%)`,
+            `  by variant: ${JSON.stringify(stats.byVariant)}`,
+            `  feedback:   ${stats.feedback} (${stats.wrongFeedback} wrong)`,
+            ...(stats.errors ? [`  errors:     ${stats.errors} (last: ${stats.lastError})`] : []),
+          ].join('\n'),
+        );
+      },
+    );
+}
