@@ -94,7 +94,7 @@ export async function withClient<T>(work: (client: FlywheelClient) => Promise<T>
   }
 }
 
-function readConfig(path: string): unknown {
+export function readConfig(path: string): unknown {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
