@@ -9,6 +9,7 @@ import type { RunningGateway } from '../gateway/run-gateway.ts';
 import { type RolloutStatus, rolloutWorkflowId } from '../workflows/rollout-messages.ts';
 import { era2 } from './support/era-traffic.ts';
 import { type FlywheelHarness, flywheelHarness } from './support/flywheel-harness.ts';
+import { recordHistory } from './support/histories.ts';
 import {
   askEach,
   causes,
@@ -115,9 +116,9 @@ describe('rollout controls', () => {
 
     // Promote: no more steps or analyses; the candidate is the champion at once.
     await harness.client.signalRollout(model, 'promote', { by: 'bob', reason: 'looks right' });
-    const result = (await harness.client.temporal.workflow
-      .getHandle(rolloutWorkflowId(model))
-      .result()) as RolloutStatus;
+    const handle = harness.client.temporal.workflow.getHandle(rolloutWorkflowId(model));
+    const result = (await handle.result()) as RolloutStatus;
+    await recordHistory(handle, 'rollout-steered');
     expect(result.outcome).toBe('promoted');
     expect(result.reasons[0]).toMatch(/^promoted by bob at canary 20%: looks right$/);
     expect(result.analyses.some((a) => a.stepName === 'canary 50%')).toBe(false);
@@ -206,6 +207,7 @@ describe('rollout controls', () => {
     const handle = harness.client.temporal.workflow.getHandle(workflowId);
     await handle.cancel();
     const error = await handle.result().catch((e: unknown) => e);
+    await recordHistory(handle, 'rollout-cancelled');
     expect(error).toBeInstanceOf(WorkflowFailedError);
     expect(causes(error)).toMatch(/cancel/i);
     expect(await harness.deps.flags.read(model)).toEqual({

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { CorpusMessage } from '../adapters/corpus/spamassassin.ts';
 import type { ModelVersion } from '../core/registry/model-version.ts';
 import type { RunningGateway } from '../gateway/run-gateway.ts';
-import type { RolloutStatus } from '../workflows/rollout-messages.ts';
+import { type RolloutStatus, rolloutWorkflowId } from '../workflows/rollout-messages.ts';
 import { era2 } from './support/era-traffic.ts';
 import { type FlywheelHarness, flywheelHarness } from './support/flywheel-harness.ts';
 import { recordHistory } from './support/histories.ts';
@@ -11,6 +11,7 @@ import {
   type Answer,
   askEach,
   causes,
+  eventually,
   fastRollout,
   gatewayOver,
   modelWith,
@@ -171,6 +172,87 @@ describe('rollout', () => {
     expect(after.every((a) => a.variant === 'champion' && a.modelVersion === championVersion)).toBe(true);
     const kinds = (await harness.deps.store.audit.list({ model })).map((e) => e.kind);
     expect(kinds.slice(0, 2)).toEqual(['rollout-rolled-back', 'rollout-analysis']);
+  });
+
+  test('an inconclusive step is soaked again, then paused for a human, and keeps being watched while paused', async () => {
+    // No traffic at all: every analysis lacks samples, which is never a pass.
+    const extend = 'ro-inconclusive';
+    const { candidateVersion } = await modelWith(harness, extend, { champion, candidate: better });
+    await harness.client.startRollout(extend, candidateVersion, {
+      config: fastRollout({ steps: [50, 100], soak: '1s', maxExtensions: 1 }),
+    });
+    const paused = await eventually(
+      'the pause',
+      () => status(extend),
+      (s) => s.phase === 'paused',
+    );
+    expect(paused.analyses.map((a) => [a.verdict, a.action])).toEqual([
+      ['inconclusive', 'extend'],
+      ['inconclusive', 'pause'],
+    ]);
+    expect(paused.analyses[0]!.reasons[0]).toMatch(/^too little traffic to judge: candidate 0, champion 0/);
+    expect(paused.paused?.by).toBe('rollout-analysis');
+    expect(paused.paused?.reason).toMatch(/^canary 50% still inconclusive after 1 extension\(s\)/);
+    // Paused, it still analyses each soak (a failure would roll back), without advancing.
+    const watched = await eventually(
+      'an analysis while paused',
+      () => status(extend),
+      (s) => s.analyses.some((a) => a.action === 'hold'),
+    );
+    expect(watched).toMatchObject({ phase: 'paused', stepName: 'canary 50%' });
+    await harness.client.signalRollout(extend, 'abort', { by: 'test' });
+    expect(
+      await eventually(
+        'the rollback',
+        () => status(extend),
+        (s) => s.outcome !== 'running',
+      ),
+    ).toMatchObject({
+      outcome: 'rolled-back',
+    });
+
+    // onInconclusive "pause": no extension, a human decides at once.
+    const pause = 'ro-inconclusive-pause';
+    const other = await modelWith(harness, pause, { champion, candidate: better });
+    await harness.client.startRollout(pause, other.candidateVersion, {
+      config: fastRollout({ steps: [50, 100], soak: '1s', onInconclusive: 'pause' }),
+    });
+    const pausedAtOnce = await eventually(
+      'the pause',
+      () => status(pause),
+      (s) => s.phase === 'paused',
+    );
+    expect(pausedAtOnce.analyses.map((a) => a.action)).toEqual(['pause']);
+    await harness.client.signalRollout(pause, 'abort', { by: 'test' });
+  });
+
+  test('pausing stops advancing, not protecting: a paused step whose analysis fails is rolled back', async () => {
+    const model = 'ro-paused-regression';
+    const { championVersion, candidateVersion } = await modelWith(
+      harness,
+      model,
+      { champion, candidate: flipped },
+      { blessed: false },
+    );
+    load = simulateUsers({ url: gateway.address, model, messages: traffic, users: 300, feedbackShare: 0.5 });
+    await harness.client.startRollout(model, candidateVersion, {
+      config: fastRollout({ steps: [30, 100], soak: '3s' }),
+      allowUnblessed: true,
+    });
+    await harness.client.signalRollout(model, 'pause', { by: 'test', reason: 'hold it there' });
+    const result = (await harness.client.temporal.workflow
+      .getHandle(rolloutWorkflowId(model))
+      .result()) as RolloutStatus;
+    await load.stop();
+    expect(result.outcome).toBe('rolled-back');
+    expect(result.controls.map((c) => c.signal)).toEqual(['pause']);
+    expect(result.analyses.at(-1)).toMatchObject({
+      stepName: 'canary 30%',
+      verdict: 'failure',
+      action: 'rollback',
+    });
+    expect(result.analyses.every((a) => a.action === 'hold' || a.action === 'rollback')).toBe(true);
+    expect(await harness.deps.flags.read(model)).toMatchObject({ championVersion, mode: 'off' });
   });
 
   test('a candidate the gate did not bless is refused unless asked for, and nothing is written', async () => {
