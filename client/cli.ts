@@ -6,8 +6,10 @@ import { registerDevCommand } from './commands/dev.ts';
 import { registerGateCommand } from './commands/gate.ts';
 import { registerGatewayCommand } from './commands/gateway.ts';
 import { registerModelsCommand } from './commands/models.ts';
+import { registerMonitorCommand } from './commands/monitor.ts';
 import { registerReviewCommand } from './commands/review.ts';
 import { registerRolloutCommand } from './commands/rollout.ts';
+import { registerScheduleCommand } from './commands/schedule.ts';
 import { registerTrafficCommand } from './commands/traffic.ts';
 import { registerWorkerCommand } from './commands/worker.ts';
 import { temporalTarget } from './connection.ts';
@@ -18,6 +20,8 @@ const COMMANDS: Array<(program: Command) => void> = [
   registerCycleCommand,
   registerReviewCommand,
   registerRolloutCommand,
+  registerMonitorCommand,
+  registerScheduleCommand,
   registerModelsCommand,
   registerDatasetsCommand,
   registerGateCommand,

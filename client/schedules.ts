@@ -131,7 +131,8 @@ export async function deleteCycleSchedule(client: FlywheelClient, model: string)
   return scheduleId;
 }
 
-function scheduleSpec(options: CycleScheduleOptions) {
+/** When the schedule fires, checked before anything is sent (the CLI calls it before connecting). */
+export function scheduleSpec(options: CycleScheduleOptions) {
   if ((options.every === undefined) === (options.cron === undefined)) {
     throw new CliError('say when: either --every <duration> or --cron <expression>', EXIT.usage);
   }

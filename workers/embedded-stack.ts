@@ -4,6 +4,7 @@ import { createActivities, createTrainingActivities } from '../activities/index.
 import type { Logger } from '../adapters/log/logger.ts';
 import { type TemporalTarget, temporalTarget } from '../client/connection.ts';
 import { type RunningGateway, runGateway } from '../gateway/run-gateway.ts';
+import { connectCycleStarter } from './cycle-starter.ts';
 import { type DevServer, startDevServer } from './dev-server.ts';
 import { openDeps } from './open-deps.ts';
 import { type RunningWorkers, startWorkers } from './run-workers.ts';
@@ -60,14 +61,17 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       logger: options.logger,
     });
     let workers: RunningWorkers;
+    // The monitor's and schedules' activities start cycles through a typed client of their own.
+    const starter = await connectCycleStarter(target);
     try {
       workers = await startWorkers({
         target,
         logger: options.logger,
-        activities: createActivities(deps),
+        activities: createActivities({ ...deps, cycles: starter.cycles }),
         trainingActivities: createTrainingActivities(deps),
       });
     } catch (error) {
+      await starter.close();
       await deps.close();
       throw error;
     }
@@ -83,6 +87,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
         });
       } catch (error) {
         await workers.stop();
+        await starter.close();
         await deps.close();
         throw error;
       }
@@ -99,6 +104,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       async stop() {
         await gateway?.close();
         await workers.stop();
+        await starter.close();
         await deps.close();
         await server?.stop();
       },

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { createActivities, createTrainingActivities } from '../../activities/index.ts';
 import { createLogger } from '../../adapters/log/logger.ts';
+import { connectCycleStarter } from '../../workers/cycle-starter.ts';
 import { openDeps } from '../../workers/open-deps.ts';
 import { startWorkers } from '../../workers/run-workers.ts';
 import { FLYWHEEL_TASK_QUEUE, TRAINING_TASK_QUEUE } from '../../workers/task-queues.ts';
@@ -35,12 +36,19 @@ export function registerWorkerCommand(program: Command): void {
           databaseUrl: process.env.FLYWHEEL_DATABASE_URL,
           logger,
         });
+        // The monitor's and schedules' activities start cycles through a typed client of their own.
+        const starter = options.trainingOnly
+          ? null
+          : await connectCycleStarter(temporalTarget(), options.taskQueue).catch(async (error) => {
+              await deps.close();
+              throw error;
+            });
         try {
           const target = temporalTarget();
           const workers = await startWorkers({
             target,
             logger,
-            activities: createActivities(deps),
+            activities: createActivities({ ...deps, ...(starter ? { cycles: starter.cycles } : {}) }),
             taskQueue: options.taskQueue,
             trainingTaskQueue: options.trainingTaskQueue,
             orchestration: !options.trainingOnly,
@@ -55,6 +63,7 @@ export function registerWorkerCommand(program: Command): void {
           await Promise.race([waitForStopSignal(), workers.done]);
           await workers.stop();
         } finally {
+          await starter?.close();
           await deps.close();
         }
       },
