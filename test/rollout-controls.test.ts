@@ -229,7 +229,11 @@ describe('rollout controls', () => {
       config: fastRollout({ steps: ['shadow', 30, 100] }),
       trigger: 'test',
     });
-    const before = await until(model, 'the 30% step', (s) => s.stepName === 'canary 30%');
+    const before = await until(
+      model,
+      'the 30% step',
+      (s) => s.stepName === 'canary 30%' && s.phase === 'soaking',
+    );
 
     await harness.workers!.stop();
     harness.workers = null;

@@ -112,7 +112,11 @@ export async function rollout(input: RolloutInput): Promise<RolloutResult> {
   const control = (signal: RolloutSignalName, payload: unknown, act: (c: RolloutControl) => string) => {
     const request = readControl(payload);
     const effect =
-      status.outcome !== 'running' ? `ignored: the rollout has ended (${status.outcome})` : act(request);
+      status.outcome !== 'running'
+        ? `ignored: the rollout has ended (${status.outcome})`
+        : status.phase === 'promoting' || status.phase === 'rolling-back'
+          ? `ignored: already ${status.phase}`
+          : act(request);
     const record: RolloutControlRecord = { signal, ...request, at: Date.now(), effect };
     status.controls.push(record);
     unaudited.push(record);
@@ -165,10 +169,12 @@ export async function rollout(input: RolloutInput): Promise<RolloutResult> {
     }
     if (status.soakUntil !== null) lines.push(`soaking until ${new Date(status.soakUntil).toISOString()}`);
     const last = status.analyses.at(-1);
-    if (last)
+    if (last) {
+      const notes = last.notes.length ? ` (notes: ${last.notes.join('; ')})` : '';
       lines.push(
-        `last analysis (${last.stepName}): ${last.verdict} → ${last.action}: ${last.reasons.join('; ')}`,
+        `last analysis (${last.stepName} #${last.attempt}): **${last.verdict}** → ${last.action}: ${last.reasons.join('; ')}${notes}`,
       );
+    }
     if (status.reasons.length) lines.push(`ended: ${status.reasons.join('; ')}`);
     if (status.outcome === 'running') {
       lines.push('signals: pause | resume | promote | abort, payload {"by": "you", "reason": "why"}');
@@ -176,10 +182,16 @@ export async function rollout(input: RolloutInput): Promise<RolloutResult> {
     setCurrentDetails(lines.join('\n\n'));
   }
 
+  let stage = '';
   function enter(phase: RolloutPhase): void {
     status.phase = phase;
-    const stage = phase === 'soaking' || phase === 'analysing' ? (status.stepName ?? phase) : phase;
-    upsertSearchAttributes([{ key: STAGE, value: `rollout: ${stage}` }]);
+    // The search attribute names the step (what on-call filters by), so soaking and analysing share it;
+    // it is written only when it changes, which keeps long holds from filling the history.
+    const next = `rollout: ${phase === 'soaking' || phase === 'analysing' ? (status.stepName ?? phase) : phase}`;
+    if (next !== stage) {
+      stage = next;
+      upsertSearchAttributes([{ key: STAGE, value: stage }]);
+    }
     describe();
   }
 
@@ -274,7 +286,7 @@ export async function rollout(input: RolloutInput): Promise<RolloutResult> {
     if (step.soakMs <= 0) return !stop();
     status.soakUntil = Date.now() + step.soakMs;
     enter('soaking');
-    const woke = await condition(stop, step.soakMs);
+    const woke = await condition(stop, step.soakMs, { summary: `soak ${step.name}` });
     status.soakUntil = null;
     await auditControls();
     return !woke;
@@ -368,7 +380,7 @@ export async function rollout(input: RolloutInput): Promise<RolloutResult> {
     for (;;) {
       const wake = () => interrupted() || status.paused === null;
       let woke = true;
-      if (step.soakMs > 0) woke = await condition(wake, step.soakMs);
+      if (step.soakMs > 0) woke = await condition(wake, step.soakMs, { summary: `paused at ${step.name}` });
       else await condition(wake);
       await auditControls();
       const control = requested(step.name);
@@ -397,6 +409,7 @@ export async function rollout(input: RolloutInput): Promise<RolloutResult> {
   async function runStep(step: RolloutStep, previousWindow: TimeWindow | null): Promise<StepEnd> {
     status.stepIndex = step.index;
     status.stepName = step.name;
+    status.stepStartedAt = null;
     status.extensions = 0;
     await writeFlags(step.target, `step ${step.name}`);
     // The window opens when the flags are written; gateways follow within their cache bound, and the

@@ -256,7 +256,7 @@ export function causes(error: unknown): string {
   return lines.join('\n');
 }
 
-/** Waits until `check` holds, polling; fails with `what` after the timeout. */
+/** Waits until `check` holds, polling (a probe that throws is retried); fails with `what` after the timeout. */
 export async function eventually<T>(
   what: string,
   probe: () => Promise<T>,
@@ -265,9 +265,15 @@ export async function eventually<T>(
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const value = await probe();
-    if (check(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(value)}`);
+    let last: unknown;
+    try {
+      const value = await probe();
+      if (check(value)) return value;
+      last = value;
+    } catch (error) {
+      last = error instanceof Error ? error.message : error;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(last)}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
