@@ -3,9 +3,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inject } from 'vitest';
-import { createActivities, createTrainingActivities } from '../../activities/index.ts';
 import type { ActivityDeps } from '../../activities/deps.ts';
+import { createActivities, createTrainingActivities } from '../../activities/index.ts';
 import { FlywheelClient } from '../../client/flywheel-client.ts';
+import { cycleStarterOf } from '../../workers/cycle-starter.ts';
 import { openDeps } from '../../workers/open-deps.ts';
 import { DEFAULT_WORKFLOWS_PATH, type RunningWorkers } from '../../workers/run-workers.ts';
 import { testLogger, testWorkers } from './temporal.ts';
@@ -51,7 +52,8 @@ export async function flywheelHarness(): Promise<FlywheelHarness> {
     async startWorkers(options = {}) {
       harness.workers = await testWorkers({
         workflowsPath: DEFAULT_WORKFLOWS_PATH,
-        activities: createActivities(deps),
+        // The monitor's and schedules' activities start cycles through this harness's typed client.
+        activities: createActivities({ ...deps, cycles: cycleStarterOf(client) }),
         taskQueue,
         trainingTaskQueue,
         ...(options.training === false ? {} : { trainingActivities: createTrainingActivities(deps) }),
