@@ -49,13 +49,14 @@ export async function trainClassifier(input: TrainClassifierInput): Promise<Trai
   const features = input.features ?? DEFAULT_FEATURES;
   const labels = validateLabels(input.labels);
   const classes = labels.length;
-  const rows = features.dimension + 1;
   const seed = input.seed >>> 0;
   const data = designMatrix(input.examples, labels, features);
   const fingerprint = runFingerprint(data, { labels, params, features, seed });
+  // Rows of the training state: one per feature slot the examples use, then the biases.
+  const rows = data.slots.length + 1;
 
   const run: Run = input.resumeFrom
-    ? resumedRun(input.resumeFrom, fingerprint, params.epochs, rows, classes)
+    ? resumedRun(input.resumeFrom, fingerprint, params.epochs, data.slots, features.dimension, classes)
     : { epoch: 0, step: 0, state: new Float32Array(rows * classes * STRIDE), history: [] };
   const scratch: Scratch = {
     touched: new Uint32Array(rows),
@@ -89,8 +90,8 @@ export async function trainClassifier(input: TrainClassifierInput): Promise<Trai
         epoch: run.epoch,
         step: run.step,
         labels,
-        rows,
-        state: withoutGradients(run.state, rows, classes),
+        rows: features.dimension + 1,
+        state: checkpointState(run.state, data.slots, features.dimension, classes),
         history: [...run.history],
       };
       await input.onEpoch(snapshot, progress);
@@ -98,7 +99,7 @@ export async function trainClassifier(input: TrainClassifierInput): Promise<Trai
   }
   input.signal?.throwIfAborted();
 
-  return { model: modelOf(run.state, labels, features), params, seed, history: run.history };
+  return { model: modelOf(run.state, data.slots, labels, features), params, seed, history: run.history };
 }
 
 /**
@@ -116,11 +117,19 @@ interface Run {
   history: EpochProgress[];
 }
 
-/** Examples featurised once into flat arrays: the hot loop touches no objects. */
+/**
+ * Examples featurised once into flat arrays: the hot loop touches no objects. Feature slots are
+ * renumbered into rows by first appearance: the training state then holds only the slots in use, and
+ * frequent words — which appear early — share a few cache lines instead of being scattered over the
+ * whole hashed dimension. Training is bound by memory latency, so this is what makes an epoch fast.
+ */
 interface DesignMatrix {
   count: number;
   offsets: Uint32Array;
+  /** Row numbers (see `slots`). */
   indices: Uint32Array;
+  /** The feature slot of each row. */
+  slots: Uint32Array;
   values: Float64Array;
   targets: Uint32Array;
 }
@@ -212,14 +221,19 @@ function trainBatch(
   return { loss, correct };
 }
 
-function modelOf(state: Float32Array, labels: readonly string[], features: FeatureConfig): LinearTextModel {
+function modelOf(
+  state: Float32Array,
+  slots: Uint32Array,
+  labels: readonly string[],
+  features: FeatureConfig,
+): LinearTextModel {
   const classes = labels.length;
   const stride = classes * STRIDE;
   const weights = new Float32Array(features.dimension * classes);
-  for (let row = 0; row < features.dimension; row++) {
-    for (let k = 0; k < classes; k++) weights[row * classes + k] = state[row * stride + k]!;
+  for (let row = 0; row < slots.length; row++) {
+    for (let k = 0; k < classes; k++) weights[slots[row]! * classes + k] = state[row * stride + k]!;
   }
-  const biasStart = features.dimension * stride;
+  const biasStart = slots.length * stride;
   return { labels, features, weights, bias: state.slice(biasStart, biasStart + classes) };
 }
 
@@ -246,19 +260,33 @@ function designMatrix(
   for (let i = 0; i < vectors.length; i++) offsets[i + 1] = offsets[i]! + vectors[i]!.indices.length;
   const indices = new Uint32Array(offsets[vectors.length]!);
   const values = new Float64Array(indices.length);
+  const rowOf = new Int32Array(features.dimension).fill(-1);
+  const slots: number[] = [];
   for (let i = 0; i < vectors.length; i++) {
-    indices.set(vectors[i]!.indices, offsets[i]!);
-    values.set(vectors[i]!.values, offsets[i]!);
+    const vector = vectors[i]!;
+    const at = offsets[i]!;
+    for (let j = 0; j < vector.indices.length; j++) {
+      const slot = vector.indices[j]!;
+      let row = rowOf[slot]!;
+      if (row < 0) {
+        row = slots.length;
+        rowOf[slot] = row;
+        slots.push(slot);
+      }
+      indices[at + j] = row;
+    }
+    values.set(vector.values, at);
   }
   const targets = Uint32Array.from(examples, (example) => labelIndex.get(example.label)!);
-  return { count: examples.length, offsets, indices, values, targets };
+  return { count: examples.length, offsets, indices, slots: Uint32Array.from(slots), values, targets };
 }
 
 function resumedRun(
   checkpoint: TrainingCheckpoint,
   fingerprint: string,
   epochs: number,
-  rows: number,
+  slots: Uint32Array,
+  dimension: number,
   classes: number,
 ): Run {
   if (checkpoint.fingerprint !== fingerprint) {
@@ -267,31 +295,42 @@ function resumedRun(
         'examples, labels, params, features or seed differ',
     );
   }
-  if (checkpoint.epoch > epochs)
+  if (checkpoint.epoch > epochs) {
     throw new Error(`checkpoint is at epoch ${checkpoint.epoch} of only ${epochs}`);
+  }
   const width = classes * CHECKPOINT_STRIDE;
-  if (checkpoint.state.length !== rows * width) {
+  if (checkpoint.state.length !== (dimension + 1) * width) {
     throw new Error(
-      `checkpoint state holds ${checkpoint.state.length} values, this run needs ${rows * width}`,
+      `checkpoint state holds ${checkpoint.state.length} values, this run needs ${(dimension + 1) * width}`,
     );
   }
-  const state = new Float32Array(rows * classes * STRIDE);
   const stride = classes * STRIDE;
-  for (let row = 0; row < rows; row++) {
-    for (let i = 0; i < width; i++) state[row * stride + i] = checkpoint.state[row * width + i]!;
+  const state = new Float32Array((slots.length + 1) * stride);
+  for (let row = 0; row <= slots.length; row++) {
+    const slot = row < slots.length ? slots[row]! : dimension;
+    for (let i = 0; i < width; i++) state[row * stride + i] = checkpoint.state[slot * width + i]!;
   }
   return { epoch: checkpoint.epoch, step: checkpoint.step, state, history: [...checkpoint.history] };
 }
 
-/** Between batches every gradient is zero: a checkpoint keeps weights and moments only. */
+/**
+ * Checkpoints are by feature slot (rows 0..dimension-1, then the biases), whatever the run's row
+ * numbering, and leave out the gradients: between batches they are all zero.
+ */
 const CHECKPOINT_STRIDE = 3;
 
-function withoutGradients(state: Float32Array, rows: number, classes: number): Float32Array {
+function checkpointState(
+  state: Float32Array,
+  slots: Uint32Array,
+  dimension: number,
+  classes: number,
+): Float32Array {
   const width = classes * CHECKPOINT_STRIDE;
-  const out = new Float32Array(rows * width);
   const stride = classes * STRIDE;
-  for (let row = 0; row < rows; row++) {
-    for (let i = 0; i < width; i++) out[row * width + i] = state[row * stride + i]!;
+  const out = new Float32Array((dimension + 1) * width);
+  for (let row = 0; row <= slots.length; row++) {
+    const slot = row < slots.length ? slots[row]! : dimension;
+    for (let i = 0; i < width; i++) out[slot * width + i] = state[row * stride + i]!;
   }
   return out;
 }
@@ -311,6 +350,7 @@ function runFingerprint(data: DesignMatrix, settings: object): string {
   const header = JSON.stringify(settings);
   for (let i = 0; i < header.length; i++) mix(header.charCodeAt(i));
   for (const words of [
+    data.slots,
     data.offsets,
     data.targets,
     data.indices,
