@@ -22,7 +22,7 @@ export function createBuiltinTrainer(): Trainer {
 }
 
 async function trainBuiltin(request: TrainingRequest): Promise<TrainingResult> {
-  checkLabels(request.labels, request.train);
+  checkLabels(request.labels, [...request.train, ...request.holdout]);
   const parsed = BuiltinTrainerParams.safeParse(request.params);
   if (!parsed.success)
     throw new Error(`builtin trainer params are invalid: ${z.prettifyError(parsed.error)}`);

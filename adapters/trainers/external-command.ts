@@ -46,7 +46,7 @@ async function trainExternally(
   options: ExternalCommandTrainerOptions,
   request: TrainingRequest,
 ): Promise<TrainingResult> {
-  checkLabels(request.labels, request.train);
+  checkLabels(request.labels, [...request.train, ...request.holdout]);
   request.signal?.throwIfAborted();
   const workDir = await mkdtemp(path.join(options.workRoot ?? tmpdir(), 'flywheel-train-'));
   try {
@@ -80,9 +80,10 @@ async function writeRunFolder(workDir: string, trainer: string, request: Trainin
     resumeFrom = path.join(workDir, 'resume.checkpoint');
     await writeFile(resumeFrom, request.resumeFrom);
   }
-  const featureChanges = z
-    .object({ features: FeatureConfig.partial().default({}) })
-    .safeParse(request.params);
+  const features = FeatureConfig.safeParse({ ...DEFAULT_FEATURES, ...featureChanges(request.params) });
+  if (!features.success) {
+    throw new Error(`trainer params.features are invalid: ${z.prettifyError(features.error)}`);
+  }
   const manifest: TrainingManifest = {
     protocol: EXTERNAL_PROTOCOL,
     trainer,
@@ -92,7 +93,7 @@ async function writeRunFolder(workDir: string, trainer: string, request: Trainin
     holdoutPath,
     params: request.params,
     seed: request.seed,
-    features: FeatureConfig.parse({ ...DEFAULT_FEATURES, ...(featureChanges.data?.features ?? {}) }),
+    features: features.data,
     outputDir,
     resultPath: path.join(outputDir, 'result.json'),
     resumeFrom,
@@ -101,6 +102,14 @@ async function writeRunFolder(workDir: string, trainer: string, request: Trainin
   const manifestPath = path.join(workDir, 'manifest.json');
   await writeFile(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
   return manifestPath;
+}
+
+/** `params.features`, the feature settings to change from the defaults, when it is an object. */
+function featureChanges(params: Record<string, unknown>): Record<string, unknown> {
+  const changes = params.features;
+  return typeof changes === 'object' && changes !== null && !Array.isArray(changes)
+    ? (changes as Record<string, unknown>)
+    : {};
 }
 
 function jsonLines(examples: readonly TrainingExample[]): string {

@@ -184,6 +184,17 @@ describe('external-command trainer, protocol failures', () => {
     expect(pids).toHaveLength(2);
   });
 
+  it('refuses invalid feature settings and labels before running anything', async () => {
+    const trainer = inline('raise SystemExit("must not run")');
+    await expect(trainer.train({ ...request, params: { features: { dimension: 1000 } } })).rejects.toThrow(
+      /params.features are invalid[\s\S]*power of two/,
+    );
+    await expect(trainer.train({ ...request, labels: ['ham', 'phish'] })).rejects.toThrow(
+      /label "spam", not one of: ham, phish/,
+    );
+    expect(await readdir(workRoot)).toEqual([]);
+  });
+
   it('says when the program cannot be started', async () => {
     const trainer = createExternalCommandTrainer({
       name: 'x@1',
