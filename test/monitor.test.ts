@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import { loadSpamAssassin } from '../adapters/corpus/spamassassin.ts';
 import {
   configureMonitor,
@@ -13,12 +13,19 @@ import {
 import type { CycleStatus } from '../workflows/cycle-messages.ts';
 import type { MonitorStatus } from '../workflows/monitor-messages.ts';
 import { monitorWorkflowId } from '../workflows/monitor-messages.ts';
+import { runCli, runCliAsync } from './support/cli-process.ts';
 import { era1Champion, era2 } from './support/era-traffic.ts';
 import { type FlywheelHarness, flywheelHarness } from './support/flywheel-harness.ts';
 import { recordHistory } from './support/histories.ts';
 import { liveTraffic, type ServedMessage, serveCorpus } from './support/live-traffic.ts';
 
 let harness: FlywheelHarness;
+
+/** The CLI pointed at the run's dev server. */
+const server = () => ({
+  TEMPORAL_ADDRESS: inject('temporalAddress'),
+  TEMPORAL_NAMESPACE: inject('temporalNamespace'),
+});
 
 beforeAll(async () => {
   harness = await flywheelHarness();
@@ -204,9 +211,21 @@ test('steady era-1 traffic starts nothing; state survives continue-as-new; pause
     expect(later.triggers).toEqual([]);
     expect(await harness.client.listCycles({ model })).toEqual([]);
 
+    // The CLI shows the same status.
+    const shown = await runCliAsync(['monitor', 'status', model], server());
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(shown.stdout).toMatch(new RegExp(`^monitor of ${model}: watching, \\d+ checks \\(run \\d+\\)`));
+    expect(shown.stdout).toMatch(/label-mix-drift: predicted-label mix PSI/);
+
     // Configure: a field changes, the rest stay; a bad field is refused with its rule.
-    const policy = await configureMonitor(harness.client, model, { persistence: 4 });
-    expect(policy).toMatchObject({ persistence: 4, checkEvery: 1_000, window: 4_000 });
+    const configured = await runCliAsync(
+      ['monitor', 'configure', model, '--persistence', '4', '--json'],
+      server(),
+    );
+    expect(configured.code, configured.stderr).toBe(0);
+    expect(JSON.parse(configured.stdout)).toMatchObject({ persistence: 4, checkEvery: 1_000, window: 4_000 });
+    const policy = await configureMonitor(harness.client, model, { cooldown: '2h' });
+    expect(policy).toMatchObject({ persistence: 4, cooldown: 7_200_000 });
     await expect(configureMonitor(harness.client, model, { persistence: 0 })).rejects.toThrow(
       /^invalid monitor policy: persistence: /,
     );
@@ -244,4 +263,34 @@ test('steady era-1 traffic starts nothing; state survives continue-as-new; pause
   const stopped = harness.client.temporal.workflow.getHandle(workflowId);
   await expect(stopped.result()).rejects.toThrow(/cancel/i);
   expect((await stopped.describe()).status.name).toBe('CANCELLED');
+});
+
+test('the CLI refuses a bad policy before connecting, starts one monitor per model, and names what is missing', async () => {
+  const bad = runCli(['monitor', 'start', 'cli-monitor', '--interval', '1x', '--persistence', '0'], server());
+  expect(bad.code).toBe(2);
+  expect(bad.stderr.trim()).toMatch(
+    /^flywheel: invalid monitor policy: checkEvery: "1x" is not a duration .*; persistence: /,
+  );
+
+  // No worker serves the CLI's default task queue here: the monitor is started, not run.
+  const started = runCli(['monitor', 'start', 'cli-monitor', '--interval', '1m', '--json'], server());
+  expect(started.code, started.stderr).toBe(0);
+  expect(JSON.parse(started.stdout)).toMatchObject({
+    workflowId: monitorWorkflowId('cli-monitor'),
+    policy: { checkEvery: 60_000, persistence: 3 },
+  });
+  const again = runCli(['monitor', 'start', 'cli-monitor'], server());
+  expect(again.code).toBe(5);
+  expect(again.stderr.trim()).toMatch(
+    /^flywheel: the monitor of cli-monitor is already running .*flywheel monitor configure cli-monitor/,
+  );
+  await harness.client.temporal.workflow
+    .getHandle(monitorWorkflowId('cli-monitor'))
+    .terminate('test cleanup');
+
+  const missing = runCli(['monitor', 'status', 'no-such-model'], server());
+  expect(missing.code).toBe(4);
+  expect(missing.stderr.trim()).toBe(
+    'flywheel: no-such-model has no monitor: start one with `flywheel monitor start no-such-model`',
+  );
 });

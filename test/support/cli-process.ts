@@ -19,3 +19,23 @@ export function spawnCli(args: string[], env: Record<string, string> = {}): Chil
     stdio: ['ignore', 'pipe', 'pipe'],
   });
 }
+
+/**
+ * runCli without blocking this process: for commands a worker in this same process has to answer
+ * (queries, updates), which a blocking spawn would keep from running.
+ */
+export function runCliAsync(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawnCli(args, env);
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (chunk) => {
+    stdout += chunk;
+  });
+  child.stderr?.on('data', (chunk) => {
+    stderr += chunk;
+  });
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+}
