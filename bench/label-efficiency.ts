@@ -29,11 +29,11 @@ import type { FeedbackRecord, PredictionRecord } from '../core/capture/records.t
 import { defaultCycleConfig } from '../core/cycle/cycle-config.ts';
 import { mineEdgeCases } from '../core/mining/mine-edge-cases.ts';
 import { createClassifier } from '../core/model/linear-model.ts';
-import { mulberry32 } from '../core/model/prng.ts';
 import { trainClassifier } from '../core/model/train.ts';
 import { captureTraffic, era1Champion, era2 } from '../test/support/era-traffic.ts';
 import { openDeps } from '../workers/open-deps.ts';
 import { loadAverage, machineLine, median, progress, table } from './machine.ts';
+import { shuffled } from './seeded-shuffle.ts';
 
 const { values } = parseArgs({
   options: {
@@ -127,10 +127,9 @@ try {
     };
     const mined = mine(defaultCycleConfig().mining.labelBudget);
     const autoOnly = mine(0);
-    const random = mulberry32(seed * 7919);
     const randomOrder = shuffled(
       traffic.filter((message) => !known.has(message.id)),
-      random,
+      seed * 7919,
     ).map((message) => ({ id: message.id, text: message.text, label: message.label }));
     runs.push({
       seed,
@@ -272,15 +271,6 @@ function accuracyOn(
   messages: readonly CorpusMessage[],
 ): number {
   return messages.filter((message) => predict(message.text).label === message.label).length / messages.length;
-}
-
-function shuffled<T>(items: readonly T[], random: () => number): T[] {
-  const out = [...items];
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [out[i], out[j]] = [out[j]!, out[i]!];
-  }
-  return out;
 }
 
 async function allPredictions(store: FlywheelStore, model: string): Promise<PredictionRecord[]> {
