@@ -1,7 +1,6 @@
 import { mix32 } from '../hashing/fnv1a.ts';
 import type { EpochProgress, TrainingCheckpoint } from './checkpoint.ts';
-import type { FeatureConfig } from './features.ts';
-import { createFeaturizer, DEFAULT_FEATURES } from './features.ts';
+import { createFeaturizer, DEFAULT_FEATURES, FeatureConfig } from './features.ts';
 import type { LinearTextModel } from './linear-model.ts';
 import { argmax, softmaxInPlace } from './linear-model.ts';
 import type { TrainingParamsInput } from './params.ts';
@@ -46,7 +45,7 @@ export interface TrainedClassifier {
  */
 export async function trainClassifier(input: TrainClassifierInput): Promise<TrainedClassifier> {
   const params = TrainingParams.parse(input.params ?? {});
-  const features = input.features ?? DEFAULT_FEATURES;
+  const features = FeatureConfig.parse(input.features ?? DEFAULT_FEATURES);
   const labels = validateLabels(input.labels);
   const classes = labels.length;
   const seed = input.seed >>> 0;
