@@ -261,6 +261,32 @@ describe('rollout controls', () => {
     expect(await harness.deps.store.models.alias(model, 'champion')).toBe(candidateVersion);
   });
 
+  test('a terminated rollout runs no compensation: `flywheel rollout abort` then puts the champion back', async () => {
+    const model = 'rc-terminated';
+    const { championVersion, candidateVersion } = await modelWith(harness, model, {
+      champion,
+      candidate: better,
+    });
+    const { workflowId } = await harness.client.startRollout(model, candidateVersion, {
+      config: fastRollout({ steps: [30, 100], soak: '10m' }),
+    });
+    await until(model, 'the 30% step', (s) => s.phase === 'soaking');
+    await harness.client.temporal.workflow.getHandle(workflowId).terminate('test: no code runs');
+    expect(await harness.deps.flags.read(model)).toMatchObject({ mode: 'canary', candidateVersion });
+
+    const aborted = await flywheel(['rollout', 'abort', model, '--by', 'frank']);
+    expect(aborted.code, aborted.stderr).toBe(0);
+    expect(aborted.stderr).toMatch(/champion-only flags written for /);
+    expect(await harness.deps.flags.read(model)).toEqual({
+      championVersion,
+      candidateVersion: null,
+      mode: 'off',
+      percent: 0,
+    });
+    const [reset] = await harness.deps.store.audit.list({ model, limit: 1 });
+    expect(reset).toMatchObject({ kind: 'rollout-flags-reset', actor: 'frank' });
+  });
+
   test('the command line: rollout status, pause and promote, then models rollback restores the previous champion in one step', async () => {
     const model = 'rc-cli';
     const { championVersion, candidateVersion } = await modelWith(harness, model, {

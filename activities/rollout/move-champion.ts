@@ -70,3 +70,29 @@ export async function restorePreviousChampion(
   });
   return { champion: previous, previous: current };
 }
+
+/**
+ * Champion-only flags for the registry's champion, when a rollout left others behind and can no longer
+ * restore them itself (it was terminated: no code runs). What `flywheel rollout abort` does when no rollout
+ * of the model runs. Changes nothing when the flags are champion-only already.
+ */
+export async function resetFlagsToChampion(
+  deps: Pick<ActivityDeps, 'store' | 'flags'>,
+  request: { model: string; actor: string },
+): Promise<{ changed: boolean; championVersion: string | null }> {
+  const flags = await deps.flags.read(request.model);
+  if (flags.mode === 'off' && flags.candidateVersion === null) {
+    return { changed: false, championVersion: flags.championVersion };
+  }
+  const championVersion = await deps.store.models.alias(request.model, 'champion');
+  const { changed } = await deps.flags.write(request.model, CHAMPION_ONLY(championVersion));
+  await deps.store.audit.append({
+    at: Date.now(),
+    model: request.model,
+    cycleId: null,
+    kind: 'rollout-flags-reset',
+    actor: request.actor,
+    details: { before: flags, championVersion },
+  });
+  return { changed, championVersion };
+}

@@ -1,11 +1,18 @@
 import { readFileSync } from 'node:fs';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Command } from 'commander';
+import { resetFlagsToChampion } from '../../activities/rollout/move-champion.ts';
 import { figure, percent } from '../../core/figures/format-figures.ts';
-import type { RolloutSignalName, RolloutStatus } from '../../workflows/rollout-messages.ts';
+import {
+  type RolloutSignalName,
+  type RolloutStatus,
+  rolloutWorkflowId,
+} from '../../workflows/rollout-messages.ts';
 import { CliError, EXIT } from '../cli-error.ts';
 import { checkCycleConfig, checkModelName, type FlywheelClient } from '../flywheel-client.ts';
 import { printResult } from '../table.ts';
 import { withClient } from './cycle.ts';
+import { withLocalDeps } from './local-deps.ts';
 
 /** How long a control waits to see its effect in the rollout's status before printing it anyway. */
 const EFFECT_TIMEOUT_MS = 15_000;
@@ -90,33 +97,65 @@ export function registerRolloutCommand(program: Command): void {
             by: options.by ?? `cli:${whoAmI()}`,
             ...(options.reason ? { reason: options.reason } : {}),
           });
-          printResult(status, Boolean(options.json), () => renderRollout(status));
+          if (status) printResult(status, Boolean(options.json), () => renderRollout(status));
         });
       });
   }
 }
 
-/** Sends the signal, then waits (briefly) until the status shows it was received and took effect. */
+/**
+ * Sends the signal, then waits (briefly) until the status shows it took effect. The signal goes first and
+ * needs only the server: an abort is delivered even while no worker runs (it acts when one does).
+ */
 async function sendControl(
   client: FlywheelClient,
   model: string,
   signal: RolloutSignalName,
   took: (status: RolloutStatus) => boolean,
   request: { by: string; reason?: string },
-): Promise<RolloutStatus> {
-  const before = await client.rolloutStatus(model);
-  if (before.outcome !== 'running') {
-    throw new CliError(
-      `the rollout of ${model} has ended (${before.outcome}); nothing to ${signal}`,
-      EXIT.conflict,
-    );
+): Promise<RolloutStatus | null> {
+  const handle = client.temporal.workflow.getHandle(rolloutWorkflowId(model));
+  let execution: Awaited<ReturnType<typeof handle.describe>>;
+  try {
+    execution = await handle.describe();
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError)
+      throw new CliError(`${model} has had no rollout`, EXIT.notFound);
+    throw error;
   }
-  await client.signalRollout(model, signal, request);
-  return client.waitForRollout(
-    model,
-    (status) => status.controls.length > before.controls.length && took(status),
-    EFFECT_TIMEOUT_MS,
-  );
+  if (execution.status.name === 'RUNNING') {
+    await client.signalRollout(model, signal, request);
+    try {
+      return await client.waitForRollout(
+        model,
+        (status) => {
+          const last = status.controls.at(-1);
+          return last?.signal === signal && last.by === request.by && took(status);
+        },
+        EFFECT_TIMEOUT_MS,
+      );
+    } catch (error) {
+      throw new CliError(
+        `${signal} sent to ${model}'s rollout, but its state cannot be read now (${(error as Error).message}); ` +
+          'it acts on the signal as soon as a worker runs it',
+        EXIT.failure,
+      );
+    }
+  }
+  // Ended. A terminated rollout ran no compensation: abort puts the champion back from here.
+  const status = await client.rolloutStatus(model).catch(() => null);
+  const ended = status && status.outcome !== 'running' ? status.outcome : execution.status.name.toLowerCase();
+  if (signal === 'abort') {
+    const reset = await withLocalDeps((deps) => resetFlagsToChampion(deps, { model, actor: request.by }));
+    if (reset.changed) {
+      process.stderr.write(
+        `the rollout of ${model} had ended (${ended}) with its flags still on the candidate: ` +
+          `champion-only flags written for ${reset.championVersion}\n`,
+      );
+      return status;
+    }
+  }
+  throw new CliError(`the rollout of ${model} has ended (${ended}); nothing to ${signal}`, EXIT.conflict);
 }
 
 export function renderRollout(status: RolloutStatus): string {
