@@ -116,10 +116,22 @@ function openLoop(count: number, ratePerSecond: number): Promise<PhaseResult> {
   });
 }
 
+/** Tells the parent (over IPC, when there is one) that a phase starts or ends, and waits for its ack. */
+async function mark(name: string): Promise<void> {
+  const send = process.send?.bind(process);
+  if (!send) return;
+  await new Promise<void>((resolve) => {
+    process.once('message', () => resolve());
+    send({ mark: name });
+  });
+}
+
 const concurrency = Number(values.concurrency);
-const result: LoadResult = {
-  warmup: await closedLoop(Number(values.warmup), concurrency),
-  saturation: await closedLoop(Number(values.requests), concurrency),
-  fixedRate: await openLoop(Number(values['rate-requests']), Number(values.rate)),
-};
+const warmup = await closedLoop(Number(values.warmup), concurrency);
+await mark('saturation-start');
+const saturation = await closedLoop(Number(values.requests), concurrency);
+await mark('saturation-end');
+const fixedRate = await openLoop(Number(values['rate-requests']), Number(values.rate));
+const result: LoadResult = { warmup, saturation, fixedRate };
 process.stdout.write(`${JSON.stringify(result)}\n`);
+process.disconnect?.();

@@ -53,7 +53,10 @@ interface RunResult {
   captured: number;
   dropped: number;
   non200: number;
+  /** Share of one core the gateway process (all its threads) used at saturation. */
   gatewayCpu: number;
+  /** CPU time the gateway process (all its threads) spent per request at saturation. */
+  cpuMsPerRequest: number;
   loadCpu: number;
 }
 
@@ -67,7 +70,8 @@ function median(numbers: readonly number[]): number {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-function generateLoad(url: string): Promise<LoadResult> {
+/** Runs the load generator; `marks` gets this process's CPU usage at each phase mark the child sends. */
+function generateLoad(url: string, marks: Map<string, NodeJS.CpuUsage>): Promise<LoadResult> {
   const flags = ['warmup', 'requests', 'concurrency', 'rate', 'rate-requests'] as const;
   return new Promise((resolve, reject) => {
     const child = spawn(
@@ -78,10 +82,14 @@ function generateLoad(url: string): Promise<LoadResult> {
         `--model=${MODEL}`,
         ...flags.map((flag) => `--${flag}=${values[flag]}`),
       ],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
+      { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] },
     );
+    child.on('message', (message: { mark: string }) => {
+      marks.set(message.mark, process.cpuUsage());
+      child.send('go');
+    });
     let output = '';
-    child.stdout.on('data', (chunk) => {
+    child.stdout!.on('data', (chunk) => {
       output += chunk;
     });
     child.on('error', reject);
@@ -120,10 +128,11 @@ async function measure(mode: Mode): Promise<RunResult> {
       options: { captureEnabled: mode !== 'capture off', ...(captureSink ? { captureSink } : {}) },
     });
     const url = await startGateway(gateway, { port: 0, host: '127.0.0.1' });
-    const cpuBefore = process.cpuUsage();
-    const load = await generateLoad(url);
-    const cpu = process.cpuUsage(cpuBefore);
-    const wallMs = load.warmup.durationMs + load.saturation.durationMs + load.fixedRate.durationMs;
+    const marks = new Map<string, NodeJS.CpuUsage>();
+    const load = await generateLoad(url, marks);
+    const end = marks.get('saturation-end')!;
+    const start = marks.get('saturation-start')!;
+    const saturationCpuMs = (end.user - start.user + end.system - start.system) / 1000;
     await gateway.close();
     await captureSink?.close();
     const stats = gateway.capture.stats();
@@ -136,7 +145,8 @@ async function measure(mode: Mode): Promise<RunResult> {
       captured: await store.predictions.count(MODEL),
       dropped: stats.dropped.queue_full + stats.dropped.store_error + stats.dropped.closed,
       non200: phases.reduce((n, phase) => n + phase.requests - ok(phase), 0),
-      gatewayCpu: (cpu.user + cpu.system) / 1000 / wallMs,
+      gatewayCpu: saturationCpuMs / load.saturation.durationMs,
+      cpuMsPerRequest: saturationCpuMs / ok(load.saturation),
       loadCpu: load.saturation.cpu,
     };
   } finally {
@@ -160,6 +170,8 @@ console.log(
     `${values.requests} at saturation (${values.concurrency} in flight), ${values['rate-requests']} at ${values.rate} req/s; ${rounds} rounds`,
 );
 await trainedArtifact(1);
+// One unrecorded run first: the first run in a process pays for JIT compilation of the gateway's code.
+await measure('capture on');
 
 const pairs: Array<Record<Mode, RunResult>> = [];
 for (let round = 0; round < rounds; round++) {
@@ -176,40 +188,42 @@ for (let round = 0; round < rounds; round++) {
     console.log(
       `  round ${round + 1} ${mode.padEnd(14)} ${f(r.requestsPerSecond, 0).padStart(5)} req/s  ` +
         `at ${values.rate} req/s: p50 ${f(r.p50Ms)} ms p99 ${f(r.p99Ms)} ms  served ${r.served} captured ${r.captured} ` +
-        `dropped ${r.dropped}  cpu: gateway ${f(r.gatewayCpu * 100, 0)}% load generator ${f(r.loadCpu * 100, 0)}%`,
+        `dropped ${r.dropped}  at saturation: gateway cpu ${f(r.gatewayCpu * 100, 0)}% (${f(r.cpuMsPerRequest, 3)} ms/request), load generator ${f(r.loadCpu * 100, 0)}%`,
     );
   }
   pairs.push(pair);
 }
 
-const of = (mode: Mode, key: 'requestsPerSecond' | 'p50Ms' | 'p99Ms') =>
+const of = (mode: Mode, key: 'requestsPerSecond' | 'p50Ms' | 'p99Ms' | 'cpuMsPerRequest') =>
   median(pairs.map((p) => p[mode][key]));
 const paired = (mode: Mode, compare: (on: RunResult, off: RunResult) => number) =>
   median(pairs.map((p) => compare(p[mode], p['capture off'])));
 const signed = (n: number) => `${n >= 0 ? '+' : ''}${f(n)}`;
 const captureSides: Mode[] = values['also-in-loop'] ? ['capture on', 'in-loop writes'] : ['capture on'];
 
+const ratioVsOff = (mode: Mode, key: 'requestsPerSecond' | 'cpuMsPerRequest') =>
+  `×${f(
+    paired(mode, (a, b) => a[key] / b[key]),
+    3,
+  )}`;
+const addedVsOff = (mode: Mode, key: 'p50Ms' | 'p99Ms') => signed(paired(mode, (a, b) => a[key] - b[key]));
+const columns = [
+  ['req/s', (m: Mode) => f(of(m, 'requestsPerSecond'), 0), (m: Mode) => ratioVsOff(m, 'requestsPerSecond')],
+  ['cpu ms/req', (m: Mode) => f(of(m, 'cpuMsPerRequest'), 3), (m: Mode) => ratioVsOff(m, 'cpuMsPerRequest')],
+  [`p50 ms @${values.rate}/s`, (m: Mode) => f(of(m, 'p50Ms')), (m: Mode) => addedVsOff(m, 'p50Ms')],
+  [`p99 ms @${values.rate}/s`, (m: Mode) => f(of(m, 'p99Ms')), (m: Mode) => addedVsOff(m, 'p99Ms')],
+] as const;
+
 console.log('');
 console.log(
-  `medians of ${rounds} rounds; "vs off" = median over rounds of the pair (this side, capture off)`,
+  `medians of ${rounds} rounds; (vs off) = median over rounds of the pair (this side, capture off)`,
 );
-console.log(
-  `${'side'.padEnd(16)} ${'req/s'.padStart(7)} ${'vs off'.padStart(8)}   p50 ms at ${values.rate}/s ${'vs off'.padStart(8)}   p99 ms at ${values.rate}/s ${'vs off'.padStart(8)}`,
-);
+console.log(`${''.padEnd(15)}${columns.map(([name]) => name.padStart(24)).join('')}`);
 for (const mode of ['capture off', ...captureSides] as Mode[]) {
-  const off = mode === 'capture off';
-  console.log(
-    `${mode.padEnd(16)} ${f(of(mode, 'requestsPerSecond'), 0).padStart(7)} ${(
-      off
-        ? ''
-        : `×${f(
-            paired(mode, (a, b) => a.requestsPerSecond / b.requestsPerSecond),
-            3,
-          )}`
-    ).padStart(8)}   ` +
-      `${f(of(mode, 'p50Ms')).padStart(15)} ${(off ? '' : signed(paired(mode, (a, b) => a.p50Ms - b.p50Ms))).padStart(8)}   ` +
-      `${f(of(mode, 'p99Ms')).padStart(15)} ${(off ? '' : signed(paired(mode, (a, b) => a.p99Ms - b.p99Ms))).padStart(8)}`,
+  const cells = columns.map(([, value, vsOff]) =>
+    `${value(mode)}${mode === 'capture off' ? '' : ` (${vsOff(mode)})`}`.padStart(24),
   );
+  console.log(`${mode.padEnd(15)}${cells.join('')}`);
 }
 for (const mode of captureSides) {
   const served = pairs.reduce((n, p) => n + p[mode].served, 0);
