@@ -32,7 +32,7 @@ export function observeModelActivity(deps: ActivityDeps) {
   const { store, artifacts } = deps;
   return async function observeModel(input: ObserveModelInput): Promise<ObserveModelResult> {
     if (!(input.window > 0)) throw invalidInput(`window must be a positive duration, got ${input.window}`);
-    const cycles = requireCycleStarter(deps).state(input.model);
+    const cycles = requireCycleStarter(deps);
     const from = input.at - input.window;
     const championVersion = await store.models.alias(input.model, 'champion');
     if (championVersion === null) {
@@ -41,7 +41,7 @@ export function observeModelActivity(deps: ActivityDeps) {
         window: summarizeWindow({ from, to: input.at, predictions: [], feedback: [], labels: [] }),
         backlog: { count: 0, scanned: 0, capped: false },
         vocabularyCoverage: null,
-        cycles: await cycles,
+        cycles: await cycles.state(input.model),
       };
     }
     const version = await store.models.get(championVersion);
@@ -68,7 +68,7 @@ export function observeModelActivity(deps: ActivityDeps) {
       window,
       backlog,
       vocabularyCoverage: meter.coverage,
-      cycles: await cycles,
+      cycles: await cycles.state(input.model),
     };
   };
 }
