@@ -181,7 +181,7 @@ export async function trainRolloutVersions(harness: FlywheelHarness, traffic: re
 
 /** The same trained version registered under another model: models of a test file share training. */
 export async function registerCopy(
-  harness: FlywheelHarness,
+  harness: Pick<FlywheelHarness, 'deps'>,
   version: ModelVersion,
   model: string,
   options: { champion?: boolean; blessedBy?: string | null } = {},
@@ -208,7 +208,7 @@ export async function registerCopy(
 
 /** A model of a test's own: the champion serving it, and a candidate (blessed unless said otherwise). */
 export async function modelWith(
-  harness: FlywheelHarness,
+  harness: Pick<FlywheelHarness, 'deps'>,
   model: string,
   versions: { champion: ModelVersion; candidate: ModelVersion },
   options: { blessed?: boolean } = {},
