@@ -11,7 +11,7 @@ import { syntheticCorpus } from '../../core/model/test-corpus.ts';
 import { openDeps } from '../../workers/open-deps.ts';
 import type { ActivityDeps } from '../deps.ts';
 import { registerModelFromCorpus } from '../training/register-first-model.ts';
-import type { ModelCycleState, ObserveModelInput } from './contracts.ts';
+import type { ModelCycleState, ObserveModelInput, ObserveModelResult } from './contracts.ts';
 import { observeModelActivity } from './observe-model.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'flywheel-observe-'));
@@ -29,7 +29,7 @@ const input = (at: number): ObserveModelInput => ({
   mining: config.config.mining,
   autoLabel: config.config.autoLabel,
 });
-const observe = (at: number, withCycles = true) =>
+const observe = (at: number, withCycles = true): Promise<ObserveModelResult> =>
   new MockActivityEnvironment().run(
     observeModelActivity({
       ...deps,
