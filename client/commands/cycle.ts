@@ -119,6 +119,11 @@ export function renderStatus(status: CycleStatus): string {
     `  dataset:   ${status.datasetId ?? '-'}`,
     `  report:    ${status.reportId ?? '-'}`,
   ];
+  if (status.rollout) {
+    lines.push(
+      `  rollout:   ${status.rollout.outcome} (${status.rollout.workflowId}; \`flywheel rollout status ${status.model}\`)`,
+    );
+  }
   if (status.mined) {
     lines.push(
       `  mined:     ${status.mined.autoLabelled} auto-labelled, ${status.mined.needsReview} for review, from ${status.mined.scanned} predictions`,
