@@ -13,6 +13,7 @@ import {
   eventually,
   fastRollout,
   gatewayOver,
+  registerCopy,
   simulateUsers,
   userKeys,
 } from './support/rollout-traffic.ts';
@@ -142,4 +143,25 @@ test('cancelling a cycle while it rolls out cancels the rollout, which restores 
     percent: 0,
   });
   expect(await harness.deps.store.models.alias(model, 'champion')).toBe(championVersion);
+}, 300_000);
+
+test('a cycle whose candidate is blessed while another rollout of the model runs ends blessed, saying so', async () => {
+  const model = 'rcy-busy';
+  const championVersion = await modelWithHistory(model);
+  // On-call is rolling another version out by hand when the cycle's gate blesses its candidate.
+  const other = await registerCopy(harness, (await harness.deps.store.models.get(championVersion))!, model, {
+    blessedBy: 'an earlier gate report',
+  });
+  await harness.client.startRollout(model, other.id, { config: fastRollout({ soak: '10m' }) });
+  const started = await harness.client.startCycle(model, { config: cycleConfig({ steps: [50, 100] }) });
+  const result = (await harness.client.temporal.workflow
+    .getHandle(started.workflowId)
+    .result()) as CycleStatus;
+  expect(result.outcome, result.reasons.join('; ')).toBe('blessed');
+  expect(result.reasons.at(-1)).toMatch(
+    /^not rolled out: a rollout of rcy-busy is already running \(flywheel-rollout-rcy-busy\); start this one when it ends with `flywheel rollout start rcy-busy /,
+  );
+  expect(result.rollout).toBeNull();
+  expect((await harness.client.rolloutStatus(model)).candidateVersion).toBe(other.id);
+  await harness.client.signalRollout(model, 'abort', { by: 'test' });
 }, 300_000);

@@ -1,3 +1,4 @@
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import {
   ApplicationFailure,
   CancellationScope,
@@ -26,7 +27,7 @@ import {
 import { review } from './review.ts';
 import { type ReviewInput, reviewWorkflowId } from './review-messages.ts';
 import { rollout } from './rollout.ts';
-import { type RolloutInput, rolloutWorkflowId } from './rollout-messages.ts';
+import { type RolloutInput, type RolloutResult, rolloutWorkflowId } from './rollout-messages.ts';
 import { CYCLE_NUMBER, MODEL, OUTCOME, STAGE, TRIGGER } from './search-attributes.ts';
 
 /**
@@ -256,12 +257,23 @@ export async function cycle(input: CycleInput): Promise<CycleResult> {
       cycleId: status.cycleId,
       cycleNumber: input.number,
     };
-    const rolled = await executeChild(rollout, {
-      workflowId: rolloutWorkflowId(input.model),
-      args: [rolloutInput],
-      parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
-      staticSummary: `Flywheel rollout of ${input.model} ${best.versionId} (cycle ${input.number})`,
-    });
+    let rolled: RolloutResult;
+    try {
+      rolled = await executeChild(rollout, {
+        workflowId: rolloutWorkflowId(input.model),
+        args: [rolloutInput],
+        parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+        staticSummary: `Flywheel rollout of ${input.model} ${best.versionId} (cycle ${input.number})`,
+      });
+    } catch (error) {
+      // One rollout per model: while another runs, the blessing stands and this rollout waits for a human.
+      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+      return await finish('blessed', [
+        ...report.reasons,
+        `not rolled out: a rollout of ${input.model} is already running (${rolloutWorkflowId(input.model)}); ` +
+          `start this one when it ends with \`flywheel rollout start ${input.model} ${best.versionId}\``,
+      ]);
+    }
     status.rollout = {
       workflowId: rolloutWorkflowId(input.model),
       outcome: rolled.outcome,
