@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { describeForTerminal, EXIT } from './cli-error.ts';
 import { registerCycleCommand } from './commands/cycle.ts';
 import { registerDatasetsCommand } from './commands/datasets.ts';
+import { registerDemoCommand } from './commands/demo.ts';
 import { registerDevCommand } from './commands/dev.ts';
 import { registerGateCommand } from './commands/gate.ts';
 import { registerGatewayCommand } from './commands/gateway.ts';
@@ -16,6 +17,7 @@ import { temporalTarget } from './connection.ts';
 
 /** Every command module adds itself to the program here. */
 const COMMANDS: Array<(program: Command) => void> = [
+  registerDemoCommand,
   registerDevCommand,
   registerCycleCommand,
   registerReviewCommand,

@@ -23,7 +23,7 @@ export function evaluateCandidateActivity({ store, artifacts }: ActivityDeps) {
     const champion = input.championVersion ? await load(input.championVersion) : null;
     const holdout = await store.datasets.items(input.datasetId, 'holdout');
     const golden = await store.datasets.items(input.datasetId, 'golden');
-    const minedMistakes = await untrainedMistakes(input, [...holdout, ...golden]);
+    const minedMistakes = await cycleMistakes(input, await store.datasets.items(input.datasetId));
     const labels = candidate.model.labels;
     const sets = { holdout, golden, minedMistakes };
     const candidateSummary = summarizeModel((text) => candidate.predict(text).label, labels, sets);
@@ -61,9 +61,13 @@ export function evaluateCandidateActivity({ store, artifacts }: ActivityDeps) {
     };
   };
 
-  /** This cycle's corrected mistakes that stayed out of training (holdout or golden). */
-  async function untrainedMistakes(input: EvaluateInput, untrained: DatasetItem[]): Promise<DatasetItem[]> {
-    const byId = new Map(untrained.map((item) => [item.id, item]));
+  /**
+   * This cycle's corrected mistakes, wherever the split put them: the fix-rate asks whether the candidate
+   * learned what it was meant to fix. Most were trained on; whether the fix generalizes is what the
+   * golden set (never trained on, growing every cycle) and the holdout measure.
+   */
+  async function cycleMistakes(input: EvaluateInput, items: DatasetItem[]): Promise<DatasetItem[]> {
+    const byId = new Map(items.map((item) => [item.id, item]));
     const mistakes: DatasetItem[] = [];
     for (const review of await store.reviewItems.listByCycle(input.cycleId)) {
       const item = byId.get(contentIdOf(review.id));

@@ -17,6 +17,8 @@ export interface TrafficPlan {
   feedbackShare: number;
   /** Share of all feedback that is wrong: a right answer "corrected" to another label. */
   wrongFeedbackShare: number;
+  /** Share of right answers users confirm ("correct"), so feedback is not only complaints. */
+  confirmShare?: number;
   /** Distinct users (user keys) the messages come from; canary stickiness is per user. */
   users: number;
   seed: number;
@@ -42,8 +44,10 @@ export interface TrafficStats {
   sent: number;
   correct: number;
   byVariant: Record<string, number>;
+  /** Reports of mistakes (right or wrong); confirmations of right answers are counted apart. */
   feedback: number;
   wrongFeedback: number;
+  confirmations: number;
   errors: number;
   lastError: string | null;
 }
@@ -61,6 +65,7 @@ export async function sendTraffic(plan: TrafficPlan): Promise<TrafficStats> {
     byVariant: {},
     feedback: 0,
     wrongFeedback: 0,
+    confirmations: 0,
     errors: 0,
     lastError: null,
   };
@@ -79,12 +84,11 @@ export async function sendTraffic(plan: TrafficPlan): Promise<TrafficStats> {
     if (!response.ok) throw new Error(`${response.status} ${JSON.stringify(payload.error ?? payload)}`);
     return payload;
   };
-  const giveFeedback = async (predictionId: string, label: string, userKey: string) => {
+  const giveFeedback = async (predictionId: string, label: string | null, userKey: string) => {
     feedbackSeq += 1;
     await post(`/v1/predictions/${predictionId}/feedback`, {
       feedbackId: `${plan.seed}-${feedbackSeq}`,
-      kind: 'label',
-      label,
+      ...(label === null ? { kind: 'correct' } : { kind: 'label', label }),
       userKey,
     });
   };
@@ -108,8 +112,13 @@ export async function sendTraffic(plan: TrafficPlan): Promise<TrafficStats> {
         let feedback: TrafficOutcome['feedback'] = null;
         if (correct) {
           stats.correct += 1;
-          recentCorrect.push(predictionId);
-          if (recentCorrect.length > 50) recentCorrect.shift();
+          if (random() < (plan.confirmShare ?? 0)) {
+            await giveFeedback(predictionId, null, userKey);
+            stats.confirmations += 1;
+          } else {
+            recentCorrect.push(predictionId);
+            if (recentCorrect.length > 50) recentCorrect.shift();
+          }
         } else if (random() < plan.feedbackShare) {
           const target = random() < plan.wrongFeedbackShare ? recentCorrect.pop() : undefined;
           if (target) {

@@ -5,7 +5,7 @@ import { classificationMetrics } from '../metrics/classification-metrics.ts';
 export interface EvaluationSets {
   holdout: readonly DatasetItem[];
   golden: readonly DatasetItem[];
-  /** This cycle's mined mistakes the model was not trained on (final label ≠ served label). */
+  /** This cycle's mined mistakes (final label ≠ served label), trained on or not. */
   minedMistakes: readonly DatasetItem[];
 }
 
