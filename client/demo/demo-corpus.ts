@@ -21,10 +21,9 @@ export function loadDemoCorpus(seed: number): DemoCorpus {
   const era2Traffic: CorpusMessage[] = [];
   const era2Holdout: CorpusMessage[] = [];
   for (const message of era2) {
-    (splitSide(message.id, { seed: 99, holdoutFraction: 0.3 }) === 'holdout'
-      ? era2Holdout
-      : era2Traffic
-    ).push(message);
+    if (splitSide(message.id, { seed: 99, holdoutFraction: 0.3 }) === 'holdout') era2Holdout.push(message);
+    // Users of the gateway cannot send texts over its limit (they get a 400): such mail is not traffic.
+    else if (message.text.length <= MAX_TEXT_LENGTH) era2Traffic.push(message);
   }
   const random = mulberry32(seed);
   for (let i = era2Traffic.length - 1; i > 0; i--) {

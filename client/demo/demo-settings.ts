@@ -39,7 +39,7 @@ export const SIMULATED_REVIEWER = 'sim-reviewer';
  */
 export function demoCycleConfig(options: DemoOptions): CycleConfigInput {
   return {
-    mining: { labelBudget: 8 },
+    mining: { labelBudget: 6 },
     review: {
       reviewers: options.reviewer === 'simulated' ? [SIMULATED_REVIEWER] : [],
       reminderAfter: options.reviewer === 'simulated' ? '20s' : '2m',
@@ -50,7 +50,9 @@ export function demoCycleConfig(options: DemoOptions): CycleConfigInput {
       steps: ['shadow', 25, 50, 100],
       soak: `${options.soakSeconds}s`,
       minSamples: 20,
-      minFeedbackSamples: 5,
+      // A few seconds of demo traffic carry a handful of feedback per arm: comparing error rates on
+      // fewer than 20 rated answers would roll good candidates back on noise, so such steps skip it.
+      minFeedbackSamples: 20,
       onInconclusive: 'extend',
       maxExtensions: 2,
     },
@@ -66,8 +68,8 @@ export function demoMonitorPolicy(): Record<string, unknown> {
     checkEvery: '2s',
     window: '20s',
     minWindowPredictions: 100,
-    minFeedback: 10,
-    persistence: 2,
+    minFeedback: 20,
+    persistence: 3,
     cooldown: '4s',
     backlogThreshold: 40,
   };

@@ -6,6 +6,7 @@ import type { CorpusMessage } from '../../adapters/corpus/spamassassin.ts';
 import { createLogger } from '../../adapters/log/logger.ts';
 import { classificationMetrics } from '../../core/metrics/classification-metrics.ts';
 import { deserializeClassifier } from '../../core/model/artifact.ts';
+import { MAX_TEXT_LENGTH } from '../../gateway/request-schemas.ts';
 import { startStack } from '../../workers/embedded-stack.ts';
 import { freePort } from '../../workers/free-port.ts';
 import { openDeps } from '../../workers/open-deps.ts';
@@ -142,7 +143,9 @@ export async function runDemo(run: DemoRun): Promise<DemoSummary> {
 
     // Yesterday's world first, so the monitor's reference window is era 1.
     say('era-1 traffic: the monitor records its reference window…');
-    const era1Traffic = corpus.era1.filter((m) => era1Holdout.some((h) => h.text === m.text));
+    const era1Traffic = corpus.era1.filter(
+      (m) => m.text.length <= MAX_TEXT_LENGTH && era1Holdout.some((h) => h.text === m.text),
+    );
     while (!stopTraffic.signal.aborted) {
       await send(era1Traffic.slice(0, 250), 4, 0, options.seed);
       const status = await monitorStatus(client, DEMO_MODEL).catch(() => null);
