@@ -50,7 +50,12 @@ export async function trainModelVersion(
   const versionId = modelVersionId(request);
   const existing = await store.models.get(versionId);
   if (existing) {
-    return { versionId, holdoutAccuracy: existing.metrics.accuracy ?? 0, reused: true, resumedFromEpoch: null };
+    return {
+      versionId,
+      holdoutAccuracy: existing.metrics.accuracy ?? 0,
+      reused: true,
+      resumedFromEpoch: null,
+    };
   }
 
   const dataset = await store.datasets.get(request.datasetId);

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import type { ActivityDeps } from '../../activities/deps.ts';
+import { registerModelFromCorpus } from '../../activities/training/register-first-model.ts';
+import { type CorpusMessage, loadSpamAssassin } from '../../adapters/corpus/spamassassin.ts';
 import type { FeedbackRecord, PredictionRecord } from '../../core/capture/records.ts';
 import { splitSide } from '../../core/datasets/split.ts';
 import { deserializeClassifier } from '../../core/model/artifact.ts';
 import { mulberry32 } from '../../core/model/prng.ts';
-import { type CorpusMessage, loadSpamAssassin } from '../../adapters/corpus/spamassassin.ts';
-import type { ActivityDeps } from '../../activities/deps.ts';
-import { registerModelFromCorpus } from '../../activities/training/register-first-model.ts';
 
 /** Era 2 (collected later: the drift), split by content hash into production traffic and a holdout. */
 export function era2(): { traffic: CorpusMessage[]; holdout: CorpusMessage[] } {
@@ -13,7 +13,9 @@ export function era2(): { traffic: CorpusMessage[]; holdout: CorpusMessage[] } {
   const traffic: CorpusMessage[] = [];
   const holdout: CorpusMessage[] = [];
   for (const message of messages) {
-    (splitSide(message.id, { seed: 99, holdoutFraction: 0.3 }) === 'holdout' ? holdout : traffic).push(message);
+    (splitSide(message.id, { seed: 99, holdoutFraction: 0.3 }) === 'holdout' ? holdout : traffic).push(
+      message,
+    );
   }
   return { traffic, holdout };
 }
