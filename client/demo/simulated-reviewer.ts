@@ -26,7 +26,7 @@ export function startSimulatedReviewer(options: {
       const waiting = await options.reviews.waiting({ model: options.model }).catch(() => []);
       for (const review of waiting) {
         const queue = await options.reviews.queue(options.model, review.number).catch(() => null);
-        if (!queue || queue.state !== 'open') continue;
+        if (queue?.state !== 'open') continue;
         for (const item of queue.pending) {
           if (options.signal.aborted) return;
           await pause(options.latencyMs);
