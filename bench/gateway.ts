@@ -57,6 +57,11 @@ interface RunResult {
   gatewayCpu: number;
   /** CPU time the gateway process (all its threads) spent per request at saturation. */
   cpuMsPerRequest: number;
+  /**
+   * CPU time of the gateway's main thread per request at saturation (the thread that answers; the
+   * capture writer thread is not in it). With a spare core for the writer, this bounds throughput.
+   */
+  mainThreadMsPerRequest: number;
   loadCpu: number;
 }
 
@@ -71,7 +76,12 @@ function median(numbers: readonly number[]): number {
 }
 
 /** Runs the load generator; `marks` gets this process's CPU usage at each phase mark the child sends. */
-function generateLoad(url: string, marks: Map<string, NodeJS.CpuUsage>): Promise<LoadResult> {
+interface Mark {
+  cpu: NodeJS.CpuUsage;
+  loop: NodeJS.CpuUsage;
+}
+
+function generateLoad(url: string, marks: Map<string, Mark>): Promise<LoadResult> {
   const flags = ['warmup', 'requests', 'concurrency', 'rate', 'rate-requests'] as const;
   return new Promise((resolve, reject) => {
     const child = spawn(
@@ -85,7 +95,7 @@ function generateLoad(url: string, marks: Map<string, NodeJS.CpuUsage>): Promise
       { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] },
     );
     child.on('message', (message: { mark: string }) => {
-      marks.set(message.mark, process.cpuUsage());
+      marks.set(message.mark, { cpu: process.cpuUsage(), loop: process.threadCpuUsage() });
       child.send('go');
     });
     let output = '';
@@ -128,11 +138,12 @@ async function measure(mode: Mode): Promise<RunResult> {
       options: { captureEnabled: mode !== 'capture off', ...(captureSink ? { captureSink } : {}) },
     });
     const url = await startGateway(gateway, { port: 0, host: '127.0.0.1' });
-    const marks = new Map<string, NodeJS.CpuUsage>();
+    const marks = new Map<string, Mark>();
     const load = await generateLoad(url, marks);
     const end = marks.get('saturation-end')!;
     const start = marks.get('saturation-start')!;
-    const saturationCpuMs = (end.user - start.user + end.system - start.system) / 1000;
+    const saturationCpuMs = (end.cpu.user - start.cpu.user + end.cpu.system - start.cpu.system) / 1000;
+    const mainThreadCpuMs = (end.loop.user - start.loop.user + end.loop.system - start.loop.system) / 1000;
     await gateway.close();
     await captureSink?.close();
     const stats = gateway.capture.stats();
@@ -147,6 +158,7 @@ async function measure(mode: Mode): Promise<RunResult> {
       non200: phases.reduce((n, phase) => n + phase.requests - ok(phase), 0),
       gatewayCpu: saturationCpuMs / load.saturation.durationMs,
       cpuMsPerRequest: saturationCpuMs / ok(load.saturation),
+      mainThreadMsPerRequest: mainThreadCpuMs / ok(load.saturation),
       loadCpu: load.saturation.cpu,
     };
   } finally {
@@ -188,20 +200,20 @@ for (let round = 0; round < rounds; round++) {
     console.log(
       `  round ${round + 1} ${mode.padEnd(14)} ${f(r.requestsPerSecond, 0).padStart(5)} req/s  ` +
         `at ${values.rate} req/s: p50 ${f(r.p50Ms)} ms p99 ${f(r.p99Ms)} ms  served ${r.served} captured ${r.captured} ` +
-        `dropped ${r.dropped}  at saturation: gateway cpu ${f(r.gatewayCpu * 100, 0)}% (${f(r.cpuMsPerRequest, 3)} ms/request), load generator ${f(r.loadCpu * 100, 0)}%`,
+        `dropped ${r.dropped}  at saturation: gateway cpu ${f(r.gatewayCpu * 100, 0)}% (${f(r.cpuMsPerRequest, 3)} ms/request, main thread ${f(r.mainThreadMsPerRequest, 3)} ms/request), load generator ${f(r.loadCpu * 100, 0)}%`,
     );
   }
   pairs.push(pair);
 }
 
-const of = (mode: Mode, key: 'requestsPerSecond' | 'p50Ms' | 'p99Ms' | 'cpuMsPerRequest') =>
-  median(pairs.map((p) => p[mode][key]));
+type Figure = 'requestsPerSecond' | 'p50Ms' | 'p99Ms' | 'cpuMsPerRequest' | 'mainThreadMsPerRequest';
+const of = (mode: Mode, key: Figure) => median(pairs.map((p) => p[mode][key]));
 const paired = (mode: Mode, compare: (on: RunResult, off: RunResult) => number) =>
   median(pairs.map((p) => compare(p[mode], p['capture off'])));
 const signed = (n: number) => `${n >= 0 ? '+' : ''}${f(n)}`;
 const captureSides: Mode[] = values['also-in-loop'] ? ['capture on', 'in-loop writes'] : ['capture on'];
 
-const ratioVsOff = (mode: Mode, key: 'requestsPerSecond' | 'cpuMsPerRequest') =>
+const ratioVsOff = (mode: Mode, key: 'requestsPerSecond' | 'cpuMsPerRequest' | 'mainThreadMsPerRequest') =>
   `×${f(
     paired(mode, (a, b) => a[key] / b[key]),
     3,
@@ -210,6 +222,11 @@ const addedVsOff = (mode: Mode, key: 'p50Ms' | 'p99Ms') => signed(paired(mode, (
 const columns = [
   ['req/s', (m: Mode) => f(of(m, 'requestsPerSecond'), 0), (m: Mode) => ratioVsOff(m, 'requestsPerSecond')],
   ['cpu ms/req', (m: Mode) => f(of(m, 'cpuMsPerRequest'), 3), (m: Mode) => ratioVsOff(m, 'cpuMsPerRequest')],
+  [
+    'main ms/req',
+    (m: Mode) => f(of(m, 'mainThreadMsPerRequest'), 3),
+    (m: Mode) => ratioVsOff(m, 'mainThreadMsPerRequest'),
+  ],
   [`p50 ms @${values.rate}/s`, (m: Mode) => f(of(m, 'p50Ms')), (m: Mode) => addedVsOff(m, 'p50Ms')],
   [`p99 ms @${values.rate}/s`, (m: Mode) => f(of(m, 'p99Ms')), (m: Mode) => addedVsOff(m, 'p99Ms')],
 ] as const;
