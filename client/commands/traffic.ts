@@ -1,9 +1,21 @@
 import type { Command } from 'commander';
 import { loadSpamAssassin, parseSpamAssassinSpec } from '../../adapters/corpus/spamassassin.ts';
+import { mulberry32 } from '../../core/model/prng.ts';
+import { MAX_TEXT_LENGTH } from '../../gateway/request-schemas.ts';
 import { CliError, EXIT } from '../cli-error.ts';
 import { checkModelName } from '../flywheel-client.ts';
 import { sendTraffic } from '../simulation/simulated-users.ts';
 import { printResult } from '../table.ts';
+
+function shuffled<T>(items: readonly T[], seed: number): T[] {
+  const random = mulberry32(seed);
+  const copy = [...items];
+  for (let i = copy.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [copy[i], copy[j]] = [copy[j]!, copy[i]!];
+  }
+  return copy;
+}
 
 function share(value: string): number {
   const number = Number(value);
@@ -45,7 +57,12 @@ export function registerTrafficCommand(program: Command): void {
         } catch (error) {
           throw new CliError((error as Error).message, EXIT.usage);
         }
-        const messages = loadSpamAssassin({ groups }).slice(0, options.limit ?? Number.POSITIVE_INFINITY);
+        // Mail does not arrive sorted by corpus folder: shuffle (seeded) before taking the first --limit.
+        // Texts over the gateway's limit would only be refused (400): users of the API cannot send them.
+        const messages = shuffled(
+          loadSpamAssassin({ groups }).filter((message) => message.text.length <= MAX_TEXT_LENGTH),
+          options.seed,
+        ).slice(0, options.limit ?? Number.POSITIVE_INFINITY);
         const stats = await sendTraffic({
           gatewayUrl: options.gateway.replace(/\/$/, ''),
           model,
