@@ -2,14 +2,16 @@
  * Cycles of many models at once on one worker: the wall time for N cycles started together to finish and
  * the worker's peak resident memory, for N = 1, 10, 50 side by side in one run.
  *
- *   node bench/concurrency.ts [--models 1,10,50] [--rounds 3] [--seed-size 200] [--traffic 200]
+ *   node bench/concurrency.ts [--models 1,10,50] [--rounds 3] [--budget-seconds 170] [--seed-size 200]
+ *                             [--traffic 200]
  *
  * Each model gets a small seed dataset (era-1 messages, half ham, half spam) as its champion and era-2
  * traffic captured with users' feedback on half its mistakes, so that every cycle mines labels and
  * trains. Cycles end at the gate (no rollout: that needs live traffic; see orchestration-overhead.ts).
  * Each (round, N) gets a fresh worker process (bench/worker-process.ts: both task queues, training one
  * at a time as the worker is configured) that samples its RSS every 20 ms; rounds alternate the order of
- * N so that a noisy neighbour hurts every side alike. Medians over rounds.
+ * N so that a noisy neighbour hurts every side alike. Medians over rounds: up to --rounds, fewer (but at
+ * least two) when one more would overrun --budget-seconds.
  */
 import { parseArgs } from 'node:util';
 import { registerModelFromCorpus } from '../activities/training/register-first-model.ts';
@@ -25,12 +27,14 @@ const { values } = parseArgs({
   options: {
     models: { type: 'string', default: '1,10,50' },
     rounds: { type: 'string', default: '3' },
+    'budget-seconds': { type: 'string', default: '170' },
     'seed-size': { type: 'string', default: '200' },
     traffic: { type: 'string', default: '200' },
   },
 });
 const sizes = values.models.split(',').map(Number);
-const rounds = Number(values.rounds);
+const maxRounds = Number(values.rounds);
+const budgetMs = Number(values['budget-seconds']) * 1000;
 const seedSize = Number(values['seed-size']);
 const trafficSize = Number(values.traffic);
 
@@ -132,10 +136,16 @@ try {
     }
   }
 
+  // Rounds until the budget would be exceeded by one more (at least two): a loaded machine gets fewer.
   const runs: Run[] = [];
-  for (let round = 1; round <= rounds; round++) {
+  const started = performance.now();
+  let rounds = 0;
+  while (rounds < maxRounds) {
+    const round = ++rounds;
     const order = round % 2 === 1 ? sizes : [...sizes].reverse();
     for (const count of order) runs.push(await runAtOnce(round, count));
+    const elapsed = performance.now() - started;
+    if (rounds >= 2 && elapsed + elapsed / rounds > budgetMs) break;
   }
 
   console.log('Concurrency: N cycles started at once on one worker process (both task queues)');

@@ -200,10 +200,20 @@ try {
     }
     return { count, below };
   }
-  const matches = {} as Record<Arm, { count: number | null; below: number }>;
   for (const arm of ['mined', 'autoOnly'] as const) {
-    matches[arm] = await randomLabelsToMatch(median(sideBySide[arm].count), median(sideBySide[arm].mined));
+    await randomLabelsToMatch(median(sideBySide[arm].count), median(sideBySide[arm].mined));
   }
+  /**
+   * Read off the whole curve once both searches have added their points (the curve is noisy, so one
+   * search's bracket can be tightened by the other's points): the fewest random labels measured that reach
+   * the target, and the most measured below that (which all fall short).
+   */
+  const matchOnCurve = (target: number) => {
+    const counts = [...curve.keys()].sort((a, b) => a - b);
+    const reaches = counts.find((count) => curve.get(count)! >= target) ?? null;
+    const short = counts.filter((count) => reaches === null || count < reaches).at(-1) ?? 0;
+    return { count: reaches, below: short };
+  };
 
   console.log(
     'Label efficiency: one cycle of mined edge-case labels vs random traffic labels, era-1 champion on era-2',
@@ -245,17 +255,17 @@ try {
   console.log('');
   for (const arm of ['mined', 'autoOnly'] as const) {
     const count = median(sideBySide[arm].count);
-    const match = matches[arm];
-    const efficiency = match.count === null ? null : match.count / count;
-    const verdict = efficiency === null || efficiency >= TARGET_EFFICIENCY ? 'met' : 'MISSED';
+    const match = matchOnCurve(median(sideBySide[arm].mined));
+    const target = median(sideBySide[arm].mined).toFixed(4);
+    // The verdict goes by the lower end: random at `below` labels is known to fall short.
+    const atLeast = match.below / count;
+    const verdict = `target ≥ ${TARGET_EFFICIENCY}×: ${atLeast >= TARGET_EFFICIENCY ? 'met' : 'MISSED'}`;
     console.log(
       match.count === null
-        ? `${armNames[arm]}: ${count} labels; random does not reach ${median(sideBySide[arm].mined).toFixed(4)} ` +
-            `with all ${available} traffic labels: > ${(available / count).toFixed(1)}× as label-efficient ` +
-            `(target ≥ ${TARGET_EFFICIENCY}×: ${verdict})`
-        : `${armNames[arm]}: ${count} labels; random needs ${match.count} (${match.below} fall short) to reach ` +
-            `${median(sideBySide[arm].mined).toFixed(4)}: ${efficiency!.toFixed(1)}× as label-efficient ` +
-            `(target ≥ ${TARGET_EFFICIENCY}×: ${verdict})`,
+        ? `${armNames[arm]}: ${count} labels; random does not reach ${target} even with all ${available} ` +
+            `traffic labels: > ${atLeast.toFixed(1)}× as label-efficient (${verdict})`
+        : `${armNames[arm]}: ${count} labels; random reaches ${target} at ${match.count} labels, falls short at ` +
+            `${match.below}: ${atLeast.toFixed(1)}–${(match.count / count).toFixed(1)}× as label-efficient (${verdict})`,
     );
   }
   console.log(
