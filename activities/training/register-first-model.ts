@@ -1,6 +1,7 @@
 import { type SeedExample, seedDatasetVersion } from '../../core/datasets/seed-version.ts';
 import { DATASET_SPLIT_SEED } from '../cycle/build-dataset.ts';
 import type { ActivityDeps } from '../deps.ts';
+import { moveChampion } from '../rollout/move-champion.ts';
 import { type TrainedVersion, trainModelVersion } from './train-model-version.ts';
 
 export interface FirstModelRequest {
@@ -26,7 +27,7 @@ export interface FirstModel extends TrainedVersion {
  * asked or when the model has none. What `flywheel models train` does; idempotent like its parts.
  */
 export async function registerModelFromCorpus(
-  deps: Pick<ActivityDeps, 'store' | 'artifacts'>,
+  deps: Pick<ActivityDeps, 'store' | 'artifacts' | 'flags'>,
   request: FirstModelRequest,
 ): Promise<FirstModel> {
   const { version, items } = seedDatasetVersion({
@@ -46,23 +47,13 @@ export async function registerModelFromCorpus(
   const current = await deps.store.models.alias(request.model, 'champion');
   const promote = request.champion === 'always' ? current !== trained.versionId : current === null;
   if (promote) {
-    if (current) {
-      await deps.store.models.moveAlias({
-        model: request.model,
-        alias: 'previous',
-        versionId: current,
-        reason: `replaced as champion by ${trained.versionId}`,
-        actor: request.actor,
-        at: Date.now(),
-      });
-    }
-    await deps.store.models.moveAlias({
+    // Registry and flags together, so the gateways serve the new champion even after a rollout pinned one.
+    await moveChampion(deps, {
       model: request.model,
-      alias: 'champion',
-      versionId: trained.versionId,
+      to: trained.versionId,
+      from: current,
       reason: `trained on ${request.source}`,
       actor: request.actor,
-      at: Date.now(),
     });
   }
   return {
