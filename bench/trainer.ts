@@ -8,7 +8,7 @@
  *   node bench/trainer.ts [--runs 7] [--natural-runs 3]
  *
  * natural's training and prediction scan its whole vocabulary for every message, so its runs take
- * minutes on full emails; lower --natural-runs for a quick look.
+ * minutes on full emails; lower --natural-runs for a quick look (0 leaves natural out).
  */
 import { createRequire } from 'node:module';
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
@@ -124,17 +124,20 @@ const builtin = await measure(
   },
   split,
 );
-const bayes = await measure(
-  'natural.BayesClassifier',
-  naturalRuns,
-  () => {
-    const classifier = new natural.BayesClassifier();
-    for (const message of era1.train) classifier.addDocument(message.text, message.label);
-    classifier.train();
-    return (text) => classifier.classify(text);
-  },
-  split,
-);
+const bayes =
+  naturalRuns < 1
+    ? null
+    : await measure(
+        'natural.BayesClassifier',
+        naturalRuns,
+        () => {
+          const classifier = new natural.BayesClassifier();
+          for (const message of era1.train) classifier.addDocument(message.text, message.label);
+          classifier.train();
+          return (text) => classifier.classify(text);
+        },
+        split,
+      );
 
 const cpu = cpus()[0];
 console.log('Trainer benchmark: SpamAssassin era-1 split (easy-ham-1 + spam-1, holdout 20% by hash, seed 1)');
@@ -150,7 +153,7 @@ console.log(
   `builtin params: ${JSON.stringify(TrainingParams.parse({}))}, 2^18 hashed word + word-pair features`,
 );
 console.log('');
-const rows = [builtin, bayes].map((m) => [
+const rows = [builtin, ...(bayes ? [bayes] : [])].map((m) => [
   m.name,
   `${median(m.trainMs).toFixed(0)} ms (${m.trainMs.length} runs, ${Math.min(...m.trainMs).toFixed(0)}–${Math.max(...m.trainMs).toFixed(0)})`,
   `${median(m.trainCpuMs).toFixed(0)} ms`,
@@ -173,12 +176,14 @@ const header = [
 const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i]!.length)));
 for (const row of [header, ...rows]) console.log(row.map((cell, i) => cell.padEnd(widths[i]!)).join('  '));
 console.log('');
-console.log(
-  `builtin vs natural: training ${(median(bayes.trainMs) / median(builtin.trainMs)).toFixed(1)}× faster ` +
-    `(${(median(bayes.trainCpuMs) / median(builtin.trainCpuMs)).toFixed(1)}× in CPU time), ` +
-    `holdout accuracy ${builtin.holdoutAccuracy - bayes.holdoutAccuracy >= 0 ? '+' : ''}${((builtin.holdoutAccuracy - bayes.holdoutAccuracy) * 100).toFixed(2)} points, ` +
-    `prediction ${(bayes.predictMsPerMessage / builtin.predictMsPerMessage).toFixed(0)}× faster`,
-);
+if (bayes) {
+  console.log(
+    `builtin vs natural: training ${(median(bayes.trainMs) / median(builtin.trainMs)).toFixed(1)}× faster ` +
+      `(${(median(bayes.trainCpuMs) / median(builtin.trainCpuMs)).toFixed(1)}× in CPU time), ` +
+      `holdout accuracy ${builtin.holdoutAccuracy - bayes.holdoutAccuracy >= 0 ? '+' : ''}${((builtin.holdoutAccuracy - bayes.holdoutAccuracy) * 100).toFixed(2)} points, ` +
+      `prediction ${(bayes.predictMsPerMessage / builtin.predictMsPerMessage).toFixed(0)}× faster`,
+  );
+}
 console.log(
   `drift: the builtin era-1 model drops from ${builtin.holdoutAccuracy.toFixed(4)} on its holdout to ` +
     `${builtin.era2Accuracy.toFixed(4)} on era 2`,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { mix32 } from '../hashing/fnv1a.ts';
-import { createTokenScanner } from './tokenizer.ts';
+import { createTokenScanner, tokenBuffers } from './tokenizer.ts';
 
 /**
  * How a text becomes a vector. Stored in every artifact: a model is only meaningful with the exact
@@ -63,41 +63,31 @@ export function pairHash(first: number, second: number): number {
   return mix32((Math.imul(first, 31) + second) >>> 0);
 }
 
-/** Returns the featuriser of a config; its scanner is built once. */
+/** Returns the featuriser of a config; its scanner and scratch space are made once. */
 export function createFeaturizer(config: FeatureConfig): (text: string) => SparseVector {
   const mask = config.dimension - 1;
   const scan = createTokenScanner(config);
+  const tokens = tokenBuffers(config.maxTokens);
   const bigrams = config.ngrams === 2;
   // Dense scratch counts, reset after each text through the list of slots it used. 16 bits suffice
   // (a slot counts at most two per token, tokens are capped), and keep the table small enough to stay in cache.
   const counts = new Uint16Array(config.dimension);
-  let used = new Uint32Array(1024);
-  let usedCount = 0;
-  let tokens = 0;
-  let previous = -1;
-  const count = (hash: number) => {
-    const slot = hash & mask;
-    if (counts[slot] === 0) {
-      if (usedCount === used.length) {
-        const grown = new Uint32Array(used.length * 2);
-        grown.set(used);
-        used = grown;
-      }
-      used[usedCount++] = slot;
-    }
-    counts[slot] = counts[slot]! + 1;
-  };
-  const sink = (hash: number) => {
-    count(hash);
-    if (bigrams && previous !== -1) count(pairHash(previous, hash));
-    previous = hash;
-    return ++tokens < config.maxTokens;
-  };
+  const used = new Uint32Array(config.maxTokens * 2);
   return (text) => {
-    usedCount = 0;
-    tokens = 0;
-    previous = -1;
-    scan(config.lowercase ? text.toLowerCase() : text, sink);
+    const count = scan(config.lowercase ? text.toLowerCase() : text, tokens);
+    const hashes = tokens.hashes;
+    let usedCount = 0;
+    for (let t = 0; t < count; t++) {
+      const hash = hashes[t]!;
+      let slot = hash & mask;
+      if (counts[slot] === 0) used[usedCount++] = slot;
+      counts[slot] = counts[slot]! + 1;
+      if (bigrams && t > 0) {
+        slot = pairHash(hashes[t - 1]!, hash) & mask;
+        if (counts[slot] === 0) used[usedCount++] = slot;
+        counts[slot] = counts[slot]! + 1;
+      }
+    }
     const indices = used.slice(0, usedCount).sort();
     const values = new Float64Array(usedCount);
     for (let i = 0; i < usedCount; i++) {

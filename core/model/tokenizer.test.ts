@@ -1,21 +1,17 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_FEATURES } from './features.ts';
-import { createTokenScanner, tokenHash, tokenize } from './tokenizer.ts';
+import { createTokenScanner, tokenBuffers, tokenHash, tokenize } from './tokenizer.ts';
 
 function regexTokens(text: string, pattern: string): string[] {
   return [...text.matchAll(new RegExp(pattern, 'gu'))].map((match) => match[0]);
 }
 
 function scannedTokens(text: string, pattern: string): { tokens: string[]; hashes: number[] } {
-  const tokens: string[] = [];
-  const hashes: number[] = [];
-  createTokenScanner({ ...DEFAULT_FEATURES, tokenPattern: pattern })(text, (hash, start, end) => {
-    tokens.push(text.slice(start, end));
-    hashes.push(hash);
-    return true;
-  });
-  return { tokens, hashes };
+  const out = tokenBuffers(100);
+  const count = createTokenScanner({ ...DEFAULT_FEATURES, tokenPattern: pattern })(text, out);
+  const tokens = Array.from({ length: count }, (_, i) => text.slice(out.starts[i], out.ends[i]));
+  return { tokens, hashes: Array.from(out.hashes.subarray(0, count)) };
 }
 
 // Characters that stress the scanner: ASCII, accented and non-Latin letters, digits of other

@@ -1,11 +1,27 @@
 import { fnv1a32, mix32 } from '../hashing/fnv1a.ts';
 import type { FeatureConfig } from './features.ts';
 
-/** Receives each token's slot hash and its [start, end) in the (lower-cased) text; false stops the scan. */
-export type TokenSink = (hash: number, start: number, end: number) => boolean;
+/**
+ * Where a scan writes its tokens: the slot hash of token i and its [start, end) in the text. A scan
+ * stops when the buffers are full, which is how `maxTokens` applies. Buffers rather than a callback per
+ * token: the featuriser's loop then runs on local variables, and a scan allocates nothing.
+ */
+export interface TokenBuffers {
+  hashes: Uint32Array;
+  starts: Uint32Array;
+  ends: Uint32Array;
+}
 
-/** Scans a text (already lower-cased when the config says so) and hands each token to `sink`. */
-export type TokenScanner = (text: string, sink: TokenSink) => void;
+/** Scans a text (already lower-cased when the config says so) into the buffers; returns the token count. */
+export type TokenScanner = (text: string, out: TokenBuffers) => number;
+
+export function tokenBuffers(capacity: number): TokenBuffers {
+  return {
+    hashes: new Uint32Array(capacity),
+    starts: new Uint32Array(capacity),
+    ends: new Uint32Array(capacity),
+  };
+}
 
 /**
  * The slot hash of a token: FNV-1a over its UTF-8 bytes, then murmur3's finaliser so that the low bits
@@ -27,18 +43,15 @@ const WORD_RUNS = /^\[\\p\{L\}\\p\{N\}\]\+(?:\|\[([!-/:-@[\]-`{-~]+)\])?$/;
 export function createTokenScanner(config: FeatureConfig): TokenScanner {
   const shape = WORD_RUNS.exec(config.tokenPattern);
   const symbols = shape ? symbolTable(shape[1] ?? '') : null;
-  return symbols ? (text, sink) => scanWordRuns(text, symbols, sink) : regexScanner(config.tokenPattern);
+  return symbols ? (text, out) => scanWordRuns(text, symbols, out) : regexScanner(config.tokenPattern);
 }
 
 /** The tokens of a text as strings, for inspection and tests; featurisers use the scanner directly. */
 export function tokenize(text: string, config: FeatureConfig): string[] {
   const source = config.lowercase ? text.toLowerCase() : text;
-  const tokens: string[] = [];
-  createTokenScanner(config)(source, (_hash, start, end) => {
-    tokens.push(source.slice(start, end));
-    return tokens.length < config.maxTokens;
-  });
-  return tokens;
+  const out = tokenBuffers(config.maxTokens);
+  const count = createTokenScanner(config)(source, out);
+  return Array.from({ length: count }, (_, i) => source.slice(out.starts[i], out.ends[i]));
 }
 
 function symbolTable(symbols: string): Uint8Array | null {
@@ -54,18 +67,27 @@ function symbolTable(symbols: string): Uint8Array | null {
 function regexScanner(source: string): TokenScanner {
   const pattern = new RegExp(source, 'gu');
   const cache = new Map<string, number>();
-  return (text, sink) => {
+  return (text, out) => {
     if (cache.size > 200_000) cache.clear();
     pattern.lastIndex = 0;
-    for (let match = pattern.exec(text); match !== null; match = pattern.exec(text)) {
+    let count = 0;
+    for (
+      let match = pattern.exec(text);
+      match !== null && count < out.hashes.length;
+      match = pattern.exec(text)
+    ) {
       const token = match[0];
       let hash = cache.get(token);
       if (hash === undefined) {
         hash = tokenHash(token);
         cache.set(token, hash);
       }
-      if (!sink(hash, match.index, match.index + token.length)) return;
+      out.hashes[count] = hash;
+      out.starts[count] = match.index;
+      out.ends[count] = match.index + token.length;
+      count++;
     }
+    return count;
   };
 }
 
@@ -103,16 +125,21 @@ function codePointAt(text: string, i: number): number {
 const ASCII_WORD = new Uint8Array(128);
 for (let code = 0; code < 128; code++) ASCII_WORD[code] = isWordCodePoint(code) ? 1 : 0;
 
-function scanWordRuns(text: string, symbols: Uint8Array, sink: TokenSink): void {
+function scanWordRuns(text: string, symbols: Uint8Array, out: TokenBuffers): number {
+  const { hashes, starts, ends } = out;
+  const capacity = hashes.length;
   const length = text.length;
+  let count = 0;
   let i = 0;
-  while (i < length) {
+  while (i < length && count < capacity) {
     const unit = text.charCodeAt(i);
     // Mail is mostly ASCII: a table lookup decides, the general path only runs for other characters.
     const code = unit < 0x80 ? unit : codePointAt(text, i);
     if (unit < 0x80 ? ASCII_WORD[unit] === 0 : !isWordCodePoint(code)) {
       if (unit < 0x80 && symbols[unit] === 1) {
-        if (!sink(mix32(Math.imul(FNV_OFFSET ^ unit, FNV_PRIME)), i, i + 1)) return;
+        hashes[count] = mix32(Math.imul(FNV_OFFSET ^ unit, FNV_PRIME));
+        starts[count] = i;
+        ends[count++] = i + 1;
       }
       i += code >= 0x10000 ? 2 : 1;
       continue;
@@ -149,6 +176,9 @@ function scanWordRuns(text: string, symbols: Uint8Array, sink: TokenSink): void 
         if (!isWordCodePoint(c)) break;
       }
     }
-    if (!sink(mix32(h >>> 0), start, i)) return;
+    hashes[count] = mix32(h >>> 0);
+    starts[count] = start;
+    ends[count++] = i;
   }
+  return count;
 }

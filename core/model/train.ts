@@ -50,12 +50,14 @@ export async function trainClassifier(input: TrainClassifierInput): Promise<Trai
   const classes = labels.length;
   const seed = input.seed >>> 0;
   const data = designMatrix(input.examples, labels, features);
-  const fingerprint = runFingerprint(data, { labels, params, features, seed });
+  // Only checkpoints need the fingerprint: a run that neither resumes nor checkpoints skips hashing.
+  let fingerprint: string | null = null;
+  const fingerprintOf = () => (fingerprint ??= runFingerprint(data, { labels, params, features, seed }));
   // Rows of the training state: one per feature slot the examples use, then the biases.
   const rows = data.slots.length + 1;
 
   const run: Run = input.resumeFrom
-    ? resumedRun(input.resumeFrom, fingerprint, params.epochs, data.slots, features.dimension, classes)
+    ? resumedRun(input.resumeFrom, fingerprintOf(), params.epochs, data.slots, features.dimension, classes)
     : { epoch: 0, step: 0, state: new Float32Array(rows * classes * STRIDE), history: [] };
   const scratch: Scratch = {
     touched: new Uint32Array(rows),
@@ -85,7 +87,7 @@ export async function trainClassifier(input: TrainClassifierInput): Promise<Trai
     run.history.push(progress);
     if (input.onEpoch) {
       const snapshot: TrainingCheckpoint = {
-        fingerprint,
+        fingerprint: fingerprintOf(),
         epoch: run.epoch,
         step: run.step,
         labels,
