@@ -43,7 +43,7 @@ export const DEFAULT_FEATURES: FeatureConfig = {
   weighting: 'log-tf',
 };
 
-/** A sparse vector: ascending indices and their values. */
+/** A sparse vector: distinct indices, in the order their tokens first occur in the text, and their values. */
 export interface SparseVector {
   readonly indices: Uint32Array;
   readonly values: Float64Array;
@@ -88,7 +88,8 @@ export function createFeaturizer(config: FeatureConfig): (text: string) => Spars
         counts[slot] = counts[slot]! + 1;
       }
     }
-    const indices = used.slice(0, usedCount).sort();
+    // Not sorted: sorting thousands of short arrays costs a tenth of a training run and buys nothing.
+    const indices = used.slice(0, usedCount);
     const values = new Float64Array(usedCount);
     for (let i = 0; i < usedCount; i++) {
       values[i] = counts[indices[i]!]!;
