@@ -50,6 +50,7 @@ test('a training worker killed mid-training: the retry resumes from its checkpoi
     config: {
       // Auto labels only: this test is about training, not about waiting for reviewers.
       mining: { labelBudget: 0 },
+      rollout: { startAfterBlessing: false },
       training: { taskQueue: harness.trainingTaskQueue, params: { epochs: 40 } },
       activities: { training: { heartbeat: '10s' } },
     },
