@@ -18,6 +18,8 @@ export interface CycleTiming {
   activityQueueMs: number;
   /** Sum of WorkflowTaskScheduled → WorkflowTaskCompleted: the workflow code deciding, round trips included. */
   workflowTaskMs: number;
+  /** The part of workflowTaskMs before WorkflowTaskStarted: waiting for the worker to pick the task up. */
+  workflowTaskQueueMs: number;
   childWorkflows: number;
   /** Activity time by activity type (attempts summed). */
   byActivity: Record<string, number>;
@@ -31,6 +33,7 @@ export async function cycleTiming(client: Client, workflowId: string, runId?: st
     workflowTasks: 0,
     activityQueueMs: 0,
     workflowTaskMs: 0,
+    workflowTaskQueueMs: 0,
     childWorkflows: 0,
     byActivity: {} as Record<string, number>,
   };
@@ -43,8 +46,10 @@ export async function cycleTiming(client: Client, workflowId: string, runId?: st
     for (const event of events) {
       if (event.workflowTaskCompletedEventAttributes) {
         const scheduled = byId.get(Number(event.workflowTaskCompletedEventAttributes.scheduledEventId));
+        const started = byId.get(Number(event.workflowTaskCompletedEventAttributes.startedEventId));
         totals.workflowTasks++;
         if (scheduled) totals.workflowTaskMs += at(event) - at(scheduled);
+        if (scheduled && started) totals.workflowTaskQueueMs += at(started) - at(scheduled);
       }
       if (event.activityTaskStartedEventAttributes) {
         const scheduled = byId.get(Number(event.activityTaskStartedEventAttributes.scheduledEventId));

@@ -115,6 +115,7 @@ try {
           ['  orchestration overhead', (t) => t.overheadMs],
           ['  of which activities queued', (t) => t.activityQueueMs],
           ['  of which workflow tasks', (t) => t.workflowTaskMs],
+          ['    waiting for the worker', (t) => t.workflowTaskQueueMs],
         ] as Array<[string, (t: CycleTiming) => number]>
       ).map(([name, pick]) => {
         const samples = measured.map((m) => pick(m.timing));
