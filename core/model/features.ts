@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { mix32 } from '../hashing/fnv1a.ts';
-import { createTokenScanner, tokenBuffers } from './tokenizer.ts';
+import { createTokenReader, tokenBuffers } from './tokenizer.ts';
 
 /**
  * How a text becomes a vector. Stored in every artifact: a model is only meaningful with the exact
@@ -66,7 +66,7 @@ export function pairHash(first: number, second: number): number {
 /** Returns the featuriser of a config; its scanner and scratch space are made once. */
 export function createFeaturizer(config: FeatureConfig): (text: string) => SparseVector {
   const mask = config.dimension - 1;
-  const scan = createTokenScanner(config);
+  const scan = createTokenReader(config);
   const tokens = tokenBuffers(config.maxTokens);
   const bigrams = config.ngrams === 2;
   // Dense scratch counts, reset after each text through the list of slots it used. 16 bits suffice

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_FEATURES } from './features.ts';
-import { createTokenScanner, tokenBuffers, tokenHash, tokenize } from './tokenizer.ts';
+import { createTokenReader, createTokenScanner, tokenBuffers, tokenHash, tokenize } from './tokenizer.ts';
 
 function regexTokens(text: string, pattern: string): string[] {
   return [...text.matchAll(new RegExp(pattern, 'gu'))].map((match) => match[0]);
@@ -9,7 +9,7 @@ function regexTokens(text: string, pattern: string): string[] {
 
 function scannedTokens(text: string, pattern: string): { tokens: string[]; hashes: number[] } {
   const out = tokenBuffers(100);
-  const count = createTokenScanner({ ...DEFAULT_FEATURES, tokenPattern: pattern })(text, out);
+  const count = createTokenReader({ ...DEFAULT_FEATURES, tokenPattern: pattern })(text, out);
   const tokens = Array.from({ length: count }, (_, i) => text.slice(out.starts[i], out.ends[i]));
   return { tokens, hashes: Array.from(out.hashes.subarray(0, count)) };
 }
@@ -61,6 +61,20 @@ describe('token scanner', () => {
         expect(scannedTokens(text, pattern).tokens).toEqual(regexTokens(text, pattern));
       }),
     );
+  });
+
+  it('hands tokens to a callback until it returns false or maxTokens is reached', () => {
+    const seen: string[] = [];
+    const text = 'one two three four five';
+    createTokenScanner({ ...DEFAULT_FEATURES, maxTokens: 4 })(text, (hash, start, end) => {
+      expect(hash).toBe(tokenHash(text.slice(start, end)));
+      seen.push(text.slice(start, end));
+      return true;
+    });
+    expect(seen).toEqual(['one', 'two', 'three', 'four']);
+    let calls = 0;
+    createTokenScanner(DEFAULT_FEATURES)(text, () => ++calls < 2);
+    expect(calls).toBe(2);
   });
 
   it('lower-cases and stops at maxTokens', () => {

@@ -12,8 +12,17 @@ export interface TokenBuffers {
   ends: Uint32Array;
 }
 
-/** Scans a text (already lower-cased when the config says so) into the buffers; returns the token count. */
-export type TokenScanner = (text: string, out: TokenBuffers) => number;
+/** Reads a text (already lower-cased when the config says so) into the buffers; returns the token count. */
+export type TokenReader = (text: string, out: TokenBuffers) => number;
+
+/** Receives each token's slot hash and its [start, end) in the text; returning false stops the scan. */
+export type TokenSink = (hash: number, start: number, end: number) => boolean;
+
+/**
+ * Hands each of a text's first `maxTokens` tokens to a callback (core/monitor's vocabulary meter uses
+ * this); the featuriser uses the reader directly.
+ */
+export type TokenScanner = (text: string, sink: TokenSink) => void;
 
 export function tokenBuffers(capacity: number): TokenBuffers {
   return {
@@ -41,6 +50,15 @@ export function tokenHash(token: string): number {
 const WORD_RUNS = /^\[\\p\{L\}\\p\{N\}\]\+(?:\|\[([!-/:-@[\]-`{-~]+)\])?$/;
 
 export function createTokenScanner(config: FeatureConfig): TokenScanner {
+  const read = createTokenReader(config);
+  const out = tokenBuffers(config.maxTokens);
+  return (text, sink) => {
+    const count = read(text, out);
+    for (let i = 0; i < count; i++) if (!sink(out.hashes[i]!, out.starts[i]!, out.ends[i]!)) return;
+  };
+}
+
+export function createTokenReader(config: FeatureConfig): TokenReader {
   const shape = WORD_RUNS.exec(config.tokenPattern);
   const symbols = shape ? symbolTable(shape[1] ?? '') : null;
   return symbols ? (text, out) => scanWordRuns(text, symbols, out) : regexScanner(config.tokenPattern);
@@ -50,7 +68,7 @@ export function createTokenScanner(config: FeatureConfig): TokenScanner {
 export function tokenize(text: string, config: FeatureConfig): string[] {
   const source = config.lowercase ? text.toLowerCase() : text;
   const out = tokenBuffers(config.maxTokens);
-  const count = createTokenScanner(config)(source, out);
+  const count = createTokenReader(config)(source, out);
   return Array.from({ length: count }, (_, i) => source.slice(out.starts[i], out.ends[i]));
 }
 
@@ -64,7 +82,7 @@ function symbolTable(symbols: string): Uint8Array | null {
   return table;
 }
 
-function regexScanner(source: string): TokenScanner {
+function regexScanner(source: string): TokenReader {
   const pattern = new RegExp(source, 'gu');
   const cache = new Map<string, number>();
   return (text, out) => {
