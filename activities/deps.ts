@@ -4,6 +4,7 @@ import type { Logger } from '../adapters/log/logger.ts';
 import type { ReviewNotifier } from '../adapters/notifiers/review-notifier.ts';
 import type { FlywheelStore } from '../adapters/store/store.ts';
 import type { CycleStarter } from './monitor/contracts.ts';
+import type { TrainerRegistry } from './training/trainer-registry.ts';
 
 /** What activities are built from: the outside world behind its interfaces. */
 export interface ActivityDeps {
@@ -18,4 +19,6 @@ export interface ActivityDeps {
    * worker process (workers/cycle-starter.ts); absent where no activity needs it (e.g. CLI commands).
    */
   cycles?: CycleStarter;
+  /** Trainers by name (`training.trainer`); the built-in one plus FLYWHEEL_EXTERNAL_TRAINER when absent. */
+  trainers?: TrainerRegistry;
 }

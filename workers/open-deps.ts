@@ -1,4 +1,5 @@
 import type { ActivityDeps } from '../activities/deps.ts';
+import { trainersFromEnvironment } from '../activities/training/trainer-registry.ts';
 import { openFileArtifactStore } from '../adapters/artifacts/file-artifact-store.ts';
 import { openEmbeddedFlags } from '../adapters/flags/embedded.ts';
 import type { Logger } from '../adapters/log/logger.ts';
@@ -22,6 +23,7 @@ export async function openDeps(config: DepsConfig): Promise<ActivityDeps & { clo
     artifacts: openFileArtifactStore(config.dataDir),
     logger: config.logger,
     notifier: openReviewNotifier(process.env, config.logger),
+    trainers: trainersFromEnvironment(process.env),
     async close() {
       await flags.close();
       await store.close();

@@ -212,6 +212,7 @@ export async function cycle(input: CycleInput): Promise<CycleResult> {
           datasetId: dataset.datasetId,
           params: { ...config.training.params, ...variant },
           variant: index,
+          trainer: config.training.trainer,
         }),
       ),
     );

@@ -71,6 +71,8 @@ export interface TrainInput {
   params: Record<string, unknown>;
   /** Which candidate of a sweep; part of the version id. */
   variant: number;
+  /** Trainer name in the worker's registry (`training.trainer`). */
+  trainer?: string;
 }
 export interface TrainResult {
   versionId: string;

@@ -1,9 +1,4 @@
 import { Context } from '@temporalio/activity';
-import {
-  deserializeCheckpoint,
-  serializeCheckpoint,
-  type TrainingCheckpoint,
-} from '../../core/model/checkpoint.ts';
 import type { TrainInput, TrainResult } from '../cycle/contracts.ts';
 import type { ActivityDeps } from '../deps.ts';
 import { trainModelVersion } from './train-model-version.ts';
@@ -16,14 +11,15 @@ export interface TrainingHeartbeat {
   /** Epochs completed in the checkpoint named by checkpointSha256. */
   epoch: number;
   epochs: number;
-  loss: number;
+  loss: number | null;
   checkpointSha256: string;
 }
 
 /**
- * The training activity (its own task queue). Each epoch stores a checkpoint artifact and heartbeats
- * its address; a retry after a worker crash resumes from it and ends with the same weights, and the
- * same request always names the same version. Cancellation reaches the loop through the signal.
+ * The training activity (its own task queue). Checkpoints are stored as artifacts at most every
+ * CHECKPOINT_EVERY_MS and their address heartbeated with the progress; a retry after a worker crash
+ * resumes from the last one and ends with the same weights, and the same request always names the same
+ * version. Cancellation reaches the trainer through the activity's signal.
  */
 export function trainCandidateActivity(deps: ActivityDeps) {
   return async function trainCandidate(input: TrainInput): Promise<TrainResult> {
@@ -32,36 +28,30 @@ export function trainCandidateActivity(deps: ActivityDeps) {
     // Tell the server at once that this attempt is alive (keeping the last checkpoint's address), so
     // loading data before the first epoch does not count as silence.
     context.heartbeat(previous);
-    let resumeFrom: TrainingCheckpoint | null = null;
-    if (previous?.checkpointSha256) {
-      resumeFrom = deserializeCheckpoint(await deps.artifacts.get(previous.checkpointSha256));
+    let beat: TrainingHeartbeat = previous ?? { epoch: 0, epochs: 0, loss: null, checkpointSha256: '' };
+    const resumeFrom = previous?.checkpointSha256
+      ? await deps.artifacts.get(previous.checkpointSha256)
+      : null;
+    if (resumeFrom) {
       deps.logger.info(
-        { datasetId: input.datasetId, epoch: resumeFrom.epoch },
+        { datasetId: input.datasetId, epoch: previous?.epoch },
         'resuming training from checkpoint',
       );
     }
-    let checkpointSha256 = previous?.checkpointSha256 ?? '';
-    let checkpointEpoch = previous?.epoch ?? 0;
-    let lastCheckpointAt = Date.now();
     return trainModelVersion(
       deps,
-      { model: input.model, datasetId: input.datasetId, params: input.params },
+      { model: input.model, datasetId: input.datasetId, params: input.params, trainer: input.trainer },
       {
         resumeFrom,
         signal: context.cancellationSignal,
-        onEpoch: async (checkpoint, progress) => {
-          // A checkpoint is megabytes: write one at most every CHECKPOINT_EVERY_MS, heartbeat every epoch.
-          if (Date.now() - lastCheckpointAt >= CHECKPOINT_EVERY_MS || progress.epoch === progress.epochs) {
-            checkpointSha256 = await deps.artifacts.put(serializeCheckpoint(checkpoint));
-            checkpointEpoch = progress.epoch;
-            lastCheckpointAt = Date.now();
-          }
-          context.heartbeat({
-            epoch: checkpointEpoch,
-            epochs: progress.epochs,
-            loss: progress.loss,
-            checkpointSha256,
-          } satisfies TrainingHeartbeat);
+        checkpointEveryMs: CHECKPOINT_EVERY_MS,
+        onCheckpoint: async (checkpoint, at) => {
+          beat = { ...beat, epoch: at.epoch, checkpointSha256: await deps.artifacts.put(checkpoint) };
+          context.heartbeat(beat);
+        },
+        onProgress: (progress) => {
+          beat = { ...beat, epochs: progress.epochs, loss: progress.loss };
+          context.heartbeat(beat);
         },
       },
     );

@@ -1,13 +1,9 @@
+import type { Trainer } from '../../adapters/trainers/trainer.ts';
 import { sha256OfText } from '../../core/hashing/sha256.ts';
-import { classificationMetrics } from '../../core/metrics/classification-metrics.ts';
-import { deserializeClassifier, serializeClassifier } from '../../core/model/artifact.ts';
-import type { EpochProgress, TrainingCheckpoint } from '../../core/model/checkpoint.ts';
-import { createClassifier } from '../../core/model/linear-model.ts';
-import { trainClassifier } from '../../core/model/train.ts';
 import { invalidInput, notFound } from '../activity-errors.ts';
 import type { ActivityDeps } from '../deps.ts';
+import { trainersFromEnvironment } from './trainer-registry.ts';
 
-export const BUILTIN_TRAINER = 'builtin/logistic-regression@1';
 const DEFAULT_SEED = 42;
 
 export interface TrainRequest {
@@ -15,11 +11,16 @@ export interface TrainRequest {
   datasetId: string;
   /** Trainer params; `seed` among them seeds the run (default 42). */
   params: Record<string, unknown>;
+  /** Name of the trainer in the worker's registry (`training.trainer` of the cycle config). */
+  trainer?: string;
 }
 
 export interface TrainHooks {
-  resumeFrom?: TrainingCheckpoint | null;
-  onEpoch?: (checkpoint: TrainingCheckpoint, progress: EpochProgress) => Promise<void>;
+  /** Checkpoint bytes an earlier attempt of this request stored. */
+  resumeFrom?: Uint8Array | null;
+  onCheckpoint?: (checkpoint: Uint8Array, at: { epoch: number }) => Promise<void>;
+  onProgress?: (progress: { epoch: number; epochs: number; loss: number | null }) => void;
+  checkpointEveryMs?: number;
   signal?: AbortSignal;
 }
 
@@ -31,23 +32,25 @@ export interface TrainedVersion {
 }
 
 /** The version id of a training request: the same dataset, trainer, params and seed name the same model. */
-export function modelVersionId(request: TrainRequest): string {
+export function modelVersionId(request: TrainRequest, trainerName: string): string {
   const { seed = DEFAULT_SEED, ...params } = request.params;
   const sorted = Object.fromEntries(Object.entries(params).sort(([a], [b]) => a.localeCompare(b)));
-  return `mv-${sha256OfText(JSON.stringify([request.datasetId, BUILTIN_TRAINER, sorted, seed])).slice(0, 20)}`;
+  return `mv-${sha256OfText(JSON.stringify([request.datasetId, trainerName, sorted, seed])).slice(0, 20)}`;
 }
 
 /**
- * Trains a model on a dataset version's train split with the built-in trainer, measures it on the
- * holdout, stores the artifact and registers the version. A version already registered is returned
- * as it is (idempotent).
+ * Trains a model on a dataset version's train split with the named trainer (adapters/trainers),
+ * which measures it on the holdout; stores the artifact and registers the version. A version already
+ * registered is returned as it is (idempotent).
  */
 export async function trainModelVersion(
-  { store, artifacts }: Pick<ActivityDeps, 'store' | 'artifacts'>,
+  deps: Pick<ActivityDeps, 'store' | 'artifacts' | 'trainers'>,
   request: TrainRequest,
   hooks: TrainHooks = {},
 ): Promise<TrainedVersion> {
-  const versionId = modelVersionId(request);
+  const { store, artifacts } = deps;
+  const trainer = pickTrainer(deps.trainers ?? trainersFromEnvironment(), request.trainer ?? 'builtin');
+  const versionId = modelVersionId(request, trainer.name);
   const existing = await store.models.get(versionId);
   if (existing) {
     return {
@@ -57,57 +60,58 @@ export async function trainModelVersion(
       resumedFromEpoch: null,
     };
   }
-
   const dataset = await store.datasets.get(request.datasetId);
   if (!dataset) throw notFound(`dataset ${request.datasetId} is not in the store`);
   const train = await store.datasets.items(request.datasetId, 'train');
   const holdout = await store.datasets.items(request.datasetId, 'holdout');
   const labels = [...new Set(train.map((item) => item.label))].sort();
-  if (labels.length < 2)
+  if (labels.length < 2) {
     throw invalidInput(`dataset ${request.datasetId} has fewer than two labels in its train split`);
-
+  }
   const { seed = DEFAULT_SEED, ...params } = request.params;
   if (typeof seed !== 'number') throw invalidInput('training param "seed" must be a number');
-  const trained = await trainClassifier({
-    examples: train,
+
+  const result = await trainer.train({
+    datasetId: request.datasetId,
     labels,
+    train,
+    holdout,
     params,
     seed,
     resumeFrom: hooks.resumeFrom ?? null,
-    ...(hooks.onEpoch ? { onEpoch: hooks.onEpoch } : {}),
+    ...(hooks.onCheckpoint ? { onCheckpoint: hooks.onCheckpoint } : {}),
+    ...(hooks.onProgress ? { onProgress: hooks.onProgress } : {}),
+    ...(hooks.checkpointEveryMs !== undefined ? { checkpointEveryMs: hooks.checkpointEveryMs } : {}),
     ...(hooks.signal ? { signal: hooks.signal } : {}),
   });
-  const classifier = createClassifier(trained.model);
-  const metrics = classificationMetrics(
-    holdout.map((item) => ({ actual: item.label, predicted: classifier.predict(item.text).label })),
-    labels,
-  );
-  const figures = { accuracy: metrics.accuracy, macroF1: metrics.macroF1, holdoutSize: holdout.length };
-  const bytes = serializeClassifier(trained.model, {
-    trainer: BUILTIN_TRAINER,
-    datasetId: request.datasetId,
-    seed,
-    params: trained.params,
-    metrics: figures,
-  });
-  deserializeClassifier(bytes);
-  const artifactSha256 = await artifacts.put(bytes);
+  const artifactSha256 = await artifacts.put(result.artifact);
   const { created } = await store.models.register({
     id: versionId,
     model: request.model,
     artifactSha256,
     datasetId: request.datasetId,
     labels,
-    trainer: BUILTIN_TRAINER,
-    params: { ...trained.params, seed },
-    metrics: figures,
+    trainer: result.trainer,
+    params: { ...result.params, seed },
+    metrics: result.metrics,
     blessedBy: null,
     createdAt: Date.now(),
   });
   return {
     versionId,
-    holdoutAccuracy: metrics.accuracy,
+    holdoutAccuracy: result.metrics.accuracy ?? 0,
     reused: !created,
-    resumedFromEpoch: hooks.resumeFrom?.epoch ?? null,
+    resumedFromEpoch: result.resumedFromEpoch,
   };
+}
+
+function pickTrainer(trainers: Readonly<Record<string, Trainer>>, name: string): Trainer {
+  const trainer = trainers[name];
+  if (!trainer) {
+    throw invalidInput(
+      `no trainer "${name}" on this worker (it has ${Object.keys(trainers).join(', ')}); ` +
+        'an external one is given with FLYWHEEL_EXTERNAL_TRAINER',
+    );
+  }
+  return trainer;
 }

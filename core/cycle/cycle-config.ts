@@ -192,6 +192,14 @@ export const TrainingConfig = z
       .describe(
         'Optional sweep: each entry is merged over params and trains one candidate; empty trains one.',
       ),
+    trainer: z
+      .string()
+      .min(1)
+      .default('builtin')
+      .describe(
+        'Which trainer the worker uses: "builtin" (core/model, in process) or "external", the program the ' +
+          'training worker was given in FLYWHEEL_EXTERNAL_TRAINER (your own Python/GPU training).',
+      ),
     taskQueue: z
       .string()
       .min(1)
