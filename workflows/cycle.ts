@@ -24,6 +24,7 @@ import {
   cycleStatusQuery,
   cycleWorkflowId,
 } from './cycle-messages.ts';
+import { rootMessage } from './failure-cause.ts';
 import { review } from './review.ts';
 import { type ReviewInput, reviewWorkflowId } from './review-messages.ts';
 import { rollout } from './rollout.ts';
@@ -317,12 +318,4 @@ function bestOf(trained: TrainResult[]): TrainResult {
 
 function short(id: string | null): string {
   return id ? id.slice(0, 12) : 'none';
-}
-
-function rootMessage(error: unknown): string {
-  let current: unknown = error;
-  while (current instanceof Error && (current as { cause?: unknown }).cause instanceof Error) {
-    current = (current as { cause?: unknown }).cause;
-  }
-  return current instanceof Error ? current.message : String(current);
 }

@@ -27,6 +27,7 @@ import {
 } from '../core/monitor/monitor-state.ts';
 import { evaluateMonitorCheck } from '../core/monitor/trigger-policy.ts';
 import { formatDuration } from '../core/time/duration.ts';
+import { rootMessage } from './failure-cause.ts';
 import {
   configureMonitorUpdate,
   type MonitorCarry,
@@ -375,12 +376,4 @@ function details(status: MonitorStatus): string {
     lines.push(`last trigger: ${trigger.trigger} — ${result}`);
   }
   return lines.join('\n');
-}
-
-function rootMessage(error: unknown): string {
-  let current: unknown = error;
-  while (current instanceof Error && (current as { cause?: unknown }).cause instanceof Error) {
-    current = (current as { cause?: unknown }).cause;
-  }
-  return current instanceof Error ? current.message : String(current);
 }

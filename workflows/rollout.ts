@@ -25,6 +25,7 @@ import {
   type StepAction,
 } from '../core/rollout/rollout-plan.ts';
 import { CHAMPION_ONLY, type RolloutState } from '../core/rollout/rollout-state.ts';
+import { rootMessage } from './failure-cause.ts';
 import {
   abortRolloutSignal,
   pauseRolloutSignal,
@@ -556,12 +557,4 @@ function rolloutActivities(config: CycleConfig) {
 
 function short(id: string | null): string {
   return id ? id.slice(0, 16) : 'none';
-}
-
-function rootMessage(error: unknown): string {
-  let current: unknown = error;
-  while (current instanceof Error && (current as { cause?: unknown }).cause instanceof Error) {
-    current = (current as { cause?: unknown }).cause;
-  }
-  return current instanceof Error ? current.message : String(current);
 }
