@@ -8,14 +8,16 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # shellcheck source=scripts/bootstrap.sh
 . scripts/bootstrap.sh
 
-# name and arguments; the arguments keep each run to about three minutes on a two-core machine.
+# name and arguments; the arguments keep each run to about three minutes on a two-core machine. The
+# trainer's comparison with natural takes ~9 minutes there: run `node bench/trainer.ts` for it.
 BENCHES=(
   "label-efficiency"
   "orchestration-overhead"
   "concurrency"
+  "rollout-abort"
   "gateway --rounds 4"
   "store-ingest"
-  "trainer --natural-runs 1"
+  "trainer --natural-runs 0"
 )
 
 wanted=("$@")
