@@ -2,7 +2,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { createBuiltinTrainer } from '../adapters/trainers/builtin.ts';
 import { createExternalCommandTrainer } from '../adapters/trainers/external-command.ts';
 import type { CycleStatus } from '../workflows/cycle-messages.ts';
-import { captureTraffic, era1Champion, era2 } from './support/era-traffic.ts';
+import { driftedChampion } from './support/era-traffic.ts';
 import { type FlywheelHarness, flywheelHarness } from './support/flywheel-harness.ts';
 
 const PYTHON_EXAMPLE = new URL('../examples/trainers/logistic_regression.py', import.meta.url).pathname;
@@ -27,15 +27,7 @@ afterAll(async () => {
 
 test('a cycle trains its candidate with an external program chosen in the cycle config', async () => {
   const model = 'spam-python';
-  const champion = await era1Champion(harness.deps, model);
-  await captureTraffic(harness.deps, {
-    model,
-    versionId: champion.versionId,
-    messages: era2().traffic,
-    feedbackShare: 0.5,
-    wrongFeedbackShare: 0.05,
-    seed: 4,
-  });
+  await driftedChampion(harness.deps, model, 4);
   const started = await harness.client.startCycle(model, {
     config: {
       mining: { labelBudget: 0 },
@@ -55,15 +47,7 @@ test('a cycle trains its candidate with an external program chosen in the cycle 
 
 test('a cycle naming a trainer the worker does not have fails with that reason, not a retry storm', async () => {
   const model = 'spam-no-trainer';
-  const champion = await era1Champion(harness.deps, model);
-  await captureTraffic(harness.deps, {
-    model,
-    versionId: champion.versionId,
-    messages: era2().traffic,
-    feedbackShare: 0.5,
-    wrongFeedbackShare: 0,
-    seed: 5,
-  });
+  await driftedChampion(harness.deps, model, 5);
   const started = await harness.client.startCycle(model, {
     config: {
       mining: { labelBudget: 0 },

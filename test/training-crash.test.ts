@@ -3,7 +3,7 @@ import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import type { TrainingHeartbeat } from '../activities/training/train-candidate.ts';
 import type { CycleStatus } from '../workflows/cycle-messages.ts';
 import { spawnCli } from './support/cli-process.ts';
-import { captureTraffic, era1Champion, era2 } from './support/era-traffic.ts';
+import { driftedChampion } from './support/era-traffic.ts';
 import { type FlywheelHarness, flywheelHarness } from './support/flywheel-harness.ts';
 
 let harness: FlywheelHarness;
@@ -36,15 +36,7 @@ function trainingWorker(): ChildProcess {
 
 test('a training worker killed mid-training: the retry resumes from its checkpoint and the cycle ends with one version', async () => {
   const model = 'spam-crash';
-  const champion = await era1Champion(harness.deps, model);
-  await captureTraffic(harness.deps, {
-    model,
-    versionId: champion.versionId,
-    messages: era2().traffic,
-    feedbackShare: 0.5,
-    wrongFeedbackShare: 0.05,
-    seed: 3,
-  });
+  const { champion } = await driftedChampion(harness.deps, model, 3);
   const first = trainingWorker();
   const started = await harness.client.startCycle(model, {
     config: {

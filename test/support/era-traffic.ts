@@ -119,3 +119,20 @@ export async function accuracyOf(deps: ActivityDeps, versionId: string, messages
   const right = messages.filter((message) => classifier.predict(message.text).label === message.label).length;
   return right / messages.length;
 }
+
+/**
+ * The common starting point of a cycle test: an era-1 champion that has served all era-2 traffic, with
+ * users reporting half of its mistakes (5% of that feedback wrong).
+ */
+export async function driftedChampion(deps: ActivityDeps, model: string, seed: number) {
+  const champion = await era1Champion(deps, model);
+  const captured = await captureTraffic(deps, {
+    model,
+    versionId: champion.versionId,
+    messages: era2().traffic,
+    feedbackShare: 0.5,
+    wrongFeedbackShare: 0.05,
+    seed,
+  });
+  return { champion, captured };
+}
