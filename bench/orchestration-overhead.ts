@@ -10,13 +10,11 @@
  * half its mistakes, so the cycle mines, trains and its candidate is blessed. The worker runs in a child
  * process (bench/worker-process.ts). During the rollout this process plays the gateway: every 5 ms it
  * writes one prediction per arm (champion, shadow twin, canary) for the model under rollout, so each step
- * has traffic to analyse (the rollout config allows no fewer than 1 sample). With a zero soak the first
- * analysis of a step reads an empty window (the flags write and the analysis are one workflow task
- * apart); the rollout extends the step and the second analysis passes.
+ * has traffic to analyse (the rollout config allows no fewer than 1 sample). With a zero soak the
+ * analysis closes the step's window with its own clock, so a step with traffic passes its first analysis.
  */
-import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import type { PredictionRecord } from '../core/capture/records.ts';
+import { captureRolloutTraffic } from '../test/support/captured-rollout-traffic.ts';
 import { captureTraffic, era1Champion, era2 } from '../test/support/era-traffic.ts';
 import { openDeps } from '../workers/open-deps.ts';
 import type { CycleStatus } from '../workflows/cycle-messages.ts';
@@ -69,7 +67,7 @@ try {
     analyses: number;
   }> = [];
   for (const [index, model] of models.entries()) {
-    const traffic = simulateRolloutTraffic(model);
+    const traffic = captureRolloutTraffic(deps, model);
     const started = performance.now();
     const cycle = await worker.client.startCycle(model, { config, trigger: 'bench' });
     const result = (await worker.client.temporal.workflow
@@ -156,58 +154,4 @@ try {
 
 function ms(value: number): string {
   return `${Math.round(value)} ms`;
-}
-
-/**
- * What gateways would capture while a model rolls out: every 5 ms, one prediction of the champion, its
- * candidate shadow twin (same answer) and one canary prediction, stamped now, as long as the flags name a
- * candidate. The analysis takes from these only what the step's mode counts.
- */
-function simulateRolloutTraffic(model: string): { stop(): Promise<void> } {
-  let running = true;
-  const loop = (async () => {
-    while (running) {
-      const flags = await deps.flags.read(model);
-      if (flags.candidateVersion && flags.championVersion && flags.mode !== 'off') {
-        const at = Date.now();
-        const served = prediction(model, flags.championVersion, 'champion', at, null);
-        await deps.store.predictions.insertMany([
-          served,
-          prediction(model, flags.candidateVersion, 'shadow', at, served.id),
-          prediction(model, flags.candidateVersion, 'canary', at, null),
-        ]);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
-  })();
-  return {
-    async stop() {
-      running = false;
-      await loop;
-    },
-  };
-}
-
-function prediction(
-  model: string,
-  version: string,
-  variant: PredictionRecord['variant'],
-  at: number,
-  servedPredictionId: string | null,
-): PredictionRecord {
-  return {
-    id: randomUUID(),
-    model,
-    modelVersion: version,
-    variant,
-    text: 'Subject: rollout traffic',
-    label: 'ham',
-    confidence: 0.99,
-    scores: { ham: 0.99, spam: 0.01 },
-    userKey: 'bench-user',
-    servedPredictionId,
-    latencyMs: 1,
-    metadata: {},
-    createdAt: at,
-  };
 }

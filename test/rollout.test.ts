@@ -4,6 +4,7 @@ import type { CorpusMessage } from '../adapters/corpus/spamassassin.ts';
 import type { ModelVersion } from '../core/registry/model-version.ts';
 import type { RunningGateway } from '../gateway/run-gateway.ts';
 import { type RolloutStatus, rolloutWorkflowId } from '../workflows/rollout-messages.ts';
+import { captureRolloutTraffic } from './support/captured-rollout-traffic.ts';
 import { era2 } from './support/era-traffic.ts';
 import { type FlywheelHarness, flywheelHarness } from './support/flywheel-harness.ts';
 import { recordHistory } from './support/histories.ts';
@@ -129,6 +130,36 @@ describe('rollout', () => {
     expect(analyses.length).toBe(result.analyses.length);
     expect(analyses.every((e) => e.details.figures && e.details.verdict && e.details.reasons)).toBe(true);
     expect(audit[0]!.kind).toBe('rollout-promoted');
+  });
+
+  test('with a zero soak, each analysis closes its step window itself and reads the traffic captured until then', async () => {
+    const model = 'ro-zero-soak';
+    const { candidateVersion } = await modelWith(harness, model, { champion, candidate: better });
+    const captured = captureRolloutTraffic(harness.deps, model, { everyMs: 2 });
+    const { workflowId } = await harness.client.startRollout(model, candidateVersion, {
+      config: fastRollout({ steps: ['shadow', 50, 100], soak: '0s', minSamples: 1, maxExtensions: 10 }),
+      trigger: 'test',
+    });
+    const handle = harness.client.temporal.workflow.getHandle(workflowId);
+    const result = (await handle.result()) as RolloutStatus;
+    await captured.stop();
+    await recordHistory(handle, 'rollout-zero-soak');
+
+    expect(result.outcome, result.reasons.join('; ')).toBe('promoted');
+    // The workflow's clock does not move between a step's flag write and its first analysis; the
+    // window must still be a real span, ended by the analysis, and the audit records that span.
+    const firsts = ['shadow', 'canary 50%', 'canary 100%'].map(
+      (name) => result.analyses.find((a) => a.stepName === name)!,
+    );
+    for (const first of firsts) expect(first.window.to).toBeGreaterThan(first.window.from);
+    const audited = (await harness.deps.store.audit.list({ model }))
+      .filter((e) => e.kind === 'rollout-analysis')
+      .map((e) => e.details.window);
+    expect(audited).toEqual(expect.arrayContaining(firsts.map((a) => a.window)));
+    // The steps passed on what they read.
+    const passed = result.analyses.filter((a) => a.verdict === 'success');
+    expect(passed.map((a) => a.stepName)).toEqual(['shadow', 'canary 50%', 'canary 100%']);
+    for (const a of passed) expect(a.figures.candidate.predictions).toBeGreaterThan(0);
   });
 
   test('a candidate whose live error rate is worse is rolled back automatically; the gateway serves only the champion', async () => {

@@ -5,6 +5,7 @@ import {
   condition,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -13,6 +14,7 @@ import {
 } from '@temporalio/workflow';
 import type {
   AnalyseStepResult,
+  OpenTimeWindow,
   RolloutActivities,
   RolloutRef,
   TimeWindow,
@@ -299,7 +301,7 @@ export async function rollout(input: RolloutInput): Promise<RolloutResult> {
    */
   async function analyse(
     step: RolloutStep,
-    window: TimeWindow,
+    window: TimeWindow | OpenTimeWindow,
     baselineWindow: TimeWindow | null,
   ): Promise<AnalyseStepResult | null> {
     enter('analysing');
@@ -418,6 +420,9 @@ export async function rollout(input: RolloutInput): Promise<RolloutResult> {
     const from = Date.now();
     status.stepStartedAt = from;
     const baselineWindow = step.championBaseline === 'previous-step' ? previousWindow : null;
+    // A zero soak: the workflow's clock stands still from the flag write to the analysis, so the
+    // analysis closes the window with its own clock (before, every step's first analysis read nothing).
+    const openWindow = step.soakMs <= 0 && patched('rollout-zero-soak-open-window');
     const attempts = { count: 0 };
     for (;;) {
       const elapsed = await soak(step);
@@ -428,9 +433,10 @@ export async function rollout(input: RolloutInput): Promise<RolloutResult> {
         if (held === 'resumed') continue;
         return held;
       }
-      const window = { from, to: Date.now() };
-      const result = await analyse(step, window, baselineWindow);
+      const closed = { from, to: Date.now() };
+      const result = await analyse(step, openWindow ? { from, to: null } : closed, baselineWindow);
       if (result === null) continue;
+      const window = openWindow ? (result.window ?? closed) : closed;
       attempts.count++;
       const action = nextStepAction({
         verdict: result.verdict,

@@ -12,8 +12,13 @@ import type { AnalyseStepInput, AnalyseStepResult, TimeWindow } from './contract
  */
 export function analyseRolloutStepActivity({ store }: ActivityDeps) {
   return async function analyseRolloutStepOnce(input: AnalyseStepInput): Promise<AnalyseStepResult> {
-    if (input.window.to < input.window.from) {
-      throw invalidInput(`step window ends (${input.window.to}) before it starts (${input.window.from})`);
+    // An open window ends now; never before it starts, whatever the two clocks say.
+    const window: TimeWindow = {
+      from: input.window.from,
+      to: input.window.to ?? Math.max(input.window.from, Date.now()),
+    };
+    if (window.to < window.from) {
+      throw invalidInput(`step window ends (${window.to}) before it starts (${window.from})`);
     }
     const candidate = await store.models.get(input.candidateVersion);
     if (!candidate) throw notFound(`candidate ${input.candidateVersion} is not in the registry`);
@@ -33,7 +38,7 @@ export function analyseRolloutStepActivity({ store }: ActivityDeps) {
       return { predictions, feedback: await store.feedback.listForPredictions(served) };
     };
 
-    const current = await windowTraffic(input.window);
+    const current = await windowTraffic(window);
     let figures = summarizeStepWindow(input.step.mode, current.predictions, current.feedback, labels);
     if (input.baselineWindow) {
       const baseline = await windowTraffic(input.baselineWindow);
@@ -55,7 +60,7 @@ export function analyseRolloutStepActivity({ store }: ActivityDeps) {
         stepIndex: input.step.index,
         championVersion: input.championVersion,
         candidateVersion: input.candidateVersion,
-        window: input.window,
+        window,
         baselineWindow: input.baselineWindow,
         verdict: analysis.verdict,
         reasons: analysis.reasons,
@@ -64,6 +69,6 @@ export function analyseRolloutStepActivity({ store }: ActivityDeps) {
         figures,
       },
     });
-    return { ...analysis, figures };
+    return { ...analysis, figures, window };
   };
 }

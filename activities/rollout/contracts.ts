@@ -44,13 +44,25 @@ export interface AnalyseStepInput extends RolloutRef {
   step: Pick<RolloutStep, 'index' | 'name' | 'championBaseline'> & { mode: 'shadow' | 'canary' };
   championVersion: string;
   candidateVersion: string;
-  window: TimeWindow;
+  /**
+   * The step's window. `to: null` leaves it open until the analysis reads it: with a zero soak the
+   * workflow's clock has not moved since the flags were written, so the analysis's own clock ends it.
+   */
+  window: TimeWindow | OpenTimeWindow;
   /** The champion's figures come from here instead of `window` (a 100% step: the champion serves nobody). */
   baselineWindow: TimeWindow | null;
   rollout: RolloutConfig;
 }
+/** A window that the analysis closes when it reads the traffic. */
+export interface OpenTimeWindow {
+  from: number;
+  to: null;
+}
+
 export interface AnalyseStepResult extends StepAnalysis {
   figures: StepWindow;
+  /** The window the figures come from (absent in results recorded before windows could be open). */
+  window?: TimeWindow;
 }
 
 export interface CompleteRolloutInput extends RolloutRef {
