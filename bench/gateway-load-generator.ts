@@ -1,18 +1,20 @@
 /**
- * The load generator of bench/gateway.ts, run as a child process so that it does not share the gateway's
- * event loop. Sends predict requests with Node's built-in fetch (undici inside; its global agent keeps
- * connections alive) in two phases after a warm-up, and prints one JSON line of results:
- * - saturation: a closed loop of `concurrency` senders, each sending its next request when the previous
- *   answer arrives: the most the gateway can serve (throughput);
- * - fixed rate: an open loop sending `rate` requests per second whatever the answers do, latency measured
- *   from when each request was due (so a stalled gateway cannot hide its stall): latency under load.
+ * The load generator of bench/gateway.ts, a child process of its own so that it shares no event loop
+ * with a gateway. It sends real SpamAssassin mail (era 2) as predict requests with node:http over
+ * kept-alive connections, one keep-alive pool per gateway. It shares the machine with the gateways,
+ * so it is kept light: node:http costs about a third of the CPU per request that fetch does.
  *
- *   node bench/gateway-load-generator.ts --url http://127.0.0.1:PORT [--requests 3000] [--concurrency 16]
- *                                        [--rate 200] [--rate-requests 2000] [--warmup 500]
+ * Driven over IPC by its parent: each { type: 'burst', ... } runs one phase against one gateway and is
+ * answered with its PhaseResult:
+ * - closed loop (`concurrency` senders, each sending its next request when the previous answer
+ *   arrives): the most the gateway can serve, i.e. throughput;
+ * - open loop (`rate` requests per second whatever the answers do; latency measured from when each
+ *   request was due, so a stalled gateway cannot hide its stall): latency under load.
  */
-import { parseArgs } from 'node:util';
+import { Agent, request } from 'node:http';
 import { loadSpamAssassin } from '../adapters/corpus/spamassassin.ts';
 import { MAX_TEXT_LENGTH } from '../gateway/request-schemas.ts';
+import { MODEL } from '../test/gateway/gateway-harness.ts';
 
 export interface PhaseResult {
   requests: number;
@@ -24,24 +26,9 @@ export interface PhaseResult {
   cpu: number;
 }
 
-export interface LoadResult {
-  warmup: PhaseResult;
-  saturation: PhaseResult;
-  fixedRate: PhaseResult;
-}
-
-const { values } = parseArgs({
-  options: {
-    url: { type: 'string' },
-    model: { type: 'string', default: 'spam' },
-    warmup: { type: 'string', default: '500' },
-    requests: { type: 'string', default: '3000' },
-    concurrency: { type: 'string', default: '16' },
-    rate: { type: 'string', default: '200' },
-    'rate-requests': { type: 'string', default: '2000' },
-  },
-});
-const url = `${values.url}/v1/models/${values.model}/predict`;
+export type Burst =
+  | { type: 'burst'; url: string; loop: 'closed'; requests: number; concurrency: number }
+  | { type: 'burst'; url: string; loop: 'open'; requests: number; rate: number };
 
 const bodies = loadSpamAssassin({ groups: ['easy-ham-2', 'hard-ham-1', 'spam-2'] }).map((message, i) =>
   JSON.stringify({
@@ -51,15 +38,32 @@ const bodies = loadSpamAssassin({ groups: ['easy-ham-2', 'hard-ham-1', 'spam-2']
   }),
 );
 let sent = 0;
+const agents = new Map<string, Agent>();
 
-async function predict(): Promise<number> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: bodies[sent++ % bodies.length],
+function predict(url: string): Promise<number> {
+  const body = bodies[sent++ % bodies.length]!;
+  let agent = agents.get(url);
+  if (!agent) {
+    agent = new Agent({ keepAlive: true, maxSockets: 64 });
+    agents.set(url, agent);
+  }
+  return new Promise((resolve, reject) => {
+    const req = request(
+      `${url}/v1/models/${MODEL}/predict`,
+      {
+        method: 'POST',
+        agent,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      },
+      (response) => {
+        response.on('error', reject);
+        response.on('end', () => resolve(response.statusCode ?? 0));
+        response.resume();
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
   });
-  await response.arrayBuffer();
-  return response.status;
 }
 
 async function phase(
@@ -85,7 +89,7 @@ async function phase(
   };
 }
 
-function closedLoop(count: number, concurrency: number): Promise<PhaseResult> {
+function closedLoop(url: string, count: number, concurrency: number): Promise<PhaseResult> {
   return phase(count, async (record) => {
     let next = 0;
     await Promise.all(
@@ -93,7 +97,7 @@ function closedLoop(count: number, concurrency: number): Promise<PhaseResult> {
         while (next < count) {
           const i = next++;
           const start = performance.now();
-          const status = await predict();
+          const status = await predict(url);
           record(i, status, performance.now() - start);
         }
       }),
@@ -101,7 +105,7 @@ function closedLoop(count: number, concurrency: number): Promise<PhaseResult> {
   });
 }
 
-function openLoop(count: number, ratePerSecond: number): Promise<PhaseResult> {
+function openLoop(url: string, count: number, ratePerSecond: number): Promise<PhaseResult> {
   return phase(count, async (record) => {
     const intervalMs = 1000 / ratePerSecond;
     const start = performance.now();
@@ -110,28 +114,20 @@ function openLoop(count: number, ratePerSecond: number): Promise<PhaseResult> {
       const due = start + i * intervalMs;
       const wait = due - performance.now();
       if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
-      inFlight.push(predict().then((status) => record(i, status, performance.now() - due)));
+      inFlight.push(predict(url).then((status) => record(i, status, performance.now() - due)));
     }
     await Promise.all(inFlight);
   });
 }
 
-/** Tells the parent (over IPC, when there is one) that a phase starts or ends, and waits for its ack. */
-async function mark(name: string): Promise<void> {
-  const send = process.send?.bind(process);
-  if (!send) return;
-  await new Promise<void>((resolve) => {
-    process.once('message', () => resolve());
-    send({ mark: name });
-  });
-}
-
-const concurrency = Number(values.concurrency);
-const warmup = await closedLoop(Number(values.warmup), concurrency);
-await mark('saturation-start');
-const saturation = await closedLoop(Number(values.requests), concurrency);
-await mark('saturation-end');
-const fixedRate = await openLoop(Number(values['rate-requests']), Number(values.rate));
-const result: LoadResult = { warmup, saturation, fixedRate };
-process.stdout.write(`${JSON.stringify(result)}\n`);
-process.disconnect?.();
+process.on('message', async (burst: Burst) => {
+  const result =
+    burst.loop === 'closed'
+      ? await closedLoop(burst.url, burst.requests, burst.concurrency)
+      : await openLoop(burst.url, burst.requests, burst.rate);
+  process.send!(result);
+});
+process.on('disconnect', () => {
+  for (const agent of agents.values()) agent.destroy();
+});
+process.send!('ready');

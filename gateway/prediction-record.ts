@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import type { PredictionRecord, Variant } from '../core/capture/records.ts';
 import type { LoadedModel } from './model-cache.ts';
+import { newPredictionId } from './prediction-id.ts';
 
 export interface PredictionInput {
   model: string;
@@ -19,8 +19,9 @@ export function predictAndDescribe(
   const started = performance.now();
   const { label, confidence, scores } = loaded.classifier.predict(input.text);
   const latencyMs = performance.now() - started;
+  const createdAt = Date.now();
   return {
-    id: randomUUID(),
+    id: newPredictionId(createdAt),
     model: input.model,
     modelVersion: loaded.version.id,
     variant,
@@ -32,6 +33,6 @@ export function predictAndDescribe(
     servedPredictionId,
     latencyMs,
     metadata: input.metadata,
-    createdAt: Date.now(),
+    createdAt,
   };
 }

@@ -3,7 +3,7 @@ import { openEmbeddedFlags } from '../adapters/flags/embedded.ts';
 import { createLogger, type Logger } from '../adapters/log/logger.ts';
 import { openStore } from '../adapters/store/open-store.ts';
 import { createGateway, type GatewayOptions, startGateway } from './create-gateway.ts';
-import { ThreadedPredictionSink } from './threaded-prediction-sink.ts';
+import { THREADED_CAPTURE_OPTIONS, ThreadedPredictionSink } from './threaded-prediction-sink.ts';
 
 export interface RunGatewayConfig {
   /** The data folder shared with the workers: the embedded store, flags and artifacts live there. */
@@ -37,7 +37,11 @@ export async function runGateway(config: RunGatewayConfig): Promise<RunningGatew
     flags,
     artifacts: openFileArtifactStore(config.dataDir),
     logger,
-    options: { ...config.options, captureSink },
+    options: {
+      ...config.options,
+      capture: { ...THREADED_CAPTURE_OPTIONS, ...config.options?.capture },
+      captureSink,
+    },
   });
   const closeDeps = async () => {
     await captureSink.close();

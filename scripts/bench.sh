@@ -15,7 +15,7 @@ BENCHES=(
   "orchestration-overhead"
   "concurrency"
   "rollout-abort"
-  "gateway --rounds 4"
+  "gateway --rounds 9"
   "store-ingest"
   "trainer --natural-runs 0"
 )

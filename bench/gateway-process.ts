@@ -1,0 +1,94 @@
+/**
+ * One gateway of bench/gateway.ts in a process of its own, so that the sides of the comparison share
+ * no heap, no event loop and no leftovers: a real model trained on SpamAssassin, a fresh embedded store,
+ * and capture on (a writer thread, as `runGateway` does), off, or written on the event loop.
+ *
+ *   node bench/gateway-process.ts --mode on|off|in-loop [--pin]
+ *
+ * Talks to its parent over IPC: sends { type: 'ready', url }, then answers
+ * - { type: 'usage' } → { type: 'usage', cpu, main }: CPU time of the process and of its main thread;
+ * - { type: 'drain' } → { type: 'drained' }: every prediction served so far is in the store;
+ * - { type: 'close' } → { type: 'closed', captured, dropped }, then exits.
+ * With --pin, its main thread runs on cpu 0 and the capture writer thread on the last cpu.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import pino from 'pino';
+import { openFileArtifactStore } from '../adapters/artifacts/file-artifact-store.ts';
+import { openEmbeddedFlags } from '../adapters/flags/embedded.ts';
+import { openEmbeddedStore } from '../adapters/store/embedded/embedded-store.ts';
+import { createGateway, startGateway } from '../gateway/create-gateway.ts';
+import { THREADED_CAPTURE_OPTIONS, ThreadedPredictionSink } from '../gateway/threaded-prediction-sink.ts';
+import { MODEL, registerVersion } from '../test/gateway/gateway-harness.ts';
+import { pinThread, pinThreadWhenStarted } from './cpu-pinning.ts';
+
+export type GatewayMode = 'on' | 'off' | 'in-loop';
+export type GatewayRequest = { type: 'usage' } | { type: 'drain' } | { type: 'close' };
+export type GatewayAnswer =
+  | { type: 'ready'; url: string }
+  | { type: 'usage'; cpu: NodeJS.CpuUsage; main: NodeJS.CpuUsage }
+  | { type: 'drained' }
+  | { type: 'closed'; captured: number; dropped: number };
+
+const { values } = parseArgs({
+  options: { mode: { type: 'string', default: 'on' }, pin: { type: 'boolean', default: false } },
+});
+const mode = values.mode as GatewayMode;
+if (values.pin) {
+  pinThread(process.pid, 0);
+  pinThreadWhenStarted('capture-writer', availableParallelism() - 1);
+}
+const send = (answer: GatewayAnswer) => process.send!(answer);
+
+const dataDir = mkdtempSync(join(tmpdir(), 'flywheel-bench-gateway-'));
+const store = openEmbeddedStore(join(dataDir, 'flywheel.db'));
+const flags = openEmbeddedFlags(dataDir);
+const artifacts = openFileArtifactStore(dataDir);
+await registerVersion(store, artifacts, 'v1', 1);
+await store.models.moveAlias({
+  model: MODEL,
+  alias: 'champion',
+  versionId: 'v1',
+  reason: 'bench',
+  actor: 'bench',
+  at: Date.now(),
+});
+const captureSink = mode === 'on' ? new ThreadedPredictionSink({ dataDir }, pino({ level: 'warn' })) : null;
+const gateway = createGateway({
+  store,
+  flags,
+  artifacts,
+  logger: pino({ level: 'warn' }),
+  options: {
+    captureEnabled: mode !== 'off',
+    ...(captureSink ? { captureSink, capture: THREADED_CAPTURE_OPTIONS } : {}),
+  },
+});
+const url = await startGateway(gateway, { port: 0, host: '127.0.0.1' });
+
+process.on('message', async (request: GatewayRequest) => {
+  switch (request.type) {
+    case 'usage':
+      send({ type: 'usage', cpu: process.cpuUsage(), main: process.threadCpuUsage() });
+      return;
+    case 'drain':
+      await gateway.capture.flush();
+      send({ type: 'drained' });
+      return;
+    case 'close': {
+      await gateway.close();
+      await captureSink?.close();
+      const { dropped } = gateway.capture.stats();
+      const captured = await store.predictions.count(MODEL);
+      await flags.close();
+      await store.close();
+      rmSync(dataDir, { recursive: true, force: true });
+      send({ type: 'closed', captured, dropped: dropped.queue_full + dropped.store_error + dropped.closed });
+      process.disconnect();
+      return;
+    }
+  }
+});
+send({ type: 'ready', url });

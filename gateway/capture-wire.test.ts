@@ -1,0 +1,61 @@
+import fc from 'fast-check';
+import { describe, expect, test } from 'vitest';
+import type { PredictionRecord } from '../core/capture/records.ts';
+import { fromCaptureWire, toCaptureWire } from './capture-wire.ts';
+
+const row = (overrides: Partial<PredictionRecord> = {}): PredictionRecord => ({
+  id: '019a8c2e-7f00-7abc-8def-0123456789ab',
+  model: 'spam',
+  modelVersion: 'spam-0123456789ab',
+  variant: 'champion',
+  text: 'Subject: hello\n\nworld',
+  label: 'ham',
+  confidence: 0.9731,
+  scores: { ham: 0.9731, spam: 0.0269 },
+  userKey: 'user-7',
+  servedPredictionId: null,
+  latencyMs: 0.41235,
+  metadata: { group: 'easy-ham-2' },
+  createdAt: 1_795_306_113_459,
+  ...overrides,
+});
+
+/** What crossing to the writer thread does: the wire row, structured-cloned, read back. */
+const cross = (r: PredictionRecord) => fromCaptureWire(structuredClone(toCaptureWire(r)));
+
+describe('captured predictions on their way to the writer thread', () => {
+  test('arrive unchanged, nulls and awkward texts included', () => {
+    for (const r of [
+      row(),
+      row({ variant: 'shadow', servedPredictionId: 'x-1', userKey: null, metadata: {} }),
+      row({ text: '', label: 'spam', confidence: 1, latencyMs: 0, createdAt: 0 }),
+      row({ text: 'a\u0000b 𝔘𝔫𝔦𝔠𝔬𝔡𝔢 é "quoted"', scores: { 'a:b': 1e-9, '"': 0 } }),
+    ]) {
+      expect(cross(r)).toEqual(r);
+    }
+  });
+
+  test('arrive unchanged, whatever the row (property)', () => {
+    const anyRow = fc.record({
+      id: fc.string({ minLength: 1 }),
+      model: fc.string({ minLength: 1 }),
+      modelVersion: fc.string({ minLength: 1 }),
+      variant: fc.constantFrom('champion', 'canary', 'shadow' as const),
+      text: fc.string({ unit: 'binary' }),
+      label: fc.string({ minLength: 1 }),
+      confidence: fc.double({ min: 0, max: 1, noNaN: true }),
+      scores: fc.dictionary(fc.string(), fc.double({ noNaN: true, noDefaultInfinity: true })),
+      userKey: fc.option(fc.string(), { nil: null }),
+      servedPredictionId: fc.option(fc.string(), { nil: null }),
+      latencyMs: fc.double({ min: 0, max: 1e6, noNaN: true }),
+      metadata: fc.dictionary(fc.string(), fc.string()),
+      createdAt: fc.integer({ min: 0, max: 2 ** 48 }),
+    });
+    fc.assert(
+      fc.property(anyRow, (r) => {
+        // Scores travel as JSON, where -0 is 0: a sign on a zero score means nothing.
+        expect(cross(r)).toEqual({ ...r, scores: JSON.parse(JSON.stringify(r.scores)) });
+      }),
+    );
+  });
+});
