@@ -22,11 +22,12 @@ export function pinThread(threadId: number, cpu: number): void {
 }
 
 /**
- * Pins the thread of this process with the given name (Node names a worker thread after its `name`)
- * once it exists: looks every 20 ms, pins it once (taskset blocks this thread for a few ms, so it is
- * not run again), then stops looking. Returns a function that stops looking early.
+ * Lets this process's thread of the given name (Node names a worker thread after its `name`) run on any
+ * cpu once it exists: a thread inherits the affinity of the thread that started it. Looks every 20 ms
+ * and, once found, runs taskset once (it blocks the event loop for a few ms) and stops looking.
  */
-export function pinThreadWhenStarted(name: string, cpu: number): () => void {
+export function unpinThreadWhenStarted(name: string): () => void {
+  const all = `0-${availableParallelism() - 1}`;
   const look = setInterval(() => {
     for (const task of readdirSync('/proc/self/task')) {
       let comm: string;
@@ -37,14 +38,10 @@ export function pinThreadWhenStarted(name: string, cpu: number): () => void {
       }
       if (comm !== name) continue;
       clearInterval(look);
-      pinThread(Number(task), cpu);
+      execFileSync('taskset', ['-p', '-c', all, task], { stdio: 'ignore' });
       return;
     }
   }, 20);
+  look.unref();
   return () => clearInterval(look);
-}
-
-/** The command line that runs `args` on one CPU. */
-export function onCpu(cpu: number, command: string, args: string[]): [string, string[]] {
-  return ['taskset', ['-c', String(cpu), command, ...args]];
 }

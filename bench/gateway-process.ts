@@ -9,10 +9,10 @@
  * - { type: 'usage' } → { type: 'usage', cpu, main }: CPU time of the process and of its main thread;
  * - { type: 'drain' } → { type: 'drained' }: every prediction served so far is in the store;
  * - { type: 'close' } → { type: 'closed', captured, dropped }, then exits.
- * With --pin, its main thread runs on cpu 0 and the capture writer thread on the last cpu.
+ * With --pin, its main thread (the event loop that answers) runs on cpu 0.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
@@ -22,7 +22,7 @@ import { openEmbeddedStore } from '../adapters/store/embedded/embedded-store.ts'
 import { createGateway, startGateway } from '../gateway/create-gateway.ts';
 import { THREADED_CAPTURE_OPTIONS, ThreadedPredictionSink } from '../gateway/threaded-prediction-sink.ts';
 import { MODEL, registerVersion } from '../test/gateway/gateway-harness.ts';
-import { pinThread, pinThreadWhenStarted } from './cpu-pinning.ts';
+import { pinThread, unpinThreadWhenStarted } from './cpu-pinning.ts';
 
 export type GatewayMode = 'on' | 'off' | 'in-loop';
 export type GatewayRequest = { type: 'usage' } | { type: 'drain' } | { type: 'close' };
@@ -36,9 +36,11 @@ const { values } = parseArgs({
   options: { mode: { type: 'string', default: 'on' }, pin: { type: 'boolean', default: false } },
 });
 const mode = values.mode as GatewayMode;
+// Only the event loop: the capture writer thread (which would inherit cpu 0) goes where the scheduler
+// puts it once it has started.
 if (values.pin) {
   pinThread(process.pid, 0);
-  pinThreadWhenStarted('capture-writer', availableParallelism() - 1);
+  unpinThreadWhenStarted('capture-writer');
 }
 const send = (answer: GatewayAnswer) => process.send!(answer);
 

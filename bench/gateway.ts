@@ -17,9 +17,8 @@
  * default), to show what the writer thread buys.
  *
  * On Linux with taskset the gateways' event loops (the threads that answer) run on cpu 0 and the load
- * generator on the last cpu, as it would on another machine; the capture writer thread shares the load
- * generator's cpu, as background work would use a gateway's spare core. `--no-pin` lets the scheduler
- * place everything (on two cores the three then compete for the same time).
+ * generator on the last cpu, as it would on another machine; the capture writer thread goes where the
+ * scheduler puts it. `--no-pin` lets the scheduler place everything.
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { availableParallelism, cpus, loadavg } from 'node:os';
@@ -145,7 +144,7 @@ console.log(
 );
 console.log(
   pinned
-    ? `cpus: the gateways' event loops on cpu 0; the load generator and the capture writer thread on cpu ${LAST_CPU} (--no-pin: no affinity)`
+    ? `cpus: the gateways' event loops on cpu 0, the load generator on cpu ${LAST_CPU}, the capture writer thread where the scheduler puts it (--no-pin: no affinity)`
     : 'cpus: no affinity; the gateways, the writer thread and the load generator share every core',
 );
 
