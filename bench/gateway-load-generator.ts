@@ -26,9 +26,11 @@ export interface PhaseResult {
   cpu: number;
 }
 
-export type Burst =
-  | { type: 'burst'; url: string; loop: 'closed'; requests: number; concurrency: number }
-  | { type: 'burst'; url: string; loop: 'open'; requests: number; rate: number };
+/** One phase: a closed loop (throughput) or an open loop at a fixed rate (latency). */
+export type BurstSpec =
+  | { loop: 'closed'; requests: number; concurrency: number }
+  | { loop: 'open'; requests: number; rate: number };
+export type Burst = BurstSpec & { type: 'burst'; url: string };
 
 const bodies = loadSpamAssassin({ groups: ['easy-ham-2', 'hard-ham-1', 'spam-2'] }).map((message, i) =>
   JSON.stringify({

@@ -21,7 +21,7 @@ import { openEmbeddedFlags } from '../adapters/flags/embedded.ts';
 import { openEmbeddedStore } from '../adapters/store/embedded/embedded-store.ts';
 import { createGateway, startGateway } from '../gateway/create-gateway.ts';
 import { THREADED_CAPTURE_OPTIONS, ThreadedPredictionSink } from '../gateway/threaded-prediction-sink.ts';
-import { MODEL, registerVersion } from '../test/gateway/gateway-harness.ts';
+import { MODEL, registerChampion } from '../test/gateway/gateway-harness.ts';
 import { pinThread, unpinThreadWhenStarted } from './cpu-pinning.ts';
 
 export type GatewayMode = 'on' | 'off' | 'in-loop';
@@ -48,15 +48,7 @@ const dataDir = mkdtempSync(join(tmpdir(), 'flywheel-bench-gateway-'));
 const store = openEmbeddedStore(join(dataDir, 'flywheel.db'));
 const flags = openEmbeddedFlags(dataDir);
 const artifacts = openFileArtifactStore(dataDir);
-await registerVersion(store, artifacts, 'v1', 1);
-await store.models.moveAlias({
-  model: MODEL,
-  alias: 'champion',
-  versionId: 'v1',
-  reason: 'bench',
-  actor: 'bench',
-  at: Date.now(),
-});
+await registerChampion(store, artifacts);
 const captureSink = mode === 'on' ? new ThreadedPredictionSink({ dataDir }, pino({ level: 'warn' })) : null;
 const gateway = createGateway({
   store,

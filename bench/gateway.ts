@@ -26,7 +26,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { trainedArtifact } from '../test/gateway/gateway-harness.ts';
 import { canPin } from './cpu-pinning.ts';
-import type { Burst, PhaseResult } from './gateway-load-generator.ts';
+import type { Burst, BurstSpec, PhaseResult } from './gateway-load-generator.ts';
 import type { GatewayAnswer, GatewayMode, GatewayRequest } from './gateway-process.ts';
 
 const { values } = parseArgs({
@@ -158,10 +158,14 @@ await load.next();
 const served = new Map<GatewayMode, number>(modes.map((m) => [m, 0]));
 let non200 = 0;
 
-async function burst(mode: GatewayMode, spec: Omit<Burst, 'type' | 'url'>): Promise<BurstFigures> {
+async function burst(mode: GatewayMode, spec: BurstSpec): Promise<BurstFigures> {
   const gateway = gateways.get(mode)!;
   const before = await gateway.usage();
-  const result = (await load.ask({ type: 'burst', url: gateway.url, ...spec } as Burst)) as PhaseResult;
+  const result = (await load.ask({
+    type: 'burst',
+    url: gateway.url,
+    ...spec,
+  } satisfies Burst)) as PhaseResult;
   const drainStarted = performance.now();
   await gateway.drain();
   const drainMs = performance.now() - drainStarted;
@@ -179,45 +183,52 @@ async function burst(mode: GatewayMode, spec: Omit<Burst, 'type' | 'url'>): Prom
   };
 }
 
-const closedLoop = {
+/** `count` rounds of one burst per side, alternating which side goes first; `show` prints each burst. */
+async function pairsOfBursts(
+  count: number,
+  spec: BurstSpec,
+  show: (figures: BurstFigures, round: number, mode: GatewayMode) => void,
+): Promise<Array<Record<GatewayMode, BurstFigures>>> {
+  const pairs: Array<Record<GatewayMode, BurstFigures>> = [];
+  for (let round = 0; round < count; round++) {
+    const order = round % 2 === 0 ? modes : [...modes].reverse();
+    const pair = {} as Record<GatewayMode, BurstFigures>;
+    for (const mode of order) {
+      pair[mode] = await burst(mode, spec);
+      show(pair[mode], round + 1, mode);
+    }
+    pairs.push(pair);
+  }
+  return pairs;
+}
+
+const closedLoop: BurstSpec = {
   loop: 'closed',
   requests: Number(values.requests),
   concurrency: Number(values.concurrency),
 };
-const openLoop = { loop: 'open', requests: Number(values['rate-requests']), rate: Number(values.rate) };
+const openLoop: BurstSpec = {
+  loop: 'open',
+  requests: Number(values['rate-requests']),
+  rate: Number(values.rate),
+};
 
 try {
   for (const mode of modes) {
-    await burst(mode, { ...closedLoop, requests: Number(values.warmup) } as Omit<Burst, 'type' | 'url'>);
+    await burst(mode, { ...closedLoop, requests: Number(values.warmup) });
   }
-  const throughput: Array<Record<GatewayMode, BurstFigures>> = [];
-  for (let round = 0; round < rounds; round++) {
-    const order = round % 2 === 0 ? modes : [...modes].reverse();
-    const pair = {} as Record<GatewayMode, BurstFigures>;
-    for (const mode of order) {
-      const r = await burst(mode, closedLoop as Omit<Burst, 'type' | 'url'>);
-      pair[mode] = r;
-      console.log(
-        `  round ${round + 1} ${LABELS[mode].padEnd(14)} ${f(r.requestsPerSecond, 0).padStart(5)} req/s  gateway ` +
-          `${f(r.cpuMsPerRequest, 3)} ms cpu/request (main thread ${f(r.mainThreadMsPerRequest, 3)}), drained in ` +
-          `${f(r.drainMs, 0)} ms, load generator ${f(r.loadCpu * 100, 0)}%`,
-      );
-    }
-    throughput.push(pair);
-  }
-  const latency: Array<Record<GatewayMode, BurstFigures>> = [];
-  for (let round = 0; round < latencyRounds; round++) {
-    const order = round % 2 === 0 ? modes : [...modes].reverse();
-    const pair = {} as Record<GatewayMode, BurstFigures>;
-    for (const mode of order) {
-      const r = await burst(mode, openLoop as Omit<Burst, 'type' | 'url'>);
-      pair[mode] = r;
-      console.log(
-        `  latency round ${round + 1} ${LABELS[mode].padEnd(14)} at ${values.rate} req/s: p50 ${f(r.p50Ms)} ms, p99 ${f(r.p99Ms)} ms`,
-      );
-    }
-    latency.push(pair);
-  }
+  const throughput = await pairsOfBursts(rounds, closedLoop, (r, round, mode) =>
+    console.log(
+      `  round ${round} ${LABELS[mode].padEnd(14)} ${f(r.requestsPerSecond, 0).padStart(5)} req/s  gateway ` +
+        `${f(r.cpuMsPerRequest, 3)} ms cpu/request (main thread ${f(r.mainThreadMsPerRequest, 3)}), drained in ` +
+        `${f(r.drainMs, 0)} ms, load generator ${f(r.loadCpu * 100, 0)}%`,
+    ),
+  );
+  const latency = await pairsOfBursts(latencyRounds, openLoop, (r, round, mode) =>
+    console.log(
+      `  latency round ${round} ${LABELS[mode].padEnd(14)} at ${values.rate} req/s: p50 ${f(r.p50Ms)} ms, p99 ${f(r.p99Ms)} ms`,
+    ),
+  );
   const closed = await Promise.all(modes.map(async (m) => [m, await gateways.get(m)!.close()] as const));
 
   type Key = keyof BurstFigures;

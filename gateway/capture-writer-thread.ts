@@ -4,9 +4,9 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { openStore, type StoreConfig } from '../adapters/store/open-store.ts';
-import { type CaptureWireRow, fromCaptureWire } from './capture-wire.ts';
+import { fromPredictionFields, type PredictionFields } from '../core/capture/prediction-fields.ts';
 
-export type WriterRequest = { type: 'insert'; id: number; rows: CaptureWireRow[] } | { type: 'close' };
+export type WriterRequest = { type: 'insert'; id: number; rows: PredictionFields[] } | { type: 'close' };
 export type WriterAnswer = { id: number; ok: true } | { id: number; ok: false; message: string };
 
 const port = parentPort!;
@@ -21,7 +21,7 @@ port.on('message', (request: WriterRequest) => {
       return;
     }
     try {
-      await store.predictions.insertMany(request.rows.map(fromCaptureWire));
+      await store.predictions.insertMany(request.rows.map(fromPredictionFields));
       port.postMessage({ id: request.id, ok: true } satisfies WriterAnswer);
     } catch (error) {
       port.postMessage({

@@ -35,8 +35,3 @@ export function newPredictionId(now: number = Date.now()): string {
     `${h(10)}${h(11)}${h(12)}${h(13)}${h(14)}${h(15)}`
   );
 }
-
-/** The creation time (Unix ms) written into an id made by newPredictionId. */
-export function predictionIdTime(id: string): number {
-  return Number.parseInt(id.slice(0, 8) + id.slice(9, 13), 16);
-}

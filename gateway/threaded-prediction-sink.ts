@@ -1,9 +1,9 @@
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { StoreConfig } from '../adapters/store/open-store.ts';
+import { toPredictionFields } from '../core/capture/prediction-fields.ts';
 import type { PredictionRecord } from '../core/capture/records.ts';
 import type { CaptureBufferOptions, PredictionSink } from './capture-buffer.ts';
-import { toCaptureWire } from './capture-wire.ts';
 import type { WriterAnswer, WriterRequest } from './capture-writer-thread.ts';
 
 /**
@@ -21,7 +21,7 @@ export const THREADED_CAPTURE_OPTIONS: Partial<CaptureBufferOptions> = {
  * writes synchronously: on the gateway's event loop, a batch (and worse, a WAL checkpoint's fsync, or
  * waiting out another process's write lock) would stall every request in flight. In the thread, those
  * pauses cost the gateway nothing but the copy of each batch into the thread (as arrays, which copy
- * faster than objects: capture-wire.ts).
+ * faster than objects: core/capture/prediction-fields.ts).
  *
  * A thread that dies fails the batches it held (the capture buffer retries them) and is started again
  * for the next batch.
@@ -48,7 +48,7 @@ export class ThreadedPredictionSink implements PredictionSink {
     const id = this.#nextId++;
     return new Promise<void>((resolve, reject) => {
       this.#waiting.set(id, { worker, resolve, reject });
-      worker.postMessage({ type: 'insert', id, rows: rows.map(toCaptureWire) } satisfies WriterRequest);
+      worker.postMessage({ type: 'insert', id, rows: rows.map(toPredictionFields) } satisfies WriterRequest);
     });
   }
 

@@ -52,6 +52,20 @@ function status(model: string): Promise<RolloutStatus> {
   return harness.client.rolloutStatus(model);
 }
 
+/** Starts a rollout (trigger "test") and waits for it to end. */
+async function rollOutToTheEnd(
+  model: string,
+  candidateVersion: string,
+  options: { config: unknown; allowUnblessed?: boolean },
+) {
+  const { workflowId } = await harness.client.startRollout(model, candidateVersion, {
+    ...options,
+    trigger: 'test',
+  });
+  const handle = harness.client.temporal.workflow.getHandle(workflowId);
+  return { handle, result: (await handle.result()) as RolloutStatus };
+}
+
 describe('rollout', () => {
   let load: SimulatedUsers | undefined;
   afterAll(async () => {
@@ -65,12 +79,9 @@ describe('rollout', () => {
       candidate: better,
     });
     load = simulateUsers({ url: gateway.address, model, messages: traffic, users: 300, feedbackShare: 0.5 });
-    const { workflowId } = await harness.client.startRollout(model, candidateVersion, {
+    const { handle, result } = await rollOutToTheEnd(model, candidateVersion, {
       config: fastRollout({ steps: ['shadow', 25, 100] }),
-      trigger: 'test',
     });
-    const handle = harness.client.temporal.workflow.getHandle(workflowId);
-    const result = (await handle.result()) as RolloutStatus;
     await load.stop();
     await recordHistory(handle, 'rollout-promoted');
 
@@ -136,12 +147,9 @@ describe('rollout', () => {
     const model = 'ro-zero-soak';
     const { candidateVersion } = await modelWith(harness, model, { champion, candidate: better });
     const captured = captureRolloutTraffic(harness.deps, model, { everyMs: 2 });
-    const { workflowId } = await harness.client.startRollout(model, candidateVersion, {
+    const { handle, result } = await rollOutToTheEnd(model, candidateVersion, {
       config: fastRollout({ steps: ['shadow', 50, 100], soak: '0s', minSamples: 1, maxExtensions: 10 }),
-      trigger: 'test',
     });
-    const handle = harness.client.temporal.workflow.getHandle(workflowId);
-    const result = (await handle.result()) as RolloutStatus;
     await captured.stop();
     await recordHistory(handle, 'rollout-zero-soak');
 
@@ -172,13 +180,10 @@ describe('rollout', () => {
       { blessed: false },
     );
     load = simulateUsers({ url: gateway.address, model, messages: traffic, users: 300, feedbackShare: 0.5 });
-    const { workflowId } = await harness.client.startRollout(model, candidateVersion, {
+    const { handle, result } = await rollOutToTheEnd(model, candidateVersion, {
       config: fastRollout({ steps: [25, 50, 100] }),
-      trigger: 'test',
       allowUnblessed: true,
     });
-    const handle = harness.client.temporal.workflow.getHandle(workflowId);
-    const result = (await handle.result()) as RolloutStatus;
     await load.stop();
     await recordHistory(handle, 'rollout-rolled-back');
 

@@ -81,6 +81,23 @@ export async function registerVersion(
   return version;
 }
 
+/** Version `v1` (seed 1) registered and made the champion of MODEL: a gateway has something to serve. */
+export async function registerChampion(
+  store: FlywheelStore,
+  artifacts: ArtifactStore,
+): Promise<ModelVersion> {
+  const version = await registerVersion(store, artifacts, 'v1', 1);
+  await store.models.moveAlias({
+    model: MODEL,
+    alias: 'champion',
+    versionId: version.id,
+    reason: 'test',
+    actor: 'test',
+    at: Date.now(),
+  });
+  return version;
+}
+
 export interface Harness {
   url: string;
   dataDir: string;
@@ -112,17 +129,7 @@ export async function startHarness(harnessOptions: HarnessOptions = {}): Promise
   const flags = openEmbeddedFlags(dataDir);
   const artifacts = openFileArtifactStore(dataDir);
   const logger = harnessOptions.logger ?? pino({ level: 'silent' });
-  if (harnessOptions.withChampion ?? true) {
-    await registerVersion(store, artifacts, 'v1', 1);
-    await store.models.moveAlias({
-      model: MODEL,
-      alias: 'champion',
-      versionId: 'v1',
-      reason: 'test',
-      actor: 'test',
-      at: Date.now(),
-    });
-  }
+  if (harnessOptions.withChampion ?? true) await registerChampion(store, artifacts);
   const gateway = createGateway({
     store: harnessOptions.wrapStore ? harnessOptions.wrapStore(store) : store,
     artifacts,

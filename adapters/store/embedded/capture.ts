@@ -1,4 +1,5 @@
-import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import { toPredictionFields } from '../../../core/capture/prediction-fields.ts';
 import type { CaptureWatermark, FeedbackRecord, PredictionRecord } from '../../../core/capture/records.ts';
 import { writeTransaction } from '../../sqlite/sqlite-file.ts';
 import type { FeedbackRepository, PredictionRepository, Sequenced } from '../store.ts';
@@ -65,9 +66,9 @@ export function embeddedPredictions(db: DatabaseSync): PredictionRepository {
       writeTransaction(db, () => {
         let next = 0;
         for (; next + ROWS_PER_STATEMENT <= rows.length; next += ROWS_PER_STATEMENT) {
-          insertChunk.run(...rows.slice(next, next + ROWS_PER_STATEMENT).flatMap(predictionParams));
+          insertChunk.run(...rows.slice(next, next + ROWS_PER_STATEMENT).flatMap(toPredictionFields));
         }
-        for (; next < rows.length; next++) insertOne.run(...predictionParams(rows[next]!));
+        for (; next < rows.length; next++) insertOne.run(...toPredictionFields(rows[next]!));
       });
     },
     async get(id) {
@@ -144,24 +145,6 @@ export function embeddedCaptureHead(db: DatabaseSync): (model: string) => Promis
     const row = head.get(model) as { prediction_seq: number; feedback_seq: number };
     return { predictionSeq: row.prediction_seq, feedbackSeq: row.feedback_seq };
   };
-}
-
-function predictionParams(row: PredictionRecord): SQLInputValue[] {
-  return [
-    row.id,
-    row.model,
-    row.modelVersion,
-    row.variant,
-    row.text,
-    row.label,
-    row.confidence,
-    JSON.stringify(row.scores),
-    row.userKey,
-    row.servedPredictionId,
-    row.latencyMs,
-    JSON.stringify(row.metadata ?? {}),
-    row.createdAt,
-  ];
 }
 
 function toPrediction(row: PredictionRow): PredictionRecord {

@@ -1,30 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import type { PredictionRecord } from '../core/capture/records.ts';
-import { fromCaptureWire, toCaptureWire } from './capture-wire.ts';
+import { aPrediction as row } from '../../test/support/store-records.ts';
+import { fromPredictionFields, toPredictionFields } from './prediction-fields.ts';
+import type { PredictionRecord } from './records.ts';
 
-const row = (overrides: Partial<PredictionRecord> = {}): PredictionRecord => ({
-  id: '019a8c2e-7f00-7abc-8def-0123456789ab',
-  model: 'spam',
-  modelVersion: 'spam-0123456789ab',
-  variant: 'champion',
-  text: 'Subject: hello\n\nworld',
-  label: 'ham',
-  confidence: 0.9731,
-  scores: { ham: 0.9731, spam: 0.0269 },
-  userKey: 'user-7',
-  servedPredictionId: null,
-  latencyMs: 0.41235,
-  metadata: { group: 'easy-ham-2' },
-  createdAt: 1_795_306_113_459,
-  ...overrides,
-});
+/** What crossing to the capture writer thread does: the fields, structured-cloned, read back. */
+const cross = (r: PredictionRecord) => fromPredictionFields(structuredClone(toPredictionFields(r)));
 
-/** What crossing to the writer thread does: the wire row, structured-cloned, read back. */
-const cross = (r: PredictionRecord) => fromCaptureWire(structuredClone(toCaptureWire(r)));
-
-describe('captured predictions on their way to the writer thread', () => {
-  test('arrive unchanged, nulls and awkward texts included', () => {
+describe('a prediction as its fields, across a thread boundary', () => {
+  test('comes back unchanged, nulls and awkward texts included', () => {
     for (const r of [
       row(),
       row({ variant: 'shadow', servedPredictionId: 'x-1', userKey: null, metadata: {} }),
@@ -35,7 +19,7 @@ describe('captured predictions on their way to the writer thread', () => {
     }
   });
 
-  test('arrive unchanged, whatever the row (property)', () => {
+  test('comes back unchanged, whatever the row (property)', () => {
     const anyRow = fc.record({
       id: fc.string({ minLength: 1 }),
       model: fc.string({ minLength: 1 }),

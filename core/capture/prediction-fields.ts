@@ -1,12 +1,12 @@
-import type { PredictionRecord, Variant } from '../core/capture/records.ts';
+import type { PredictionRecord, Variant } from './records.ts';
 
 /**
- * One captured prediction as it crosses to the capture writer thread: its fields in a fixed order,
- * scores and metadata as JSON text. postMessage copies an object field by field with its property
- * names and nested objects, an array of strings and numbers at about half the cost: that copy runs on
- * the gateway's event loop, the decoding in the writer thread.
+ * A captured prediction as a flat row of its fields in a fixed order, scores and metadata as JSON text:
+ * the column order the embedded store binds, and the shape batches cross to the gateway's capture
+ * writer thread in (postMessage copies an array of strings and numbers about twice as fast as an
+ * object with nested objects).
  */
-export type CaptureWireRow = [
+export type PredictionFields = [
   id: string,
   model: string,
   modelVersion: string,
@@ -22,7 +22,7 @@ export type CaptureWireRow = [
   createdAt: number,
 ];
 
-export function toCaptureWire(row: PredictionRecord): CaptureWireRow {
+export function toPredictionFields(row: PredictionRecord): PredictionFields {
   return [
     row.id,
     row.model,
@@ -40,9 +40,9 @@ export function toCaptureWire(row: PredictionRecord): CaptureWireRow {
   ];
 }
 
-export function fromCaptureWire(wire: CaptureWireRow): PredictionRecord {
-  const [id, model, modelVersion, variant, text, label, confidence, scores] = wire;
-  const [userKey, servedPredictionId, latencyMs, metadata, createdAt] = wire.slice(8) as [
+export function fromPredictionFields(fields: PredictionFields): PredictionRecord {
+  const [id, model, modelVersion, variant, text, label, confidence, scores] = fields;
+  const [userKey, servedPredictionId, latencyMs, metadata, createdAt] = fields.slice(8) as [
     string | null,
     string | null,
     number,
