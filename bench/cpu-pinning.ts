@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, cpus } from 'node:os';
 
 /**
  * CPU affinity for benchmarks that run a load generator on the machine they measure (Linux, taskset
@@ -27,7 +27,8 @@ export function pinThread(threadId: number, cpu: number): void {
  * and, once found, runs taskset once (it blocks the event loop for a few ms) and stops looking.
  */
 export function unpinThreadWhenStarted(name: string): () => void {
-  const all = `0-${availableParallelism() - 1}`;
+  // Every online cpu: availableParallelism() counts only the cpus this (pinned) thread may use.
+  const all = `0-${cpus().length - 1}`;
   const look = setInterval(() => {
     for (const task of readdirSync('/proc/self/task')) {
       let comm: string;
