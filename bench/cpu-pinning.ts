@@ -21,14 +21,15 @@ export function pinThread(threadId: number, cpu: number): void {
   execFileSync('taskset', ['-p', '-c', String(cpu), String(threadId)], { stdio: 'ignore' });
 }
 
+/** The last online cpu (availableParallelism() counts only the cpus a pinned thread may use). */
+export const LAST_CPU = cpus().length - 1;
+
 /**
- * Lets this process's thread of the given name (Node names a worker thread after its `name`) run on any
- * cpu once it exists: a thread inherits the affinity of the thread that started it. Looks every 20 ms
+ * Moves this process's thread of the given name (Node names a worker thread after its `name`) to `cpu`
+ * once it exists: a thread inherits the affinity of the thread that started it. Looks every 20 ms
  * and, once found, runs taskset once (it blocks the event loop for a few ms) and stops looking.
  */
-export function unpinThreadWhenStarted(name: string): () => void {
-  // Every online cpu: availableParallelism() counts only the cpus this (pinned) thread may use.
-  const all = `0-${cpus().length - 1}`;
+export function pinThreadWhenStarted(name: string, cpu: number): () => void {
   const look = setInterval(() => {
     for (const task of readdirSync('/proc/self/task')) {
       let comm: string;
@@ -39,7 +40,7 @@ export function unpinThreadWhenStarted(name: string): () => void {
       }
       if (comm !== name) continue;
       clearInterval(look);
-      execFileSync('taskset', ['-p', '-c', all, task], { stdio: 'ignore' });
+      pinThread(Number(task), cpu);
       return;
     }
   }, 20);

@@ -20,9 +20,9 @@ import { openFileArtifactStore } from '../adapters/artifacts/file-artifact-store
 import { openEmbeddedFlags } from '../adapters/flags/embedded.ts';
 import { openEmbeddedStore } from '../adapters/store/embedded/embedded-store.ts';
 import { createGateway, startGateway } from '../gateway/create-gateway.ts';
-import { THREADED_CAPTURE_OPTIONS, ThreadedPredictionSink } from '../gateway/threaded-prediction-sink.ts';
+import { ThreadedCapture } from '../gateway/threaded-capture.ts';
 import { MODEL, registerChampion } from '../test/gateway/gateway-harness.ts';
-import { pinThread, unpinThreadWhenStarted } from './cpu-pinning.ts';
+import { LAST_CPU, pinThread, pinThreadWhenStarted } from './cpu-pinning.ts';
 
 export type GatewayMode = 'on' | 'off' | 'in-loop';
 export type GatewayRequest = { type: 'usage' } | { type: 'drain' } | { type: 'close' };
@@ -36,11 +36,11 @@ const { values } = parseArgs({
   options: { mode: { type: 'string', default: 'on' }, pin: { type: 'boolean', default: false } },
 });
 const mode = values.mode as GatewayMode;
-// Only the event loop: the capture writer thread (which would inherit cpu 0) goes where the scheduler
-// puts it once it has started.
+// The event loop on cpu 0; the capture writer thread (which would inherit cpu 0) moves to the last cpu
+// once it has started, beside the load generator: it runs off the serving core, as it is meant to.
 if (values.pin) {
   pinThread(process.pid, 0);
-  unpinThreadWhenStarted('capture-writer');
+  pinThreadWhenStarted('capture-writer', LAST_CPU);
 }
 const send = (answer: GatewayAnswer) => process.send!(answer);
 
@@ -49,7 +49,6 @@ const store = openEmbeddedStore(join(dataDir, 'flywheel.db'));
 const flags = openEmbeddedFlags(dataDir);
 const artifacts = openFileArtifactStore(dataDir);
 await registerChampion(store, artifacts);
-const captureSink = mode === 'on' ? new ThreadedPredictionSink({ dataDir }, pino({ level: 'warn' })) : null;
 const gateway = createGateway({
   store,
   flags,
@@ -57,7 +56,9 @@ const gateway = createGateway({
   logger: pino({ level: 'warn' }),
   options: {
     captureEnabled: mode !== 'off',
-    ...(captureSink ? { captureSink, capture: THREADED_CAPTURE_OPTIONS } : {}),
+    ...(mode === 'on'
+      ? { predictionCapture: new ThreadedCapture({ dataDir }, pino({ level: 'warn' })) }
+      : {}),
   },
 });
 const url = await startGateway(gateway, { port: 0, host: '127.0.0.1' });
@@ -73,7 +74,6 @@ process.on('message', async (request: GatewayRequest) => {
       return;
     case 'close': {
       await gateway.close();
-      await captureSink?.close();
       const { dropped } = gateway.capture.stats();
       const captured = await store.predictions.count(MODEL);
       await flags.close();

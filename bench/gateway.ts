@@ -25,7 +25,7 @@ import { availableParallelism, cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { trainedArtifact } from '../test/gateway/gateway-harness.ts';
-import { canPin } from './cpu-pinning.ts';
+import { canPin, LAST_CPU } from './cpu-pinning.ts';
 import type { Burst, BurstSpec, PhaseResult } from './gateway-load-generator.ts';
 import type { GatewayAnswer, GatewayMode, GatewayRequest } from './gateway-process.ts';
 
@@ -45,7 +45,6 @@ const { values } = parseArgs({
 const rounds = Number(values.rounds);
 const latencyRounds = Number(values['latency-rounds']);
 const pinned = !values['no-pin'] && canPin();
-const LAST_CPU = availableParallelism() - 1;
 
 const LABELS: Record<GatewayMode, string> = {
   off: 'capture off',
@@ -144,7 +143,7 @@ console.log(
 );
 console.log(
   pinned
-    ? `cpus: the gateways' event loops on cpu 0, the load generator on cpu ${LAST_CPU}, the capture writer thread where the scheduler puts it (--no-pin: no affinity)`
+    ? `cpus: the gateways' event loops on cpu 0, the load generator on cpu ${LAST_CPU}, the capture writer thread beside the load generator, off the serving cpu (--no-pin: no affinity)`
     : 'cpus: no affinity; the gateways, the writer thread and the load generator share every core',
 );
 

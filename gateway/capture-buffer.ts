@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { PredictionRecord } from '../core/capture/records.ts';
+import { type CaptureStats, DropLedger, type PredictionCapture } from './prediction-capture.ts';
 
 /** Where flushed batches go: the store's prediction repository fits. */
 export interface PredictionSink {
@@ -34,30 +35,19 @@ export const DEFAULT_CAPTURE_OPTIONS: CaptureBufferOptions = {
   retryDelayMs: 100,
 };
 
-export type DropReason = 'queue_full' | 'store_error' | 'closed';
-
-export interface CaptureStats {
-  /** Predictions held in memory right now, including the batch being written. */
-  queued: number;
-  /** Predictions the store accepted. */
-  captured: number;
-  dropped: Record<DropReason, number>;
-}
-
 /**
- * Captures predictions off the request path: `enqueue` never waits, batches are written by a timer or
- * as soon as a batch is full, one store call at a time. Nothing is lost silently: what does not fit, or
+ * Captures predictions off the request path, writing from this event loop: `enqueue` never waits,
+ * batches are written by a timer or as soon as a batch is full, one store call at a time. Nothing is lost silently: what does not fit, or
  * what the store refuses after bounded retries, is counted by reason and logged.
  */
-export class CaptureBuffer {
+export class CaptureBuffer implements PredictionCapture {
   readonly #sink: PredictionSink;
   readonly #log: Logger;
   readonly #options: CaptureBufferOptions;
-  /** Insertion-ordered; the batch being written is always its first rows. */
-  readonly #pending = new Map<string, PredictionRecord>();
+  /** In arrival order; the batch being written is always its first rows. */
+  readonly #pending: PredictionRecord[] = [];
   readonly #timer: NodeJS.Timeout;
-  readonly #dropped: Record<DropReason, number> = { queue_full: 0, store_error: 0, closed: 0 };
-  readonly #unreportedDrops: Record<DropReason, number> = { queue_full: 0, store_error: 0, closed: 0 };
+  readonly #drops = new DropLedger();
   #captured = 0;
   #writing: Promise<void> | null = null;
   #drainRequested = false;
@@ -77,30 +67,25 @@ export class CaptureBuffer {
   /** Queues a prediction for the store; false when it was dropped (buffer full or closed). */
   enqueue(record: PredictionRecord): boolean {
     if (this.#closed) {
-      this.#drop('closed', 1);
+      this.#drops.count('closed', 1);
       return false;
     }
-    if (this.#pending.size >= this.#options.maxQueued) {
-      this.#drop('queue_full', 1);
+    if (this.#pending.length >= this.#options.maxQueued) {
+      this.#drops.count('queue_full', 1);
       return false;
     }
-    this.#pending.set(record.id, record);
-    if (this.#pending.size >= this.#options.batchSize && !this.#writing) this.#startWriting(false);
+    this.#pending.push(record);
+    if (this.#pending.length >= this.#options.batchSize && !this.#writing) this.#startWriting(false);
     return true;
   }
 
-  /** A prediction still waiting for (or being written to) the store. */
-  get(id: string): PredictionRecord | undefined {
-    return this.#pending.get(id);
-  }
-
   stats(): CaptureStats {
-    return { queued: this.#pending.size, captured: this.#captured, dropped: { ...this.#dropped } };
+    return { queued: this.#pending.length, captured: this.#captured, dropped: this.#drops.totals() };
   }
 
   /** Writes everything queued so far (and anything queued meanwhile) before resolving. */
   async flush(): Promise<void> {
-    while (this.#pending.size > 0) {
+    while (this.#pending.length > 0) {
       if (this.#writing) {
         this.#drainRequested = true;
         await this.#writing;
@@ -116,12 +101,12 @@ export class CaptureBuffer {
     this.#closed = true;
     clearInterval(this.#timer);
     await this.flush();
-    this.#reportDrops();
+    this.#drops.report(this.#log);
   }
 
   #onTick(): void {
-    this.#reportDrops();
-    if (this.#pending.size === 0) return;
+    this.#drops.report(this.#log);
+    if (this.#pending.length === 0) return;
     if (this.#writing) this.#drainRequested = true;
     else this.#startWriting(true);
   }
@@ -137,14 +122,14 @@ export class CaptureBuffer {
     // Never write inside the request that filled the batch, and let requests in between batches.
     await yieldToEventLoop();
     while (
-      this.#pending.size >= this.#options.batchSize ||
-      (this.#pending.size > 0 && (this.#drainRequested || this.#closed))
+      this.#pending.length >= this.#options.batchSize ||
+      (this.#pending.length > 0 && (this.#drainRequested || this.#closed))
     ) {
       const batch = this.#nextBatch();
       const written = await this.#writeWithRetries(batch);
-      for (const record of batch) this.#pending.delete(record.id);
+      this.#pending.splice(0, batch.length);
       if (written) this.#captured += batch.length;
-      else this.#drop('store_error', batch.length);
+      else this.#drops.count('store_error', batch.length);
       await yieldToEventLoop();
     }
     this.#drainRequested = false;
@@ -153,7 +138,7 @@ export class CaptureBuffer {
   #nextBatch(): PredictionRecord[] {
     const batch: PredictionRecord[] = [];
     let chars = 0;
-    for (const record of this.#pending.values()) {
+    for (const record of this.#pending) {
       chars += record.text.length;
       if (batch.length > 0 && chars > this.#options.maxBatchChars) break;
       batch.push(record);
@@ -178,24 +163,6 @@ export class CaptureBuffer {
         this.#log.warn({ err, rows: batch.length, attempt }, 'capture: store write failed; retrying');
         await delay(this.#options.retryDelayMs * 2 ** (attempt - 1));
       }
-    }
-  }
-
-  #drop(reason: DropReason, count: number): void {
-    this.#dropped[reason] += count;
-    this.#unreportedDrops[reason] += count;
-  }
-
-  /** One log line per reason and tick, not one per dropped prediction: overload must not flood the log. */
-  #reportDrops(): void {
-    for (const reason of Object.keys(this.#unreportedDrops) as DropReason[]) {
-      const count = this.#unreportedDrops[reason];
-      if (count === 0) continue;
-      this.#unreportedDrops[reason] = 0;
-      this.#log.warn(
-        { reason, dropped: count, droppedTotal: this.#dropped[reason] },
-        `capture: dropped ${count} predictions (${reason})`,
-      );
     }
   }
 }

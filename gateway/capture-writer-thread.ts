@@ -1,34 +1,111 @@
 /**
- * Entry of the capture writer thread (see threaded-prediction-sink.ts): opens its own connection to the
- * store and writes the batches the gateway's capture buffer hands it, one at a time, answering each.
+ * Entry of the capture writer thread (see threaded-capture.ts): opens its own connection to the store,
+ * takes batches of predictions from the ring the event loop fills, writes each one (retrying a failed
+ * write a bounded number of times) and releases it from the ring once the store has it.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { openStore, type StoreConfig } from '../adapters/store/open-store.ts';
-import { fromPredictionFields, type PredictionFields } from '../core/capture/prediction-fields.ts';
+import { CaptureRing, type RingBatch, type SharedRing } from './capture-ring.ts';
 
-export type WriterRequest = { type: 'insert'; id: number; rows: PredictionFields[] } | { type: 'close' };
-export type WriterAnswer = { id: number; ok: true } | { id: number; ok: false; message: string };
+/** How the thread paces its writes. */
+export interface WriterPace {
+  batchSize: number;
+  /** Most text (UTF-8 bytes) in one store call, unless one prediction alone is more. */
+  maxBatchBytes: number;
+  /** How often the thread looks at the ring for predictions. */
+  pollIntervalMs: number;
+  /** A partial batch waits at most this long. */
+  flushIntervalMs: number;
+  /** Store calls tried per batch before it is dropped (and counted). */
+  maxAttempts: number;
+  /** Wait before the first retry; doubled for each further one. */
+  retryDelayMs: number;
+}
 
+export interface WriterSetup {
+  store: StoreConfig;
+  ring: SharedRing;
+  pace: WriterPace;
+}
+
+export type WriterRequest = { type: 'flush'; id: number } | { type: 'close' };
+export type WriterReport =
+  | { type: 'flushed'; id: number }
+  | { type: 'log'; level: 'warn' | 'error'; message: string; rows: number; attempt: number; error: string };
+
+const { store: storeConfig, ring: shared, pace } = workerData as WriterSetup;
 const port = parentPort!;
-const store = await openStore(workerData as StoreConfig);
-let queue: Promise<void> = Promise.resolve();
+const ring = new CaptureRing(shared);
+/** Rows this thread has released (written or dropped). */
+let released = 0;
+/** Flush requests: answered once `released` reaches what was queued when each arrived. */
+const flushes: Array<{ id: number; target: number }> = [];
+let closing = false;
 
 port.on('message', (request: WriterRequest) => {
-  queue = queue.then(async () => {
-    if (request.type === 'close') {
-      await store.close();
-      port.close();
-      return;
-    }
-    try {
-      await store.predictions.insertMany(request.rows.map(fromPredictionFields));
-      port.postMessage({ id: request.id, ok: true } satisfies WriterAnswer);
-    } catch (error) {
-      port.postMessage({
-        id: request.id,
-        ok: false,
-        message: String((error as Error)?.message ?? error),
-      } satisfies WriterAnswer);
-    }
-  });
+  if (request.type === 'flush') flushes.push({ id: request.id, target: released + ring.queued });
+  else closing = true;
+  ring.wake();
 });
+
+const store = await openStore(storeConfig);
+let lastWrite = performance.now();
+for (;;) {
+  while (
+    ring.queued >= pace.batchSize ||
+    (ring.queued > 0 &&
+      (closing || flushes.length > 0 || performance.now() - lastWrite >= pace.flushIntervalMs))
+  ) {
+    await writeBatch(ring.peek(pace.batchSize, pace.maxBatchBytes));
+    lastWrite = performance.now();
+    answerFlushes();
+    // Lets flush and close requests in between batches, even under a steady stream.
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  if (ring.queued === 0) lastWrite = performance.now();
+  answerFlushes();
+  if (closing) break;
+  if (flushes.length === 0) await ring.sleep(pace.pollIntervalMs);
+}
+await store.close();
+port.close();
+
+async function writeBatch(batch: RingBatch): Promise<void> {
+  const rows = batch.records.length;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await store.predictions.insertMany(batch.records);
+      ring.release(batch, 'captured');
+      break;
+    } catch (error) {
+      const reason = String((error as Error)?.message ?? error);
+      if (attempt >= pace.maxAttempts) {
+        report(
+          'error',
+          'capture: the store refused a batch of predictions; dropping it',
+          rows,
+          attempt,
+          reason,
+        );
+        ring.release(batch, 'store_error');
+        break;
+      }
+      report('warn', 'capture: store write failed; retrying', rows, attempt, reason);
+      await new Promise((resolve) => setTimeout(resolve, pace.retryDelayMs * 2 ** (attempt - 1)));
+    }
+  }
+  released += rows;
+}
+
+function answerFlushes(): void {
+  for (let i = flushes.length - 1; i >= 0; i--) {
+    const flush = flushes[i]!;
+    if (released < flush.target && ring.queued > 0) continue;
+    flushes.splice(i, 1);
+    port.postMessage({ type: 'flushed', id: flush.id } satisfies WriterReport);
+  }
+}
+
+function report(level: 'warn' | 'error', message: string, rows: number, attempt: number, error: string) {
+  port.postMessage({ type: 'log', level, message, rows, attempt, error } satisfies WriterReport);
+}

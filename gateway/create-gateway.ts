@@ -3,12 +3,13 @@ import type { Logger } from 'pino';
 import type { ArtifactStore } from '../adapters/artifacts/artifact-store.ts';
 import type { FlagProvider } from '../adapters/flags/flag-provider.ts';
 import type { FlywheelStore } from '../adapters/store/store.ts';
-import { CaptureBuffer, type CaptureBufferOptions, type PredictionSink } from './capture-buffer.ts';
+import { CaptureBuffer, type CaptureBufferOptions } from './capture-buffer.ts';
 import { classifierFromArtifacts } from './classifier-loader.ts';
 import { frameworkErrorReply, GatewayError, installErrorShapes } from './errors.ts';
 import type { GatewayContext } from './gateway-context.ts';
 import { GatewayMetrics } from './metrics.ts';
 import { type LoadClassifier, ModelCache } from './model-cache.ts';
+import type { PredictionCapture } from './prediction-capture.ts';
 import { MAX_BODY_BYTES } from './request-schemas.ts';
 import { registerFeedbackRoute } from './routes/feedback.ts';
 import { registerOperationsRoutes } from './routes/operations.ts';
@@ -21,13 +22,14 @@ export interface GatewayOptions {
   loadClassifier?: LoadClassifier;
   /** How long a model's rollout state is served from memory (ms). Default 500. */
   rolloutTtlMs?: number;
-  /** Bounds and pace of the capture buffer. */
-  capture?: Partial<CaptureBufferOptions>;
   /**
-   * Where captured predictions are written. Default: the store's predictions, on this event loop;
-   * `runGateway` passes a ThreadedPredictionSink so store writes never pause requests.
+   * How served predictions reach the store; the gateway closes it when it closes. Default: a
+   * CaptureBuffer writing the store's predictions from this event loop, paced by `capture`.
+   * `runGateway` passes a ThreadedCapture, so that store writes never pause requests.
    */
-  captureSink?: PredictionSink;
+  predictionCapture?: PredictionCapture;
+  /** Bounds and pace of the default capture buffer. */
+  capture?: Partial<CaptureBufferOptions>;
   /** Capture predictions at all. Off only to measure what capture costs (bench/gateway.ts). */
   captureEnabled?: boolean;
   /** Most model versions kept deserialized. Default 8. */
@@ -44,7 +46,7 @@ export interface GatewayDeps {
 
 export interface Gateway {
   readonly app: FastifyInstance;
-  readonly capture: CaptureBuffer;
+  readonly capture: PredictionCapture;
   /** Stops listening, waits for in-flight requests and shadow predictions, then flushes the capture. */
   close(): Promise<void>;
 }
@@ -53,11 +55,9 @@ export interface Gateway {
 export function createGateway(deps: GatewayDeps): Gateway {
   const options = deps.options ?? {};
   const log = deps.logger;
-  const capture = new CaptureBuffer(
-    options.captureSink ?? deps.store.predictions,
-    log.child({ component: 'capture' }),
-    options.capture,
-  );
+  const capture =
+    options.predictionCapture ??
+    new CaptureBuffer(deps.store.predictions, log.child({ component: 'capture' }), options.capture);
   const metrics = new GatewayMetrics(() => capture.stats());
   const models = new ModelCache(
     deps.store.models,

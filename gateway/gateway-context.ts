@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
 import type { FlywheelStore } from '../adapters/store/store.ts';
-import type { CaptureBuffer } from './capture-buffer.ts';
 import type { GatewayMetrics } from './metrics.ts';
 import type { ModelCache } from './model-cache.ts';
+import type { PredictionCapture } from './prediction-capture.ts';
 import type { ServingPlanCache } from './serving-plan-cache.ts';
 import type { ShadowRunner } from './shadow-runner.ts';
 
@@ -11,7 +11,7 @@ export interface GatewayContext {
   store: FlywheelStore;
   plans: ServingPlanCache;
   models: ModelCache;
-  capture: CaptureBuffer;
+  capture: PredictionCapture;
   /** False only when benchmarking the gateway without capture. */
   captureEnabled: boolean;
   shadows: ShadowRunner;

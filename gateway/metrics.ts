@@ -1,5 +1,5 @@
 import type { FeedbackKind, Variant } from '../core/capture/records.ts';
-import type { CaptureStats, DropReason } from './capture-buffer.ts';
+import type { CaptureStats, DropReason } from './prediction-capture.ts';
 import { Counter, Histogram, renderExposition, Sampled } from './prometheus.ts';
 
 /** Seconds; fine below a millisecond, where a classifier on a warm cache answers. */

@@ -3,7 +3,7 @@ import { openEmbeddedFlags } from '../adapters/flags/embedded.ts';
 import { createLogger, type Logger } from '../adapters/log/logger.ts';
 import { openStore } from '../adapters/store/open-store.ts';
 import { createGateway, type GatewayOptions, startGateway } from './create-gateway.ts';
-import { THREADED_CAPTURE_OPTIONS, ThreadedPredictionSink } from './threaded-prediction-sink.ts';
+import { ThreadedCapture, type ThreadedCaptureOptions } from './threaded-capture.ts';
 
 export interface RunGatewayConfig {
   /** The data folder shared with the workers: the embedded store, flags and artifacts live there. */
@@ -13,7 +13,9 @@ export interface RunGatewayConfig {
   port: number;
   host: string;
   logger?: Logger;
-  options?: GatewayOptions;
+  /** Bounds and pace of the capture writer thread. */
+  capture?: Partial<ThreadedCaptureOptions>;
+  options?: Omit<GatewayOptions, 'predictionCapture' | 'capture'>;
 }
 
 export interface RunningGateway {
@@ -28,23 +30,19 @@ export async function runGateway(config: RunGatewayConfig): Promise<RunningGatew
   const logger = config.logger ?? createLogger('gateway');
   const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
   const flags = openEmbeddedFlags(config.dataDir);
-  const captureSink = new ThreadedPredictionSink(
+  const predictionCapture = new ThreadedCapture(
     { dataDir: config.dataDir, databaseUrl: config.databaseUrl },
-    logger.child({ component: 'capture-writer' }),
+    logger.child({ component: 'capture' }),
+    config.capture,
   );
   const gateway = createGateway({
     store,
     flags,
     artifacts: openFileArtifactStore(config.dataDir),
     logger,
-    options: {
-      ...config.options,
-      capture: { ...THREADED_CAPTURE_OPTIONS, ...config.options?.capture },
-      captureSink,
-    },
+    options: { ...config.options, predictionCapture },
   });
   const closeDeps = async () => {
-    await captureSink.close();
     await flags.close();
     await store.close();
   };

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
-import type { CaptureBuffer } from './capture-buffer.ts';
 import type { GatewayMetrics } from './metrics.ts';
 import type { ModelCache } from './model-cache.ts';
+import type { PredictionCapture } from './prediction-capture.ts';
 import { type PredictionInput, predictAndDescribe } from './prediction-record.ts';
 
 const FAILURE_LOG_INTERVAL_MS = 10_000;
@@ -16,7 +16,7 @@ export const DEFAULT_MAX_PENDING_SHADOWS = 1_000;
  */
 export class ShadowRunner {
   readonly #models: ModelCache;
-  readonly #capture: CaptureBuffer;
+  readonly #capture: PredictionCapture;
   readonly #metrics: GatewayMetrics;
   readonly #log: Logger;
   readonly #running = new Set<Promise<void>>();
@@ -27,7 +27,7 @@ export class ShadowRunner {
 
   constructor(
     models: ModelCache,
-    capture: CaptureBuffer,
+    capture: PredictionCapture,
     metrics: GatewayMetrics,
     log: Logger,
     maxPending = DEFAULT_MAX_PENDING_SHADOWS,

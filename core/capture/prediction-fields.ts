@@ -2,9 +2,8 @@ import type { PredictionRecord, Variant } from './records.ts';
 
 /**
  * A captured prediction as a flat row of its fields in a fixed order, scores and metadata as JSON text:
- * the column order the embedded store binds, and the shape batches cross to the gateway's capture
- * writer thread in (postMessage copies an array of strings and numbers about twice as fast as an
- * object with nested objects).
+ * the column order the embedded store binds, and (as JSON, the text apart) the head of a prediction in
+ * the gateway's capture ring (gateway/capture-ring.ts).
  */
 export type PredictionFields = [
   id: string,

@@ -16,8 +16,7 @@ export function registerFeedbackRoute(app: FastifyInstance, ctx: GatewayContext)
     if (!body.success) throw invalidRequest(body.error, request.body, 'body');
 
     const predictionId = params.data.id;
-    const buffered = ctx.capture.get(predictionId);
-    const prediction: PredictionRecord | null = buffered ?? (await ctx.store.predictions.get(predictionId));
+    const prediction = await findPrediction(ctx, predictionId);
     if (!prediction) {
       throw new GatewayError(404, 'prediction_not_found', `no prediction with id "${predictionId}"`, 'id');
     }
@@ -35,9 +34,6 @@ export function registerFeedbackRoute(app: FastifyInstance, ctx: GatewayContext)
       }
     }
 
-    // Feedback must never point at a prediction the store has not got yet.
-    if (buffered) await ctx.capture.flush();
-
     const feedback: FeedbackRecord = {
       id: body.data.feedbackId,
       predictionId,
@@ -52,4 +48,16 @@ export function registerFeedbackRoute(app: FastifyInstance, ctx: GatewayContext)
     if (inserted) return reply.code(201).send({ recorded: true });
     return reply.code(200).send({ recorded: false, duplicate: true });
   });
+}
+
+/**
+ * The prediction from the store; one served moments ago may still be on its way there, so when capture
+ * holds predictions it is flushed and the store asked again. Feedback is therefore written only once
+ * its prediction is in the store.
+ */
+async function findPrediction(ctx: GatewayContext, id: string): Promise<PredictionRecord | null> {
+  const stored = await ctx.store.predictions.get(id);
+  if (stored || ctx.capture.stats().queued === 0) return stored;
+  await ctx.capture.flush();
+  return ctx.store.predictions.get(id);
 }

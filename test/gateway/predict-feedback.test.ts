@@ -65,7 +65,7 @@ describe('gateway: predict and feedback over HTTP, captured in the embedded stor
       text: hamText,
       userKey: 'bob',
     });
-    expect(harness.gateway.capture.get(prediction.predictionId)).toBeDefined();
+    expect(await harness.store.predictions.get(prediction.predictionId)).toBeNull(); // still in the buffer
 
     const feedback = { feedbackId: 'fb-1', kind: 'label', label: 'spam', userKey: 'bob' };
     const first = await harness.post(`/v1/predictions/${prediction.predictionId}/feedback`, feedback);

@@ -31,7 +31,7 @@ describe('runGateway: the gateway as `flywheel gateway` runs it', () => {
       host: '127.0.0.1',
 
       logger: pino({ level: 'silent' }),
-      options: { capture: { flushIntervalMs: 60_000 } },
+      capture: { flushIntervalMs: 60_000 },
     });
     expect(running.address).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     const ids: string[] = [];

@@ -1,0 +1,191 @@
+import {
+  fromPredictionFields,
+  type PredictionFields,
+  toPredictionFields,
+} from '../core/capture/prediction-fields.ts';
+import type { PredictionRecord } from '../core/capture/records.ts';
+
+/**
+ * The memory the gateway's event loop and its capture writer thread share: a ring of captured
+ * predictions, one producer (the event loop) and one consumer (the writer thread). The event loop
+ * encodes each prediction straight into the ring as UTF-8 and keeps nothing: no record waits on its
+ * heap, and nothing is copied again on its way to the thread. The consumer releases rows only once the
+ * store has them, so a writer thread that dies loses nothing: the next one starts where it stopped.
+ *
+ * A frame is [head bytes: int32][text bytes: int32][head][text], 4-byte aligned, where the head is
+ * the JSON of the prediction's fields (core/capture/prediction-fields.ts) with the text left out; a frame that would not fit before the end leaves a wrap marker and starts at offset 0.
+ */
+export interface SharedRing {
+  control: SharedArrayBuffer;
+  data: SharedArrayBuffer;
+}
+
+/** Int32 words of `control`. */
+const USED = 0; // bytes not released by the consumer, wrap padding included
+const ROWS = 1; // predictions not released by the consumer
+const READ = 2; // where the first unreleased frame starts
+const WAKE = 3; // bumped to wake the consumer
+const CONTROL_WORDS = 4;
+/** BigInt64 slots of `control`, after the int32 words. */
+const CAPTURED = 0;
+const STORE_ERRORS = 1;
+
+const FRAME_HEADER = 8;
+const WRAP = -1;
+const align4 = (n: number) => (n + 3) & ~3;
+/** Where the text is among a prediction's fields: it travels outside the head, as bytes of its own. */
+const TEXT = 4;
+
+export interface RingBatch {
+  records: PredictionRecord[];
+  /** Bytes to release with the batch, wrap padding included. */
+  bytes: number;
+  /** Where the frame after the batch starts. */
+  next: number;
+}
+
+export class CaptureRing {
+  readonly shared: SharedRing;
+  readonly #words: Int32Array;
+  readonly #totals: BigInt64Array;
+  readonly #frames: Int32Array;
+  readonly #bytes: Buffer;
+  readonly #capacity: number;
+  /** The producer's next frame; only the producer's instance uses it. */
+  #write: number;
+
+  /** A new, empty ring of `capacityBytes` (rounded up to a multiple of 4). */
+  static create(capacityBytes: number): CaptureRing {
+    return new CaptureRing({
+      control: new SharedArrayBuffer(CONTROL_WORDS * 4 + 2 * 8),
+      data: new SharedArrayBuffer(align4(capacityBytes)),
+    });
+  }
+
+  constructor(shared: SharedRing) {
+    this.shared = shared;
+    this.#words = new Int32Array(shared.control, 0, CONTROL_WORDS);
+    this.#totals = new BigInt64Array(shared.control, CONTROL_WORDS * 4, 2);
+    this.#frames = new Int32Array(shared.data);
+    this.#bytes = Buffer.from(shared.data);
+    this.#capacity = shared.data.byteLength;
+    this.#write = this.#normal(Atomics.load(this.#words, READ) + Atomics.load(this.#words, USED));
+  }
+
+  /** Predictions written and not yet released. */
+  get queued(): number {
+    return Atomics.load(this.#words, ROWS);
+  }
+
+  get captured(): number {
+    return Number(Atomics.load(this.#totals, CAPTURED));
+  }
+
+  get storeErrors(): number {
+    return Number(Atomics.load(this.#totals, STORE_ERRORS));
+  }
+
+  // ---- producer (the event loop) ----
+
+  /** Copies a prediction into the ring; false when it does not fit in the free space left. */
+  write(record: PredictionRecord): boolean {
+    const fields = toPredictionFields(record);
+    fields[TEXT] = '';
+    const head = JSON.stringify(fields);
+    // UTF-8 takes at most 3 bytes per UTF-16 unit: room for the worst case, checked before writing.
+    const room = align4(FRAME_HEADER + 3 * (head.length + record.text.length));
+    const start = this.#write;
+    let at = start;
+    let padding = 0;
+    if (at + room > this.#capacity) {
+      padding = this.#capacity - at;
+      at = 0;
+    }
+    if (Atomics.load(this.#words, USED) + padding + room > this.#capacity) return false;
+
+    const headBytes = this.#bytes.write(head, at + FRAME_HEADER);
+    const textBytes = this.#bytes.write(record.text, at + FRAME_HEADER + headBytes);
+    this.#frames[at >> 2] = headBytes;
+    this.#frames[(at >> 2) + 1] = textBytes;
+    if (padding > 0) this.#frames[start >> 2] = WRAP;
+    const size = align4(FRAME_HEADER + headBytes + textBytes);
+    this.#write = this.#normal(at + size);
+    // Published last: the consumer reads no further than USED, so it never sees a half-written frame.
+    Atomics.add(this.#words, USED, padding + size);
+    Atomics.add(this.#words, ROWS, 1);
+    return true;
+  }
+
+  /**
+   * Forgets every unreleased prediction and counts them as store errors; returns how many. Only while
+   * no consumer runs (its writer thread has failed for good).
+   */
+  discardAll(): number {
+    const rows = Atomics.load(this.#words, ROWS);
+    Atomics.store(this.#words, READ, this.#write);
+    Atomics.store(this.#words, USED, 0);
+    Atomics.store(this.#words, ROWS, 0);
+    Atomics.add(this.#totals, STORE_ERRORS, BigInt(rows));
+    return rows;
+  }
+
+  // ---- either side ----
+
+  /** Ends the consumer's `sleep` early. */
+  wake(): void {
+    Atomics.add(this.#words, WAKE, 1);
+    Atomics.notify(this.#words, WAKE);
+  }
+
+  // ---- consumer (the writer thread) ----
+
+  /** The unreleased predictions from the first, at most `maxRows` and (unless one) `maxTextBytes`. */
+  peek(maxRows: number, maxTextBytes: number): RingBatch {
+    const available = Atomics.load(this.#words, USED);
+    const records: PredictionRecord[] = [];
+    let at = Atomics.load(this.#words, READ);
+    let bytes = 0;
+    let textTotal = 0;
+    while (bytes < available && records.length < maxRows) {
+      const headBytes = this.#frames[at >> 2]!;
+      if (headBytes === WRAP) {
+        bytes += this.#capacity - at;
+        at = 0;
+        continue;
+      }
+      const textBytes = this.#frames[(at >> 2) + 1]!;
+      if (records.length > 0 && textTotal + textBytes > maxTextBytes) break;
+      const textAt = at + FRAME_HEADER + headBytes;
+      const fields = JSON.parse(this.#bytes.toString('utf8', at + FRAME_HEADER, textAt)) as PredictionFields;
+      fields[TEXT] = this.#bytes.toString('utf8', textAt, textAt + textBytes);
+      records.push(fromPredictionFields(fields));
+      textTotal += textBytes;
+      const size = align4(FRAME_HEADER + headBytes + textBytes);
+      bytes += size;
+      at = this.#normal(at + size);
+    }
+    return { records, bytes, next: at };
+  }
+
+  /** Frees a batch `peek` returned, once the store has it (or has refused it for good). */
+  release(batch: RingBatch, outcome: 'captured' | 'store_error'): void {
+    Atomics.store(this.#words, READ, batch.next);
+    Atomics.sub(this.#words, USED, batch.bytes);
+    Atomics.sub(this.#words, ROWS, batch.records.length);
+    Atomics.add(this.#totals, outcome === 'captured' ? CAPTURED : STORE_ERRORS, BigInt(batch.records.length));
+  }
+
+  /**
+   * The consumer's pause between looks at the ring: `timeoutMs`, or less if `wake` is called. The
+   * producer never wakes it: a wake-up from the event loop invites the scheduler to run the writer on
+   * the event loop's cpu, in the middle of serving.
+   */
+  async sleep(timeoutMs: number): Promise<void> {
+    const wait = Atomics.waitAsync(this.#words, WAKE, Atomics.load(this.#words, WAKE), timeoutMs);
+    if (wait.async) await wait.value;
+  }
+
+  #normal(offset: number): number {
+    return offset >= this.#capacity ? offset - this.#capacity : offset;
+  }
+}

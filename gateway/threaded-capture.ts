@@ -1,0 +1,175 @@
+import { Worker } from 'node:worker_threads';
+import type { Logger } from 'pino';
+import type { StoreConfig } from '../adapters/store/open-store.ts';
+import type { PredictionRecord } from '../core/capture/records.ts';
+import { CaptureRing } from './capture-ring.ts';
+import type { WriterPace, WriterReport, WriterRequest, WriterSetup } from './capture-writer-thread.ts';
+import { type CaptureStats, DropLedger, type PredictionCapture } from './prediction-capture.ts';
+
+export interface ThreadedCaptureOptions extends WriterPace {
+  /** Most predictions held (waiting or being written); more are dropped and counted. */
+  maxQueued: number;
+  /** Size of the shared ring the predictions wait in (bytes of UTF-8); a full ring drops too. */
+  ringBytes: number;
+}
+
+export const DEFAULT_THREADED_CAPTURE_OPTIONS: ThreadedCaptureOptions = {
+  maxQueued: 20_000,
+  ringBytes: 64 * 1024 * 1024,
+  batchSize: 256,
+  maxBatchBytes: 2 * 1024 * 1024,
+  pollIntervalMs: 20,
+  flushIntervalMs: 200,
+  maxAttempts: 3,
+  retryDelayMs: 100,
+};
+
+/**
+ * Captures predictions through a writer thread with its own store connection, as `runGateway` does.
+ * The embedded store writes synchronously: on the event loop, a batch (and worse, a WAL checkpoint's
+ * fsync, or waiting out another process's write lock) would stall every request in flight. Here the
+ * event loop only copies each prediction into a shared ring (capture-ring.ts), and the thread does the
+ * rest: no record waits on the event loop's heap, and no batch is cloned into the thread.
+ *
+ * A thread that dies loses nothing: the predictions it had not written are still in the ring, and a new
+ * thread takes over. After `maxAttempts` threads in a row fail without writing anything (a store that
+ * cannot be opened), what the ring holds is dropped and counted as store errors, and the next
+ * prediction starts a new thread.
+ */
+export class ThreadedCapture implements PredictionCapture {
+  readonly #store: StoreConfig;
+  readonly #log: Logger;
+  readonly #options: ThreadedCaptureOptions;
+  readonly #ring: CaptureRing;
+  readonly #drops = new DropLedger();
+  readonly #timer: NodeJS.Timeout;
+  readonly #flushes = new Map<number, () => void>();
+  #nextFlushId = 1;
+  #worker: Worker | null = null;
+  #restart: NodeJS.Timeout | null = null;
+  /** Threads in a row that ended without writing anything. */
+  #failures = 0;
+  #closed = false;
+
+  constructor(store: StoreConfig, log: Logger, options: Partial<ThreadedCaptureOptions> = {}) {
+    this.#store = { dataDir: store.dataDir, databaseUrl: store.databaseUrl };
+    this.#log = log;
+    this.#options = { ...DEFAULT_THREADED_CAPTURE_OPTIONS, ...options };
+    const { batchSize, maxQueued, maxAttempts } = this.#options;
+    if (batchSize < 1 || maxQueued < 1 || maxAttempts < 1) {
+      throw new Error('threaded capture: batchSize, maxQueued and maxAttempts must be at least 1');
+    }
+    this.#ring = CaptureRing.create(this.#options.ringBytes);
+    this.#timer = setInterval(() => this.#drops.report(this.#log), this.#options.flushIntervalMs);
+    this.#timer.unref();
+    this.#start();
+  }
+
+  enqueue(record: PredictionRecord): boolean {
+    if (this.#closed) {
+      this.#drops.count('closed', 1);
+      return false;
+    }
+    const ring = this.#ring;
+    if (ring.queued >= this.#options.maxQueued || !ring.write(record)) {
+      this.#drops.count('queue_full', 1);
+      return false;
+    }
+    if (!this.#worker && !this.#restart) this.#start();
+    return true;
+  }
+
+  stats(): CaptureStats {
+    return {
+      queued: this.#ring.queued,
+      captured: this.#ring.captured,
+      dropped: { ...this.#drops.totals(), store_error: this.#ring.storeErrors },
+    };
+  }
+
+  flush(): Promise<void> {
+    if (this.#ring.queued === 0) return Promise.resolve();
+    const id = this.#nextFlushId++;
+    return new Promise<void>((resolve) => {
+      this.#flushes.set(id, resolve);
+      if (this.#worker) this.#post({ type: 'flush', id });
+      else if (!this.#restart) this.#start();
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#timer);
+    await this.flush();
+    if (this.#restart) clearTimeout(this.#restart);
+    this.#restart = null;
+    const worker = this.#worker;
+    if (worker) {
+      const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+      this.#post({ type: 'close' });
+      await exited;
+    }
+    this.#drops.report(this.#log);
+  }
+
+  #start(): void {
+    this.#restart = null;
+    const setup: WriterSetup = { store: this.#store, ring: this.#ring.shared, pace: this.#options };
+    // Named so that it shows as "capture-writer" in `top -H` and /proc/<pid>/task/*/comm.
+    const worker = new Worker(new URL('./capture-writer-thread.ts', import.meta.url), {
+      workerData: setup,
+      name: 'capture-writer',
+    });
+    const releasedBefore = this.#released();
+    worker.on('message', (report: WriterReport) => {
+      if (report.type === 'flushed') {
+        this.#flushes.get(report.id)?.();
+        this.#flushes.delete(report.id);
+        return;
+      }
+      this.#log[report.level](
+        { err: report.error, rows: report.rows, attempt: report.attempt },
+        report.message,
+      );
+    });
+    worker.on('error', (error) => this.#log.error({ err: error }, 'capture writer thread failed'));
+    worker.on('exit', () => {
+      this.#worker = null;
+      if (this.#closed && this.#flushes.size === 0) return;
+      this.#failures = this.#released() > releasedBefore ? 1 : this.#failures + 1;
+      if (this.#failures >= this.#options.maxAttempts) {
+        this.#giveUp();
+        return;
+      }
+      // A store that cannot be opened now may be back in a moment: wait a little longer each time.
+      const wait = this.#options.retryDelayMs * 2 ** (this.#failures - 1);
+      this.#restart = setTimeout(() => this.#start(), wait);
+    });
+    this.#worker = worker;
+    // Flushes asked of a thread that has died are asked again of this one.
+    for (const id of this.#flushes.keys()) this.#post({ type: 'flush', id });
+  }
+
+  /** Drops what the ring holds after `maxAttempts` failed threads, and lets every flush return. */
+  #giveUp(): void {
+    this.#failures = 0;
+    const dropped = this.#ring.discardAll();
+    if (dropped > 0) {
+      this.#log.error(
+        { rows: dropped, attempts: this.#options.maxAttempts },
+        'capture: no writer thread could write to the store; dropping the predictions it held',
+      );
+    }
+    for (const resolve of this.#flushes.values()) resolve();
+    this.#flushes.clear();
+  }
+
+  #released(): number {
+    return this.#ring.captured + this.#ring.storeErrors;
+  }
+
+  #post(request: WriterRequest): void {
+    this.#worker?.postMessage(request);
+  }
+}

@@ -1,0 +1,115 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { openStore } from '../../adapters/store/open-store.ts';
+import type { PredictionRecord } from '../../core/capture/records.ts';
+import { ThreadedCapture } from '../../gateway/threaded-capture.ts';
+import { capturingLogger } from '../support/capturing-logger.ts';
+import { aPrediction } from '../support/store-records.ts';
+
+const mail = (n: number): PredictionRecord =>
+  aPrediction({ id: `p-${n}`, text: `Subject: offer ${n}\n\nünïcode – ${'body '.repeat(n % 50)}` });
+const quiet = pino({ level: 'silent' });
+const slowTimer = { flushIntervalMs: 60_000 };
+
+describe('ThreadedCapture: the event loop copies, a writer thread writes', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'flywheel-threaded-capture-'));
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('writes through its own store connection, visible to the gateway’s, and counts what it wrote', async () => {
+    const store = await openStore({ dataDir });
+    const capture = new ThreadedCapture({ dataDir }, quiet, { ...slowTimer, batchSize: 64 });
+    try {
+      const written = Array.from({ length: 300 }, (_, n) => mail(n));
+      for (const record of written) expect(capture.enqueue(record)).toBe(true);
+      expect(capture.enqueue(mail(7))).toBe(true); // the same id again is stored once
+      await capture.flush();
+      expect(capture.stats()).toEqual({
+        queued: 0,
+        captured: 301,
+        dropped: { queue_full: 0, store_error: 0, closed: 0 },
+      });
+      expect(await store.predictions.count('spam')).toBe(300);
+      expect(await store.predictions.get('p-123')).toEqual(written[123]);
+    } finally {
+      await capture.close();
+      await store.close();
+    }
+  });
+
+  it('writes a partial batch once its interval has passed, without being asked', async () => {
+    const store = await openStore({ dataDir });
+    const capture = new ThreadedCapture({ dataDir }, quiet, { flushIntervalMs: 50, batchSize: 1_000 });
+    try {
+      capture.enqueue(mail(1_001));
+      await vi.waitFor(async () => expect(await store.predictions.get('p-1001')).not.toBeNull(), {
+        timeout: 5_000,
+      });
+    } finally {
+      await capture.close();
+      await store.close();
+    }
+  });
+
+  it('wraps its ring many times under a long stream, losing nothing', async () => {
+    const store = await openStore({ dataDir: join(dataDir, 'wrap') });
+    const capture = new ThreadedCapture({ dataDir: join(dataDir, 'wrap') }, quiet, {
+      ringBytes: 64 * 1024,
+      maxQueued: 100_000,
+      pollIntervalMs: 1,
+    });
+    try {
+      let accepted = 0;
+      for (let n = 0; n < 3_000; n++) {
+        while (!capture.enqueue(mail(n))) await new Promise((resolve) => setTimeout(resolve, 1));
+        accepted++;
+      }
+      await capture.flush();
+      expect(accepted).toBe(3_000);
+      expect(await store.predictions.count('spam')).toBe(3_000);
+      expect(await store.predictions.get('p-2999')).toMatchObject({ text: mail(2_999).text });
+      expect(capture.stats().dropped.queue_full).toBeGreaterThan(0); // the ring did fill up
+    } finally {
+      await capture.close();
+      await store.close();
+    }
+  });
+
+  it('drops and counts what does not fit, and says so in the log', async () => {
+    const { log, lines } = capturingLogger();
+    const capture = new ThreadedCapture({ dataDir }, log, { ...slowTimer, maxQueued: 3, batchSize: 100 });
+    const taken = Array.from({ length: 5 }, (_, n) => capture.enqueue(mail(2_000 + n)));
+    expect(taken).toEqual([true, true, true, false, false]);
+    await capture.close();
+    expect(capture.stats()).toMatchObject({ queued: 0, captured: 3, dropped: { queue_full: 2 } });
+    expect(lines).toContainEqual(expect.objectContaining({ reason: 'queue_full', dropped: 2 }));
+    expect(capture.enqueue(mail(2_010))).toBe(false);
+    expect(capture.stats().dropped.closed).toBe(1);
+  });
+
+  it('gives up on a store it cannot open after a few threads, counting what it held as store errors', async () => {
+    const { log, lines } = capturingLogger();
+    const capture = new ThreadedCapture({ dataDir, databaseUrl: 'mysql://nowhere/db' }, log, {
+      ...slowTimer,
+      maxAttempts: 2,
+      retryDelayMs: 5,
+    });
+    capture.enqueue(mail(3_000));
+    capture.enqueue(mail(3_001));
+    await capture.flush(); // returns: nothing is held any more
+    expect(capture.stats()).toMatchObject({ queued: 0, captured: 0, dropped: { store_error: 2 } });
+    const failures = lines.filter((l) => l.msg === 'capture writer thread failed');
+    expect(failures.length).toBeGreaterThanOrEqual(2);
+    expect(JSON.stringify(failures[0])).toContain('FLYWHEEL_DATABASE_URL');
+    expect(lines).toContainEqual(
+      expect.objectContaining({ rows: 2, msg: expect.stringContaining('no writer thread could write') }),
+    );
+    // The next prediction tries again (and fails again here, for the same reason).
+    capture.enqueue(mail(3_002));
+    await capture.flush();
+    expect(capture.stats().dropped.store_error).toBe(3);
+    await capture.close();
+  });
+});
