@@ -88,6 +88,24 @@ describe('CaptureBuffer', () => {
     await buffer.close();
   });
 
+  it('returns from a flush once what came before it is written, while more keeps arriving', async () => {
+    const sink = new RecordingSink();
+    sink.delayMs = 20; // slower than arrivals: the buffer never empties while the stream runs
+    const buffer = new CaptureBuffer(sink, quiet, { ...slowTimer, batchSize: 1 });
+    for (let n = 0; n < 3; n++) buffer.enqueue(record(n));
+    let next = 3;
+    const stream = setInterval(() => buffer.enqueue(record(next++)), 2);
+    const flushed = await Promise.race([
+      buffer.flush().then(() => 'flushed'),
+      new Promise((resolve) => setTimeout(() => resolve('still flushing'), 1_000)),
+    ]);
+    clearInterval(stream);
+    expect(flushed).toBe('flushed');
+    expect(sink.batches.flat().map((r) => r.id)).toEqual(expect.arrayContaining(['p-0', 'p-1', 'p-2']));
+    expect(buffer.stats().queued).toBeGreaterThan(0);
+    await buffer.close();
+  });
+
   it('drops and counts what does not fit, and says so in the log', async () => {
     const sink = new RecordingSink();
     sink.delayMs = 50;

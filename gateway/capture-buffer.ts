@@ -49,8 +49,13 @@ export class CaptureBuffer implements PredictionCapture {
   readonly #timer: NodeJS.Timeout;
   readonly #drops = new DropLedger();
   #captured = 0;
-  #writing: Promise<void> | null = null;
-  #drainRequested = false;
+  /** Predictions taken and since written or dropped by the store: the first `#settled` ever taken. */
+  #settled = 0;
+  /** Partial batches are written until `#settled` reaches this (a flush, or the timer, asked). */
+  #drainUntil = 0;
+  /** Flushes waiting for `#settled` to reach their target. */
+  #flushes: Array<{ target: number; resolve: () => void }> = [];
+  #writing = false;
   #closed = false;
 
   constructor(sink: PredictionSink, log: Logger, options: Partial<CaptureBufferOptions> = {}) {
@@ -75,7 +80,7 @@ export class CaptureBuffer implements PredictionCapture {
       return false;
     }
     this.#pending.push(record);
-    if (this.#pending.length >= this.#options.batchSize && !this.#writing) this.#startWriting(false);
+    if (this.#pending.length >= this.#options.batchSize && !this.#writing) this.#startWriting();
     return true;
   }
 
@@ -83,17 +88,13 @@ export class CaptureBuffer implements PredictionCapture {
     return { queued: this.#pending.length, captured: this.#captured, dropped: this.#drops.totals() };
   }
 
-  /** Writes everything queued so far (and anything queued meanwhile) before resolving. */
+  /** Writes everything queued so far before resolving (what arrives meanwhile does not hold it up). */
   async flush(): Promise<void> {
-    while (this.#pending.length > 0) {
-      if (this.#writing) {
-        this.#drainRequested = true;
-        await this.#writing;
-      } else {
-        this.#startWriting(true);
-      }
-    }
-    if (this.#writing) await this.#writing;
+    const target = this.#drain();
+    if (this.#settled >= target) return;
+    const settled = new Promise<void>((resolve) => this.#flushes.push({ target, resolve }));
+    if (!this.#writing) this.#startWriting();
+    await settled;
   }
 
   /** Stops taking predictions and writes every one already taken. */
@@ -107,32 +108,43 @@ export class CaptureBuffer implements PredictionCapture {
   #onTick(): void {
     this.#drops.report(this.#log);
     if (this.#pending.length === 0) return;
-    if (this.#writing) this.#drainRequested = true;
-    else this.#startWriting(true);
+    this.#drain();
+    if (!this.#writing) this.#startWriting();
   }
 
-  #startWriting(drain: boolean): void {
-    this.#drainRequested = drain;
-    this.#writing = this.#writeBatches().finally(() => {
-      this.#writing = null;
-    });
+  /** Asks for everything queued now to be written, partial batches included; returns the target. */
+  #drain(): number {
+    this.#drainUntil = Math.max(this.#drainUntil, this.#settled + this.#pending.length);
+    return this.#drainUntil;
+  }
+
+  #startWriting(): void {
+    this.#writing = true;
+    this.#writeBatches().catch((err) => this.#log.error({ err }, 'capture: the batch writer failed'));
   }
 
   async #writeBatches(): Promise<void> {
-    // Never write inside the request that filled the batch, and let requests in between batches.
-    await yieldToEventLoop();
-    while (
-      this.#pending.length >= this.#options.batchSize ||
-      (this.#pending.length > 0 && (this.#drainRequested || this.#closed))
-    ) {
-      const batch = this.#nextBatch();
-      const written = await this.#writeWithRetries(batch);
-      this.#pending.splice(0, batch.length);
-      if (written) this.#captured += batch.length;
-      else this.#drops.count('store_error', batch.length);
+    try {
+      // Never write inside the request that filled the batch, and let requests in between batches.
       await yieldToEventLoop();
+      while (
+        this.#pending.length >= this.#options.batchSize ||
+        (this.#pending.length > 0 && (this.#closed || this.#settled < this.#drainUntil))
+      ) {
+        const batch = this.#nextBatch();
+        const written = await this.#writeWithRetries(batch);
+        this.#pending.splice(0, batch.length);
+        this.#settled += batch.length;
+        if (written) this.#captured += batch.length;
+        else this.#drops.count('store_error', batch.length);
+        for (const flush of this.#flushes) if (flush.target <= this.#settled) flush.resolve();
+        this.#flushes = this.#flushes.filter((flush) => flush.target > this.#settled);
+        await yieldToEventLoop();
+      }
+    } finally {
+      // In the same step as the last check: a flush that comes after it finds no writer and starts one.
+      this.#writing = false;
     }
-    this.#drainRequested = false;
   }
 
   #nextBatch(): PredictionRecord[] {
