@@ -44,6 +44,20 @@ describe('runGateway: the gateway as `flywheel gateway` runs it', () => {
       expect(response.status).toBe(200);
       ids.push(((await response.json()) as { predictionId: string }).predictionId);
     }
+    // Feedback on a prediction still on its way to the store (a partial batch waits 60 s here) flushes
+    // the capture writer thread first, then is recorded.
+    const feedback = await fetch(`${running.address}/v1/predictions/${ids[4]}/feedback`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ feedbackId: 'fb-1', kind: 'incorrect' }),
+    });
+    expect(feedback.status).toBe(201);
+    const unknown = await fetch(`${running.address}/v1/predictions/no-such-id/feedback`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ feedbackId: 'fb-2', kind: 'correct' }),
+    });
+    expect(unknown.status).toBe(404);
     await running.close();
     await running.close(); // a second close is harmless
     await expect(fetch(`${running.address}/healthz`)).rejects.toThrow();
@@ -51,6 +65,7 @@ describe('runGateway: the gateway as `flywheel gateway` runs it', () => {
     const store = await openStore({ dataDir });
     try {
       for (const id of ids) expect(await store.predictions.get(id)).toMatchObject({ id, modelVersion: 'v1' });
+      expect(await store.feedback.listForPredictions([ids[4]!])).toMatchObject([{ id: 'fb-1' }]);
     } finally {
       await store.close();
     }
