@@ -282,6 +282,13 @@ try {
         `after it ended (median)`,
     );
   }
+  const pairRatios = throughput
+    .map((p) => p.on.requestsPerSecond / p.off.requestsPerSecond)
+    .sort((a, b) => a - b);
+  console.log(
+    `capture on/off req/s over the ${pairRatios.length} pairs: quartiles ×${f(percentile(pairRatios, 25), 3)}, ` +
+      `×${f(median(pairRatios), 3)}, ×${f(percentile(pairRatios, 75), 3)}; range ×${f(pairRatios[0]!, 3)}–×${f(pairRatios.at(-1)!, 3)}`,
+  );
   if (non200 > 0) console.log(`non-200 answers: ${non200}`);
   console.log(`load average after: ${loadAverage()}`);
 
