@@ -37,8 +37,9 @@ export const DEFAULT_CAPTURE_OPTIONS: CaptureBufferOptions = {
 
 /**
  * Captures predictions off the request path, writing from this event loop: `enqueue` never waits,
- * batches are written by a timer or as soon as a batch is full, one store call at a time. Nothing is lost silently: what does not fit, or
- * what the store refuses after bounded retries, is counted by reason and logged.
+ * batches are written by a timer or as soon as a batch is full, one store call at a time. Nothing is
+ * lost silently: what does not fit, or what the store refuses after bounded retries, is counted by
+ * reason and logged.
  */
 export class CaptureBuffer implements PredictionCapture {
   readonly #sink: PredictionSink;

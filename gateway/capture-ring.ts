@@ -13,7 +13,8 @@ import type { PredictionRecord } from '../core/capture/records.ts';
  * store has them, so a writer thread that dies loses nothing: the next one starts where it stopped.
  *
  * A frame is [head bytes: int32][text bytes: int32][head][text], 4-byte aligned, where the head is
- * the JSON of the prediction's fields (core/capture/prediction-fields.ts) with the text left out; a frame that would not fit before the end leaves a wrap marker and starts at offset 0.
+ * the JSON of the prediction's fields (core/capture/prediction-fields.ts) with the text left out. A
+ * frame that would not fit before the end leaves a wrap marker and starts at offset 0.
  */
 export interface SharedRing {
   control: SharedArrayBuffer;
