@@ -29,7 +29,7 @@ export const LAST_CPU = cpus().length - 1;
  * once it exists: a thread inherits the affinity of the thread that started it. Looks every 20 ms
  * and, once found, runs taskset once (it blocks the event loop for a few ms) and stops looking.
  */
-export function pinThreadWhenStarted(name: string, cpu: number): () => void {
+export function pinThreadWhenStarted(name: string, cpu: number): void {
   const look = setInterval(() => {
     for (const task of readdirSync('/proc/self/task')) {
       let comm: string;
@@ -45,5 +45,4 @@ export function pinThreadWhenStarted(name: string, cpu: number): () => void {
     }
   }, 20);
   look.unref();
-  return () => clearInterval(look);
 }

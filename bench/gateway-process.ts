@@ -9,7 +9,8 @@
  * - { type: 'usage' } → { type: 'usage', cpu, main }: CPU time of the process and of its main thread;
  * - { type: 'drain' } → { type: 'drained' }: every prediction served so far is in the store;
  * - { type: 'close' } → { type: 'closed', captured, dropped }, then exits.
- * With --pin, its main thread (the event loop that answers) runs on cpu 0.
+ * With --pin, its main thread (the event loop that answers) runs on cpu 0 and its capture writer thread
+ * on the last cpu.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -16,9 +16,10 @@
  * `--also-in-loop` adds a third side: the store written on the gateway's event loop (createGateway's
  * default), to show what the writer thread buys.
  *
- * On Linux with taskset the gateways' event loops (the threads that answer) run on cpu 0 and the load
- * generator on the last cpu, as it would on another machine; the capture writer thread goes where the
- * scheduler puts it. `--no-pin` lets the scheduler place everything.
+ * On Linux with taskset the gateways' event loops (the threads that answer) run on cpu 0, and the load
+ * generator and the capture writer thread on the last cpu: the writer works off the serving core, as
+ * it is meant to, and its share of that core counts against capture. `--no-pin` lets the scheduler
+ * place everything.
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { availableParallelism, cpus, loadavg } from 'node:os';

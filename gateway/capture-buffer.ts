@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { PredictionRecord } from '../core/capture/records.ts';
+import { type RetryPace, writeBatchWithRetries } from './batch-retries.ts';
 import { type CaptureStats, DropLedger, type PredictionCapture } from './prediction-capture.ts';
 
 /** Where flushed batches go: the store's prediction repository fits. */
@@ -8,7 +9,7 @@ export interface PredictionSink {
   insertMany(rows: readonly PredictionRecord[]): Promise<void>;
 }
 
-export interface CaptureBufferOptions {
+export interface CaptureBufferOptions extends RetryPace {
   /** Most predictions held in memory (waiting or being written); more are dropped and counted. */
   maxQueued: number;
   /** Most rows written in one store call. */
@@ -20,10 +21,6 @@ export interface CaptureBufferOptions {
   maxBatchChars: number;
   /** A partial batch waits at most this long before it is written. */
   flushIntervalMs: number;
-  /** Store calls tried per batch before the batch is dropped. */
-  maxAttempts: number;
-  /** Wait before the first retry; doubled for each further one. */
-  retryDelayMs: number;
 }
 
 export const DEFAULT_CAPTURE_OPTIONS: CaptureBufferOptions = {
@@ -133,7 +130,12 @@ export class CaptureBuffer implements PredictionCapture {
         (this.#pending.length > 0 && (this.#closed || this.#settled < this.#drainUntil))
       ) {
         const batch = this.#nextBatch();
-        const written = await this.#writeWithRetries(batch);
+        const written = await writeBatchWithRetries(
+          () => this.#sink.insertMany(batch),
+          this.#options,
+          ({ level, message, attempt, error }) =>
+            this.#log[level]({ err: error, rows: batch.length, attempt }, message),
+        );
         this.#pending.splice(0, batch.length);
         this.#settled += batch.length;
         if (written) this.#captured += batch.length;
@@ -159,31 +161,8 @@ export class CaptureBuffer implements PredictionCapture {
     }
     return batch;
   }
-
-  async #writeWithRetries(batch: readonly PredictionRecord[]): Promise<boolean> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await this.#sink.insertMany(batch);
-        return true;
-      } catch (err) {
-        if (attempt >= this.#options.maxAttempts) {
-          this.#log.error(
-            { err, rows: batch.length, attempts: attempt },
-            'capture: the store refused a batch of predictions; dropping it',
-          );
-          return false;
-        }
-        this.#log.warn({ err, rows: batch.length, attempt }, 'capture: store write failed; retrying');
-        await delay(this.#options.retryDelayMs * 2 ** (attempt - 1));
-      }
-    }
-  }
 }
 
 function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -5,10 +5,11 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { openStore, type StoreConfig } from '../adapters/store/open-store.ts';
+import { type RetryPace, type WriteFailure, writeBatchWithRetries } from './batch-retries.ts';
 import { CaptureRing, type RingBatch, type SharedRing } from './capture-ring.ts';
 
 /** How the thread paces its writes. */
-export interface WriterPace {
+export interface WriterPace extends RetryPace {
   batchSize: number;
   /** Most text (UTF-8 bytes) in one store call, unless one prediction alone is more. */
   maxBatchBytes: number;
@@ -16,10 +17,6 @@ export interface WriterPace {
   pollIntervalMs: number;
   /** A partial batch waits at most this long. */
   flushIntervalMs: number;
-  /** Store calls tried per batch before it is dropped (and counted). */
-  maxAttempts: number;
-  /** Wait before the first retry; doubled for each further one. */
-  retryDelayMs: number;
 }
 
 export interface WriterSetup {
@@ -31,7 +28,14 @@ export interface WriterSetup {
 export type WriterRequest = { type: 'flush'; id: number } | { type: 'close' };
 export type WriterReport =
   | { type: 'flushed'; id: number }
-  | { type: 'log'; level: 'warn' | 'error'; message: string; rows: number; attempt: number; error: string };
+  | {
+      type: 'log';
+      level: WriteFailure['level'];
+      message: string;
+      rows: number;
+      attempt: number;
+      error: string;
+    };
 
 const { store: storeConfig, ring: shared, pace } = workerData as WriterSetup;
 const port = parentPort!;
@@ -72,28 +76,20 @@ port.close();
 
 async function writeBatch(batch: RingBatch): Promise<void> {
   const rows = batch.records.length;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await store.predictions.insertMany(batch.records);
-      ring.release(batch, 'captured');
-      break;
-    } catch (error) {
-      const reason = String((error as Error)?.message ?? error);
-      if (attempt >= pace.maxAttempts) {
-        report(
-          'error',
-          'capture: the store refused a batch of predictions; dropping it',
-          rows,
-          attempt,
-          reason,
-        );
-        ring.release(batch, 'store_error');
-        break;
-      }
-      report('warn', 'capture: store write failed; retrying', rows, attempt, reason);
-      await new Promise((resolve) => setTimeout(resolve, pace.retryDelayMs * 2 ** (attempt - 1)));
-    }
-  }
+  const written = await writeBatchWithRetries(
+    () => store.predictions.insertMany(batch.records),
+    pace,
+    ({ level, message, attempt, error }) =>
+      port.postMessage({
+        type: 'log',
+        level,
+        message,
+        rows,
+        attempt,
+        error: String((error as Error)?.message ?? error),
+      } satisfies WriterReport),
+  );
+  ring.release(batch, written ? 'captured' : 'store_error');
   released += rows;
 }
 
@@ -104,8 +100,4 @@ function answerFlushes(): void {
     flushes.splice(i, 1);
     port.postMessage({ type: 'flushed', id: flush.id } satisfies WriterReport);
   }
-}
-
-function report(level: 'warn' | 'error', message: string, rows: number, attempt: number, error: string) {
-  port.postMessage({ type: 'log', level, message, rows, attempt, error } satisfies WriterReport);
 }
