@@ -1,9 +1,4 @@
-import {
-  fromPredictionFields,
-  type PredictionFields,
-  toPredictionFields,
-} from '../core/capture/prediction-fields.ts';
-import type { PredictionRecord } from '../core/capture/records.ts';
+import type { PredictionRecord, Variant } from '../core/capture/records.ts';
 
 /**
  * The memory the gateway's event loop and its capture writer thread share: a ring of captured
@@ -13,8 +8,8 @@ import type { PredictionRecord } from '../core/capture/records.ts';
  * store has them, so a writer thread that dies loses nothing: the next one starts where it stopped.
  *
  * A frame is [head bytes: int32][text bytes: int32][head][text], 4-byte aligned, where the head is
- * the JSON of the prediction's fields (core/capture/prediction-fields.ts) with the text left out. A
- * frame that would not fit before the end leaves a wrap marker and starts at offset 0.
+ * the JSON of every field but the text (`RingHead`), scores and metadata as nested objects. A frame
+ * that would not fit before the end leaves a wrap marker and starts at offset 0.
  */
 export interface SharedRing {
   control: SharedArrayBuffer;
@@ -34,8 +29,28 @@ const STORE_ERRORS = 1;
 const FRAME_HEADER = 8;
 const WRAP = -1;
 const align4 = (n: number) => (n + 3) & ~3;
-/** Where the text is among a prediction's fields: it travels outside the head, as bytes of its own. */
-const TEXT = 4;
+
+/** A prediction's fields but its text, which follows the head as bytes of its own. */
+type RingHead = [
+  id: string,
+  model: string,
+  modelVersion: string,
+  variant: Variant,
+  label: string,
+  confidence: number,
+  scores: Record<string, number>,
+  userKey: string | null,
+  servedPredictionId: string | null,
+  latencyMs: number,
+  metadata: Record<string, string>,
+  createdAt: number,
+];
+
+/**
+ * `too_large`: more than half the ring, which an empty ring may not hold either (depending on where
+ * its next frame starts), so it is refused outright rather than waited for.
+ */
+export type RingWrite = 'written' | 'full' | 'too_large';
 
 export interface RingBatch {
   records: PredictionRecord[];
@@ -88,13 +103,26 @@ export class CaptureRing {
 
   // ---- producer (the event loop) ----
 
-  /** Copies a prediction into the ring; false when it does not fit in the free space left. */
-  write(record: PredictionRecord): boolean {
-    const fields = toPredictionFields(record);
-    fields[TEXT] = '';
-    const head = JSON.stringify(fields);
+  /** Copies a prediction into the ring, if the free space left can hold it. */
+  write(record: PredictionRecord): RingWrite {
+    const r = record;
+    const head = JSON.stringify([
+      r.id,
+      r.model,
+      r.modelVersion,
+      r.variant,
+      r.label,
+      r.confidence,
+      r.scores,
+      r.userKey,
+      r.servedPredictionId,
+      r.latencyMs,
+      r.metadata ?? {},
+      r.createdAt,
+    ] satisfies RingHead);
     // UTF-8 takes at most 3 bytes per UTF-16 unit: room for the worst case, checked before writing.
-    const room = align4(FRAME_HEADER + 3 * (head.length + record.text.length));
+    const room = align4(FRAME_HEADER + 3 * (head.length + r.text.length));
+    if (room > this.#capacity / 2) return 'too_large';
     const start = this.#write;
     let at = start;
     let padding = 0;
@@ -102,10 +130,10 @@ export class CaptureRing {
       padding = this.#capacity - at;
       at = 0;
     }
-    if (Atomics.load(this.#words, USED) + padding + room > this.#capacity) return false;
+    if (Atomics.load(this.#words, USED) + padding + room > this.#capacity) return 'full';
 
     const headBytes = this.#bytes.write(head, at + FRAME_HEADER);
-    const textBytes = this.#bytes.write(record.text, at + FRAME_HEADER + headBytes);
+    const textBytes = this.#bytes.write(r.text, at + FRAME_HEADER + headBytes);
     this.#frames[at >> 2] = headBytes;
     this.#frames[(at >> 2) + 1] = textBytes;
     if (padding > 0) this.#frames[start >> 2] = WRAP;
@@ -114,7 +142,7 @@ export class CaptureRing {
     // Published last: the consumer reads no further than USED, so it never sees a half-written frame.
     Atomics.add(this.#words, USED, padding + size);
     Atomics.add(this.#words, ROWS, 1);
-    return true;
+    return 'written';
   }
 
   /**
@@ -157,9 +185,25 @@ export class CaptureRing {
       const textBytes = this.#frames[(at >> 2) + 1]!;
       if (records.length > 0 && textTotal + textBytes > maxTextBytes) break;
       const textAt = at + FRAME_HEADER + headBytes;
-      const fields = JSON.parse(this.#bytes.toString('utf8', at + FRAME_HEADER, textAt)) as PredictionFields;
-      fields[TEXT] = this.#bytes.toString('utf8', textAt, textAt + textBytes);
-      records.push(fromPredictionFields(fields));
+      const head = JSON.parse(this.#bytes.toString('utf8', at + FRAME_HEADER, textAt)) as RingHead;
+      const [id, model, modelVersion, variant, label, confidence, scores] = head;
+      const [, , , , , , , userKey, servedPredictionId, latencyMs, metadata, createdAt] = head;
+      const text = this.#bytes.toString('utf8', textAt, textAt + textBytes);
+      records.push({
+        id,
+        model,
+        modelVersion,
+        variant,
+        text,
+        label,
+        confidence,
+        scores,
+        userKey,
+        servedPredictionId,
+        latencyMs,
+        metadata,
+        createdAt,
+      });
       textTotal += textBytes;
       const size = align4(FRAME_HEADER + headBytes + textBytes);
       bytes += size;

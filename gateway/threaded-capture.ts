@@ -7,15 +7,19 @@ import type { WriterPace, WriterReport, WriterRequest, WriterSetup } from './cap
 import { type CaptureStats, DropLedger, type PredictionCapture } from './prediction-capture.ts';
 
 export interface ThreadedCaptureOptions extends WriterPace {
-  /** Most predictions held (waiting or being written); more are dropped and counted. */
+  /** Most predictions held (in the ring, or waiting for room in it); more are dropped and counted. */
   maxQueued: number;
-  /** Size of the shared ring the predictions wait in (bytes of UTF-8); a full ring drops too. */
+  /**
+   * Size of the ring shared with the writer thread (bytes of UTF-8). Small enough to stay in the cpu's
+   * caches while the writer keeps up; when the store falls behind and it fills, predictions wait on
+   * the heap for room, up to `maxQueued`.
+   */
   ringBytes: number;
 }
 
 export const DEFAULT_THREADED_CAPTURE_OPTIONS: ThreadedCaptureOptions = {
   maxQueued: 20_000,
-  ringBytes: 64 * 1024 * 1024,
+  ringBytes: 8 * 1024 * 1024,
   batchSize: 256,
   maxBatchBytes: 2 * 1024 * 1024,
   pollIntervalMs: 20,
@@ -29,7 +33,10 @@ export const DEFAULT_THREADED_CAPTURE_OPTIONS: ThreadedCaptureOptions = {
  * The embedded store writes synchronously: on the event loop, a batch (and worse, a WAL checkpoint's
  * fsync, or waiting out another process's write lock) would stall every request in flight. Here the
  * event loop only copies each prediction into a shared ring (capture-ring.ts), and the thread does the
- * rest: no record waits on the event loop's heap, and no batch is cloned into the thread.
+ * rest: nothing is cloned into the thread, and a record stays on the event loop's heap only until the
+ * end of its turn of the loop, or, while the store is slower than the traffic, until the ring has room.
+ * Copying a turn's predictions together, after its requests are answered, keeps that code and the
+ * ring's memory warm in the cpu's caches: a request pays about half what copying it alone would.
  *
  * A thread that dies loses nothing: the predictions it had not written are still in the ring, and a new
  * thread takes over. After `maxAttempts` threads in a row fail without writing anything (a store that
@@ -44,6 +51,13 @@ export class ThreadedCapture implements PredictionCapture {
   readonly #drops = new DropLedger();
   readonly #timer: NodeJS.Timeout;
   readonly #flushes = new Map<number, () => void>();
+  /** Taken, not yet in the ring: copied at the end of this turn of the event loop, or once there is room. */
+  #waiting: PredictionRecord[] = [];
+  /** Predictions taken since the start; each ends up captured or counted as dropped. */
+  #taken = 0;
+  /** Taken predictions dropped before reaching the ring (no writer thread could write). */
+  #droppedWaiting = 0;
+  #roomTimer: NodeJS.Timeout | null = null;
   #nextFlushId = 1;
   #worker: Worker | null = null;
   #restart: NodeJS.Timeout | null = null;
@@ -70,24 +84,58 @@ export class ThreadedCapture implements PredictionCapture {
       this.#drops.count('closed', 1);
       return false;
     }
-    const ring = this.#ring;
-    if (ring.queued >= this.#options.maxQueued || !ring.write(record)) {
+    if (this.#ring.queued + this.#waiting.length >= this.#options.maxQueued) {
       this.#drops.count('queue_full', 1);
       return false;
     }
-    if (!this.#worker && !this.#restart) this.#start();
+    this.#waiting.push(record);
+    this.#taken++;
+    if (this.#waiting.length === 1 && !this.#roomTimer) setImmediate(this.#copyWaiting);
     return true;
   }
 
   stats(): CaptureStats {
+    const drops = this.#drops.totals();
     return {
-      queued: this.#ring.queued,
+      queued: this.#ring.queued + this.#waiting.length,
       captured: this.#ring.captured,
-      dropped: { ...this.#drops.totals(), store_error: this.#ring.storeErrors },
+      dropped: { ...drops, store_error: drops.store_error + this.#ring.storeErrors },
     };
   }
 
-  flush(): Promise<void> {
+  async flush(): Promise<void> {
+    const taken = this.#taken;
+    while (this.#settled() < taken) {
+      this.#copyWaiting();
+      await this.#flushRing();
+    }
+  }
+
+  /** Copies waiting predictions into the ring while it has room; looks again later if it fills. */
+  readonly #copyWaiting = (): void => {
+    const waiting = this.#waiting;
+    let copied = 0;
+    for (; copied < waiting.length; copied++) {
+      const outcome = this.#ring.write(waiting[copied]!);
+      if (outcome === 'full') break;
+      if (outcome === 'too_large') {
+        this.#drops.count('queue_full', 1);
+        this.#droppedWaiting++;
+      }
+    }
+    this.#waiting = copied === waiting.length ? [] : waiting.slice(copied);
+    if (copied > 0 && !this.#worker && !this.#restart) this.#start();
+    if (this.#waiting.length > 0 && !this.#roomTimer) {
+      this.#roomTimer = setTimeout(() => {
+        this.#roomTimer = null;
+        this.#copyWaiting();
+      }, this.#options.pollIntervalMs);
+      this.#roomTimer.unref();
+    }
+  };
+
+  /** Resolves once the writer thread has released what the ring holds now. */
+  #flushRing(): Promise<void> {
     if (this.#ring.queued === 0) return Promise.resolve();
     const id = this.#nextFlushId++;
     return new Promise<void>((resolve) => {
@@ -102,6 +150,7 @@ export class ThreadedCapture implements PredictionCapture {
     this.#closed = true;
     clearInterval(this.#timer);
     await this.flush();
+    if (this.#roomTimer) clearTimeout(this.#roomTimer);
     if (this.#restart) clearTimeout(this.#restart);
     this.#restart = null;
     const worker = this.#worker;
@@ -151,10 +200,14 @@ export class ThreadedCapture implements PredictionCapture {
     for (const id of this.#flushes.keys()) this.#post({ type: 'flush', id });
   }
 
-  /** Drops what the ring holds after `maxAttempts` failed threads, and lets every flush return. */
+  /** Drops every prediction held after `maxAttempts` failed threads, and lets every flush return. */
   #giveUp(): void {
     this.#failures = 0;
-    const dropped = this.#ring.discardAll();
+    const waiting = this.#waiting.length;
+    this.#waiting = [];
+    this.#drops.count('store_error', waiting);
+    this.#droppedWaiting += waiting;
+    const dropped = this.#ring.discardAll() + waiting;
     if (dropped > 0) {
       this.#log.error(
         { rows: dropped, attempts: this.#options.maxAttempts },
@@ -167,6 +220,11 @@ export class ThreadedCapture implements PredictionCapture {
 
   #released(): number {
     return this.#ring.captured + this.#ring.storeErrors;
+  }
+
+  /** Taken predictions now in the store or dropped. */
+  #settled(): number {
+    return this.#released() + this.#droppedWaiting;
   }
 
   #post(request: WriterRequest): void {

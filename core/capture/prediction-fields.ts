@@ -2,8 +2,7 @@ import type { PredictionRecord, Variant } from './records.ts';
 
 /**
  * A captured prediction as a flat row of its fields in a fixed order, scores and metadata as JSON text:
- * the column order the embedded store binds, and (as JSON, the text apart) the head of a prediction in
- * the gateway's capture ring (gateway/capture-ring.ts).
+ * the column order the embedded store binds.
  */
 export type PredictionFields = [
   id: string,
@@ -37,30 +36,4 @@ export function toPredictionFields(row: PredictionRecord): PredictionFields {
     JSON.stringify(row.metadata ?? {}),
     row.createdAt,
   ];
-}
-
-export function fromPredictionFields(fields: PredictionFields): PredictionRecord {
-  const [id, model, modelVersion, variant, text, label, confidence, scores] = fields;
-  const [userKey, servedPredictionId, latencyMs, metadata, createdAt] = fields.slice(8) as [
-    string | null,
-    string | null,
-    number,
-    string,
-    number,
-  ];
-  return {
-    id,
-    model,
-    modelVersion,
-    variant,
-    text,
-    label,
-    confidence,
-    scores: JSON.parse(scores),
-    userKey,
-    servedPredictionId,
-    latencyMs,
-    metadata: JSON.parse(metadata),
-    createdAt,
-  };
 }

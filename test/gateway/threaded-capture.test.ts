@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import pino from 'pino';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { openStore } from '../../adapters/store/open-store.ts';
@@ -57,7 +58,7 @@ describe('ThreadedCapture: the event loop copies, a writer thread writes', () =>
     const store = await openStore({ dataDir: join(dataDir, 'wrap') });
     const capture = new ThreadedCapture({ dataDir: join(dataDir, 'wrap') }, quiet, {
       ringBytes: 64 * 1024,
-      maxQueued: 100_000,
+      maxQueued: 400,
       pollIntervalMs: 1,
     });
     try {
@@ -70,8 +71,38 @@ describe('ThreadedCapture: the event loop copies, a writer thread writes', () =>
       expect(accepted).toBe(3_000);
       expect(await store.predictions.count('spam')).toBe(3_000);
       expect(await store.predictions.get('p-2999')).toMatchObject({ text: mail(2_999).text });
-      expect(capture.stats().dropped.queue_full).toBeGreaterThan(0); // the ring did fill up
+      expect(capture.stats().dropped.queue_full).toBeGreaterThan(0); // maxQueued was reached
     } finally {
+      await capture.close();
+      await store.close();
+    }
+  });
+
+  it('holds predictions for a stalled store beyond what its ring holds, then writes them all', async () => {
+    const dir = join(dataDir, 'stall');
+    const store = await openStore({ dataDir: dir });
+    const capture = new ThreadedCapture({ dataDir: dir }, quiet, {
+      ringBytes: 16 * 1024,
+      maxQueued: 1_000,
+      pollIntervalMs: 1,
+      flushIntervalMs: 1,
+    });
+    // Another connection holds the write lock: the writer thread waits on it, as behind a long
+    // checkpoint or another process's transaction.
+    const blocker = new DatabaseSync(join(dir, 'flywheel.db'));
+    try {
+      blocker.exec('BEGIN IMMEDIATE');
+      for (let n = 0; n < 300; n++) expect(capture.enqueue(mail(n))).toBe(true);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      // 300 predictions of ~500 bytes do not fit in 16 KiB: most wait on the heap for room.
+      expect(capture.stats()).toMatchObject({ queued: 300, captured: 0, dropped: { queue_full: 0 } });
+      blocker.exec('COMMIT');
+      await capture.flush();
+      expect(capture.stats()).toMatchObject({ queued: 0, captured: 300, dropped: { queue_full: 0 } });
+      expect(await store.predictions.count('spam')).toBe(300);
+    } finally {
+      if (blocker.isTransaction) blocker.exec('ROLLBACK');
+      blocker.close();
       await capture.close();
       await store.close();
     }
