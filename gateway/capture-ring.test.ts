@@ -28,6 +28,8 @@ describe('CaptureRing: predictions shared between the event loop and the writer 
       aPrediction({ variant: 'shadow', servedPredictionId: 'x-1', userKey: null, metadata: {} }),
       aPrediction({ text: '', label: 'spam', confidence: 1, latencyMs: 0, createdAt: 0 }),
       aPrediction({ text: 'a\u0000b 𝔘𝔫𝔦𝔠𝔬𝔡𝔢 é "quoted"', scores: { 'a:b': 1e-9, '"': 0 } }),
+      aPrediction({ text: 'Latin-1 only: café, naïve, ÿ\u0080' }), // copied a byte per character
+      aPrediction({ text: 'wider: Ā – 📬 and a lone \ud800 surrogate' }), // copied as UTF-16
     ];
     for (const record of awkward) {
       const ring = CaptureRing.create(64 * 1024);
@@ -93,7 +95,7 @@ describe('CaptureRing: predictions shared between the event loop and the writer 
   it('refuses outright a prediction more than half its size, which even an empty ring may not hold', () => {
     const ring = CaptureRing.create(4 * 1024);
     expect(ring.write(prediction(1, { text: 'x'.repeat(400) }))).toBe('written');
-    expect(ring.write(prediction(2, { text: 'x'.repeat(1_000) }))).toBe('too_large');
+    expect(ring.write(prediction(2, { text: 'x'.repeat(2_100) }))).toBe('too_large');
     expect(ring.queued).toBe(1);
   });
 

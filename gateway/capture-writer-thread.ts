@@ -11,7 +11,7 @@ import { CaptureRing, type RingBatch, type SharedRing } from './capture-ring.ts'
 /** How the thread paces its writes. */
 export interface WriterPace extends RetryPace {
   batchSize: number;
-  /** Most text (UTF-8 bytes) in one store call, unless one prediction alone is more. */
+  /** Most text (bytes in the ring) in one store call, unless one prediction alone is more. */
   maxBatchBytes: number;
   /** How often the thread looks at the ring for predictions. */
   pollIntervalMs: number;

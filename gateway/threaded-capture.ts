@@ -10,7 +10,7 @@ export interface ThreadedCaptureOptions extends WriterPace {
   /** Most predictions held (in the ring, or waiting for room in it); more are dropped and counted. */
   maxQueued: number;
   /**
-   * Size of the ring shared with the writer thread (bytes of UTF-8). Small enough to stay in the cpu's
+   * Size of the ring shared with the writer thread, in bytes. Small enough to stay in the cpu's
    * caches while the writer keeps up; when the store falls behind and it fills, predictions wait on
    * the heap for room, up to `maxQueued`.
    */
