@@ -115,6 +115,8 @@ interface BurstFigures {
   p99Ms: number;
   cpuMsPerRequest: number;
   mainThreadMsPerRequest: number;
+  /** Share of the burst the main thread was busy: below 1, it waited for requests (or for a cpu). */
+  mainBusy: number;
   loadCpu: number;
   drainMs: number;
 }
@@ -178,6 +180,7 @@ async function burst(mode: GatewayMode, spec: BurstSpec): Promise<BurstFigures> 
     p99Ms: percentile(result.latenciesMs, 99),
     cpuMsPerRequest: cpuMs(before.cpu, after.cpu) / ok(result),
     mainThreadMsPerRequest: cpuMs(before.main, after.main) / ok(result),
+    mainBusy: cpuMs(before.main, after.main) / (result.durationMs + drainMs),
     loadCpu: result.cpu,
     drainMs,
   };
@@ -220,7 +223,8 @@ try {
   const throughput = await pairsOfBursts(rounds, closedLoop, (r, round, mode) =>
     console.log(
       `  round ${round} ${LABELS[mode].padEnd(14)} ${f(r.requestsPerSecond, 0).padStart(5)} req/s  gateway ` +
-        `${f(r.cpuMsPerRequest, 3)} ms cpu/request (main thread ${f(r.mainThreadMsPerRequest, 3)}), drained in ` +
+        `${f(r.cpuMsPerRequest, 3)} ms cpu/request (main thread ${f(r.mainThreadMsPerRequest, 3)}, busy ` +
+        `${f(r.mainBusy * 100, 0)}%), drained in ` +
         `${f(r.drainMs, 0)} ms, load generator ${f(r.loadCpu * 100, 0)}%`,
     ),
   );
@@ -254,6 +258,11 @@ try {
       'main ms/req',
       (m) => f(of(throughput, m, 'mainThreadMsPerRequest'), 3),
       (m) => `×${f(ratio(throughput, m, 'mainThreadMsPerRequest'), 3)}`,
+    ],
+    [
+      'main busy',
+      (m) => `${f(of(throughput, m, 'mainBusy') * 100, 1)}%`,
+      (m) => `×${f(ratio(throughput, m, 'mainBusy'), 3)}`,
     ],
     [
       `p50 ms @${values.rate}/s`,

@@ -27,7 +27,8 @@ describe('CaptureRing: predictions shared between the event loop and the writer 
     const awkward = [
       aPrediction({ variant: 'shadow', servedPredictionId: 'x-1', userKey: null, metadata: {} }),
       aPrediction({ text: '', label: 'spam', confidence: 1, latencyMs: 0, createdAt: 0 }),
-      aPrediction({ text: 'a\u0000b 𝔘𝔫𝔦𝔠𝔬𝔡𝔢 é "quoted"', scores: { 'a:b': 1e-9, '"': 0 } }),
+      aPrediction({ text: 'a\u0000b 𝔘𝔫𝔦𝔠𝔬𝔡𝔢 é "quoted"', scores: { 'a:b': 1e-9, '"': -0, __proto__x: 1 } }),
+      aPrediction({ scores: JSON.parse('{"__proto__": 0.5, "constructor": 0.5}') }),
       aPrediction({ text: 'Latin-1 only: café, naïve, ÿ\u0080' }), // copied a byte per character
       aPrediction({ text: 'wider: Ā – 📬 and a lone \ud800 surrogate' }), // copied as UTF-16
     ];
@@ -58,8 +59,7 @@ describe('CaptureRing: predictions shared between the event loop and the writer 
       fc.property(anyPrediction, (record) => {
         const ring = CaptureRing.create(64 * 1024);
         expect(ring.write(record)).toBe('written');
-        // Scores travel as JSON, where -0 is 0: a sign on a zero score means nothing.
-        expect(drain(ring)).toEqual([{ ...record, scores: JSON.parse(JSON.stringify(record.scores)) }]);
+        expect(drain(ring)).toEqual([record]);
       }),
     );
   });
