@@ -3,6 +3,7 @@
  * takes batches of predictions from the ring the event loop fills, writes each one (retrying a failed
  * write a bounded number of times) and releases it from the ring once the store has it.
  */
+import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { openStore, type StoreConfig } from '../adapters/store/open-store.ts';
 import { type RetryPace, type WriteFailure, writeBatchWithRetries } from './batch-retries.ts';
@@ -17,6 +18,12 @@ export interface WriterPace extends RetryPace {
   pollIntervalMs: number;
   /** A partial batch waits at most this long. */
   flushIntervalMs: number;
+  /**
+   * The thread's nice value on Linux (0 to 19; elsewhere ignored, as there it would apply to the whole
+   * process). At 19 a cpu the writer shares with other work serves that work first, such as the
+   * requests the gateway's own event loop is waiting for.
+   */
+  writerNice: number;
 }
 
 export interface WriterSetup {
@@ -39,6 +46,21 @@ export type WriterReport =
 
 const { store: storeConfig, ring: shared, pace } = workerData as WriterSetup;
 const port = parentPort!;
+if (process.platform === 'linux' && pace.writerNice !== 0) {
+  try {
+    // On Linux a nice value belongs to a thread: this one, not the event loop's.
+    setPriority(pace.writerNice);
+  } catch (error) {
+    port.postMessage({
+      type: 'log',
+      level: 'warn',
+      message: `capture writer: cannot set its nice value to ${pace.writerNice}; it runs at its parent's`,
+      rows: 0,
+      attempt: 0,
+      error: String((error as Error)?.message ?? error),
+    } satisfies WriterReport);
+  }
+}
 const ring = new CaptureRing(shared);
 /** Rows this thread has released (written or dropped). */
 let released = 0;

@@ -24,6 +24,7 @@ export const DEFAULT_THREADED_CAPTURE_OPTIONS: ThreadedCaptureOptions = {
   maxBatchBytes: 2 * 1024 * 1024,
   pollIntervalMs: 20,
   flushIntervalMs: 200,
+  writerNice: 19,
   maxAttempts: 3,
   retryDelayMs: 100,
 };
@@ -72,6 +73,10 @@ export class ThreadedCapture implements PredictionCapture {
     const { batchSize, maxQueued, maxAttempts } = this.#options;
     if (batchSize < 1 || maxQueued < 1 || maxAttempts < 1) {
       throw new Error('threaded capture: batchSize, maxQueued and maxAttempts must be at least 1');
+    }
+    const { writerNice } = this.#options;
+    if (!Number.isInteger(writerNice) || writerNice < 0 || writerNice > 19) {
+      throw new Error(`threaded capture: writerNice must be an integer from 0 to 19, not ${writerNice}`);
     }
     this.#ring = CaptureRing.create(this.#options.ringBytes);
     this.#timer = setInterval(() => this.#drops.report(this.#log), this.#options.flushIntervalMs);

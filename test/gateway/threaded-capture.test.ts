@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
@@ -119,6 +119,27 @@ describe('ThreadedCapture: the event loop copies, a writer thread writes', () =>
     expect(capture.enqueue(mail(2_010))).toBe(false);
     expect(capture.stats().dropped.closed).toBe(1);
   });
+
+  it.runIf(process.platform === 'linux')(
+    'runs its writer as a thread named capture-writer, at nice 19 unless told otherwise',
+    async () => {
+      const niceOfWriters = () =>
+        readdirSync('/proc/self/task')
+          .filter((task) => readFileSync(`/proc/self/task/${task}/comm`, 'utf8').trim() === 'capture-writer')
+          // Field 19 of /proc/<pid>/task/<tid>/stat, counted after the parenthesised name.
+          .map((task) =>
+            Number(readFileSync(`/proc/self/task/${task}/stat`, 'utf8').split(') ')[1]!.split(' ')[16]),
+          );
+      const polite = new ThreadedCapture({ dataDir }, quiet);
+      await vi.waitFor(() => expect(niceOfWriters()).toEqual([19]), { timeout: 5_000 });
+      await polite.close();
+      await vi.waitFor(() => expect(niceOfWriters()).toEqual([]), { timeout: 5_000 });
+      const plain = new ThreadedCapture({ dataDir }, quiet, { writerNice: 0 });
+      await vi.waitFor(() => expect(niceOfWriters()).toEqual([0]), { timeout: 5_000 });
+      await plain.close();
+      expect(() => new ThreadedCapture({ dataDir }, quiet, { writerNice: -5 })).toThrow(/writerNice/);
+    },
+  );
 
   it('gives up on a store it cannot open after a few threads, counting what it held as store errors', async () => {
     const { log, lines } = capturingLogger();
