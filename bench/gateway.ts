@@ -22,6 +22,7 @@
  * place everything.
  */
 import { type ChildProcess, fork } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -44,6 +45,10 @@ const { values } = parseArgs({
   },
 });
 const rounds = Number(values.rounds);
+/** The cpu the gateways' event loops run on (bench/gateway-process.ts pins them there). */
+const SERVING_CPU = 0;
+/** /proc/stat counts in clock ticks of 1/100 s on every Linux this runs on (USER_HZ). */
+const USER_HZ = 100;
 const latencyRounds = Number(values['latency-rounds']);
 const pinned = !values['no-pin'] && canPin();
 
@@ -117,6 +122,8 @@ interface BurstFigures {
   mainThreadMsPerRequest: number;
   /** Share of the burst the main thread was busy: below 1, it waited for requests (or for a cpu). */
   mainBusy: number;
+  /** Share of the burst the hypervisor ran something else on the serving cpu (Linux; 0 elsewhere). */
+  stolen: number;
   loadCpu: number;
   drainMs: number;
 }
@@ -160,8 +167,21 @@ await load.next();
 const served = new Map<GatewayMode, number>(modes.map((m) => [m, 0]));
 let non200 = 0;
 
+/** Time the hypervisor gave the serving cpu's turn to another guest, in ms (/proc/stat, Linux). */
+function stolenMs(): number {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith(`cpu${SERVING_CPU} `));
+    return line ? (Number(line.trim().split(/\s+/)[8]) * 1000) / USER_HZ : 0;
+  } catch {
+    return 0;
+  }
+}
+
 async function burst(mode: GatewayMode, spec: BurstSpec): Promise<BurstFigures> {
   const gateway = gateways.get(mode)!;
+  const stolenBefore = stolenMs();
   const before = await gateway.usage();
   const result = (await load.ask({
     type: 'burst',
@@ -172,6 +192,7 @@ async function burst(mode: GatewayMode, spec: BurstSpec): Promise<BurstFigures> 
   await gateway.drain();
   const drainMs = performance.now() - drainStarted;
   const after = await gateway.usage();
+  const stolen = stolenMs() - stolenBefore;
   served.set(mode, served.get(mode)! + ok(result));
   non200 += result.requests - ok(result);
   return {
@@ -181,6 +202,7 @@ async function burst(mode: GatewayMode, spec: BurstSpec): Promise<BurstFigures> 
     cpuMsPerRequest: cpuMs(before.cpu, after.cpu) / ok(result),
     mainThreadMsPerRequest: cpuMs(before.main, after.main) / ok(result),
     mainBusy: cpuMs(before.main, after.main) / (result.durationMs + drainMs),
+    stolen: stolen / (result.durationMs + drainMs),
     loadCpu: result.cpu,
     drainMs,
   };
@@ -224,7 +246,7 @@ try {
     console.log(
       `  round ${round} ${LABELS[mode].padEnd(14)} ${f(r.requestsPerSecond, 0).padStart(5)} req/s  gateway ` +
         `${f(r.cpuMsPerRequest, 3)} ms cpu/request (main thread ${f(r.mainThreadMsPerRequest, 3)}, busy ` +
-        `${f(r.mainBusy * 100, 0)}%), drained in ` +
+        `${f(r.mainBusy * 100, 0)}%, cpu stolen ${f(r.stolen * 100, 0)}%), drained in ` +
         `${f(r.drainMs, 0)} ms, load generator ${f(r.loadCpu * 100, 0)}%`,
     ),
   );
@@ -265,6 +287,11 @@ try {
       (m) => `×${f(ratio(throughput, m, 'mainBusy'), 3)}`,
     ],
     [
+      'cpu 0 stolen',
+      (m) => `${f(of(throughput, m, 'stolen') * 100, 1)}%`,
+      (m) => `${signed(added(throughput, m, 'stolen') * 100)}%`,
+    ],
+    [
       `p50 ms @${values.rate}/s`,
       (m) => f(of(latency, m, 'p50Ms')),
       (m) => signed(added(latency, m, 'p50Ms')),
@@ -277,10 +304,10 @@ try {
   ];
   console.log('');
   console.log(`medians; (vs off) = median over pairs of (this side / or − capture off) in adjacent bursts`);
-  console.log(`${''.padEnd(15)}${columns.map(([name]) => name.padStart(22)).join('')}`);
+  console.log(`${''.padEnd(15)}${columns.map(([name]) => name.padStart(19)).join('')}`);
   for (const mode of modes) {
     const cells = columns.map(([, value, vsOff]) =>
-      `${value(mode)}${mode === 'off' ? '' : ` (${vsOff(mode)})`}`.padStart(22),
+      `${value(mode)}${mode === 'off' ? '' : ` (${vsOff(mode)})`}`.padStart(19),
     );
     console.log(`${LABELS[mode].padEnd(15)}${cells.join('')}`);
   }
