@@ -11,6 +11,7 @@
  * - open loop (`rate` requests per second whatever the answers do; latency measured from when each
  *   request was due, so a stalled gateway cannot hide its stall): latency under load.
  */
+import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { loadSpamAssassin } from '../adapters/corpus/spamassassin.ts';
 import { MAX_TEXT_LENGTH } from '../gateway/request-schemas.ts';
@@ -24,6 +25,11 @@ export interface PhaseResult {
   statuses: Record<string, number>;
   /** CPU time of this process during the phase, as a share of one core. */
   cpu: number;
+  /**
+   * Share of the phase this process's main thread was ready to run but waited for its cpu (Linux
+   * schedstat; 0 elsewhere): while it waits, it sends nothing, and the gateway may sit idle.
+   */
+  cpuWait: number;
 }
 
 /** One phase: a closed loop (throughput) or an open loop at a fixed rate (latency). */
@@ -68,6 +74,15 @@ function predict(url: string): Promise<number> {
   });
 }
 
+/** Time this thread has spent runnable but not running, in ms (/proc/thread-self/schedstat, Linux). */
+function runQueueWaitMs(): number {
+  try {
+    return Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[1]) / 1e6;
+  } catch {
+    return 0;
+  }
+}
+
 async function phase(
   count: number,
   run: (record: (i: number, status: number, latencyMs: number) => void) => Promise<void>,
@@ -75,6 +90,7 @@ async function phase(
   const latenciesMs: number[] = new Array(count);
   const statuses: Record<string, number> = {};
   const cpuBefore = process.cpuUsage();
+  const waitBefore = runQueueWaitMs();
   const started = performance.now();
   await run((i, status, latencyMs) => {
     latenciesMs[i] = latencyMs;
@@ -88,6 +104,7 @@ async function phase(
     latenciesMs: latenciesMs.sort((a, b) => a - b),
     statuses,
     cpu: (cpu.user + cpu.system) / 1000 / durationMs,
+    cpuWait: (runQueueWaitMs() - waitBefore) / durationMs,
   };
 }
 

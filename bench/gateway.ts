@@ -125,6 +125,7 @@ interface BurstFigures {
   /** Share of the burst the hypervisor ran something else on the serving cpu (Linux; 0 elsewhere). */
   stolen: number;
   loadCpu: number;
+  loadCpuWait: number;
   drainMs: number;
 }
 
@@ -204,6 +205,7 @@ async function burst(mode: GatewayMode, spec: BurstSpec): Promise<BurstFigures> 
     mainBusy: cpuMs(before.main, after.main) / (result.durationMs + drainMs),
     stolen: stolen / (result.durationMs + drainMs),
     loadCpu: result.cpu,
+    loadCpuWait: result.cpuWait,
     drainMs,
   };
 }
@@ -247,7 +249,7 @@ try {
       `  round ${round} ${LABELS[mode].padEnd(14)} ${f(r.requestsPerSecond, 0).padStart(5)} req/s  gateway ` +
         `${f(r.cpuMsPerRequest, 3)} ms cpu/request (main thread ${f(r.mainThreadMsPerRequest, 3)}, busy ` +
         `${f(r.mainBusy * 100, 0)}%, cpu stolen ${f(r.stolen * 100, 0)}%), drained in ` +
-        `${f(r.drainMs, 0)} ms, load generator ${f(r.loadCpu * 100, 0)}%`,
+        `${f(r.drainMs, 0)} ms, load generator ${f(r.loadCpu * 100, 0)}% (waited for its cpu ${f(r.loadCpuWait * 100, 1)}%)`,
     ),
   );
   const latency = await pairsOfBursts(latencyRounds, openLoop, (r, round, mode) =>
@@ -285,6 +287,11 @@ try {
       'main busy',
       (m) => `${f(of(throughput, m, 'mainBusy') * 100, 1)}%`,
       (m) => `×${f(ratio(throughput, m, 'mainBusy'), 3)}`,
+    ],
+    [
+      'load gen waited',
+      (m) => `${f(of(throughput, m, 'loadCpuWait') * 100, 1)}%`,
+      (m) => `${signed(added(throughput, m, 'loadCpuWait') * 100)}%`,
     ],
     [
       'cpu 0 stolen',
