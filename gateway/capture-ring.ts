@@ -37,7 +37,7 @@ const FRAME_FIXED = 40;
 const WRAP = -1;
 const align8 = (n: number) => (n + 7) & ~7;
 /** A character Latin-1 cannot hold. */
-const WIDE = /[^\u0000-\u00ff]/;
+const WIDE = /[\u0100-\uffff]/;
 
 /** A prediction's string fields, and the labels of its scores (whose values precede the head). */
 type RingHead = [
