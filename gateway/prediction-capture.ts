@@ -17,7 +17,11 @@ export interface CaptureStats {
  * ThreadedCapture copies each prediction into shared memory for a writer thread (`runGateway`).
  */
 export interface PredictionCapture {
-  /** Takes a prediction for the store without waiting; false when it was dropped (full or closed). */
+  /**
+   * Takes a prediction for the store without waiting; false when it was refused at once (full or
+   * closed). One taken can still be counted as dropped later (a store that keeps failing, or a
+   * prediction too large for ThreadedCapture's ring), never silently.
+   */
   enqueue(record: PredictionRecord): boolean;
   stats(): CaptureStats;
   /** Resolves once every prediction taken so far is in the store or counted as dropped. */
