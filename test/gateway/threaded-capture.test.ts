@@ -108,6 +108,23 @@ describe('ThreadedCapture: the event loop copies, a writer thread writes', () =>
     }
   });
 
+  it('drops and counts a prediction too large for its ring, and flush still returns', async () => {
+    const dir = join(dataDir, 'large');
+    const store = await openStore({ dataDir: dir });
+    const capture = new ThreadedCapture({ dataDir: dir }, quiet, { ...slowTimer, ringBytes: 4 * 1024 });
+    try {
+      expect(capture.enqueue(aPrediction({ id: 'huge', text: 'x'.repeat(3_000) }))).toBe(true);
+      expect(capture.enqueue(mail(1))).toBe(true);
+      await capture.flush();
+      expect(capture.stats()).toMatchObject({ queued: 0, captured: 1, dropped: { queue_full: 1 } });
+      expect(await store.predictions.get('huge')).toBeNull();
+      expect(await store.predictions.get('p-1')).not.toBeNull();
+    } finally {
+      await capture.close();
+      await store.close();
+    }
+  });
+
   it('drops and counts what does not fit, and says so in the log', async () => {
     const { log, lines } = capturingLogger();
     const capture = new ThreadedCapture({ dataDir }, log, { ...slowTimer, maxQueued: 3, batchSize: 100 });
