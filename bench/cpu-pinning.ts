@@ -21,6 +21,9 @@ export function pinThread(threadId: number, cpu: number): void {
   execFileSync('taskset', ['-p', '-c', String(cpu), String(threadId)], { stdio: 'ignore' });
 }
 
+/** The cpu a benchmark's serving event loops are pinned to. */
+export const SERVING_CPU = 0;
+
 /** The last online cpu (availableParallelism() counts only the cpus a pinned thread may use). */
 export const LAST_CPU = cpus().length - 1;
 

@@ -11,11 +11,11 @@
  * - open loop (`rate` requests per second whatever the answers do; latency measured from when each
  *   request was due, so a stalled gateway cannot hide its stall): latency under load.
  */
-import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { loadSpamAssassin } from '../adapters/corpus/spamassassin.ts';
 import { MAX_TEXT_LENGTH } from '../gateway/request-schemas.ts';
 import { MODEL } from '../test/gateway/gateway-harness.ts';
+import { runQueueWaitMs } from './cpu-waits.ts';
 
 export interface PhaseResult {
   requests: number;
@@ -72,15 +72,6 @@ function predict(url: string): Promise<number> {
     req.on('error', reject);
     req.end(body);
   });
-}
-
-/** Time this thread has spent runnable but not running, in ms (/proc/thread-self/schedstat, Linux). */
-function runQueueWaitMs(): number {
-  try {
-    return Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[1]) / 1e6;
-  } catch {
-    return 0;
-  }
 }
 
 async function phase(

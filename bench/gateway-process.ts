@@ -23,7 +23,7 @@ import { openEmbeddedStore } from '../adapters/store/embedded/embedded-store.ts'
 import { createGateway, startGateway } from '../gateway/create-gateway.ts';
 import { ThreadedCapture } from '../gateway/threaded-capture.ts';
 import { MODEL, registerChampion } from '../test/gateway/gateway-harness.ts';
-import { LAST_CPU, pinThread, pinThreadWhenStarted } from './cpu-pinning.ts';
+import { LAST_CPU, pinThread, pinThreadWhenStarted, SERVING_CPU } from './cpu-pinning.ts';
 
 export type GatewayMode = 'on' | 'off' | 'in-loop';
 export type GatewayRequest = { type: 'usage' } | { type: 'drain' } | { type: 'close' };
@@ -37,10 +37,10 @@ const { values } = parseArgs({
   options: { mode: { type: 'string', default: 'on' }, pin: { type: 'boolean', default: false } },
 });
 const mode = values.mode as GatewayMode;
-// The event loop on cpu 0; the capture writer thread (which would inherit cpu 0) moves to the last cpu
+// The event loop on the serving cpu (0); the capture writer thread (which would inherit cpu 0) moves to the last cpu
 // once it has started, beside the load generator: it runs off the serving core, as it is meant to.
 if (values.pin) {
-  pinThread(process.pid, 0);
+  pinThread(process.pid, SERVING_CPU);
   pinThreadWhenStarted('capture-writer', LAST_CPU);
 }
 const send = (answer: GatewayAnswer) => process.send!(answer);

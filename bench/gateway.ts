@@ -26,12 +26,12 @@
  * place everything.
  */
 import { type ChildProcess, fork } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { trainedArtifact } from '../test/gateway/gateway-harness.ts';
-import { canPin, LAST_CPU } from './cpu-pinning.ts';
+import { canPin, LAST_CPU, SERVING_CPU } from './cpu-pinning.ts';
+import { stolenMs } from './cpu-waits.ts';
 import type { Burst, BurstSpec, PhaseResult } from './gateway-load-generator.ts';
 import type { GatewayAnswer, GatewayMode, GatewayRequest } from './gateway-process.ts';
 
@@ -52,10 +52,6 @@ const { values } = parseArgs({
 });
 const rounds = Number(values.rounds);
 const processesPerSide = Number(values.processes);
-/** The cpu the gateways' event loops run on (bench/gateway-process.ts pins them there). */
-const SERVING_CPU = 0;
-/** /proc/stat counts in clock ticks of 1/100 s on every Linux this runs on (USER_HZ). */
-const USER_HZ = 100;
 const latencyRounds = Number(values['latency-rounds']);
 const pinned = !values['no-pin'] && canPin();
 
@@ -168,7 +164,7 @@ if (values.calibrate) {
 }
 console.log(
   pinned
-    ? `cpus: the gateways' event loops on cpu 0, the load generator on cpu ${LAST_CPU}, the capture writer thread beside the load generator, off the serving cpu (--no-pin: no affinity)`
+    ? `cpus: the gateways' event loops on cpu ${SERVING_CPU}, the load generator on cpu ${LAST_CPU}, the capture writer thread beside the load generator, off the serving cpu (--no-pin: no affinity)`
     : 'cpus: no affinity; the gateways, the writer thread and the load generator share every core',
 );
 
@@ -193,22 +189,10 @@ await load.next();
 const served = new Map<GatewayMode, number>(modes.map((m) => [m, 0]));
 let non200 = 0;
 
-/** Time the hypervisor gave the serving cpu's turn to another guest, in ms (/proc/stat, Linux). */
-function stolenMs(): number {
-  try {
-    const line = readFileSync('/proc/stat', 'utf8')
-      .split('\n')
-      .find((l) => l.startsWith(`cpu${SERVING_CPU} `));
-    return line ? (Number(line.trim().split(/\s+/)[8]) * 1000) / USER_HZ : 0;
-  } catch {
-    return 0;
-  }
-}
-
 async function burst(mode: GatewayMode, spec: BurstSpec, round: number): Promise<BurstFigures> {
   const sides = gateways.get(mode)!;
   const gateway = sides[round % sides.length]!;
-  const stolenBefore = stolenMs();
+  const stolenBefore = stolenMs(SERVING_CPU);
   const before = await gateway.usage();
   const result = (await load.ask({
     type: 'burst',
@@ -219,7 +203,7 @@ async function burst(mode: GatewayMode, spec: BurstSpec, round: number): Promise
   await gateway.drain();
   const drainMs = performance.now() - drainStarted;
   const after = await gateway.usage();
-  const stolen = stolenMs() - stolenBefore;
+  const stolen = stolenMs(SERVING_CPU) - stolenBefore;
   served.set(mode, served.get(mode)! + ok(result));
   non200 += result.requests - ok(result);
   return {
@@ -326,7 +310,7 @@ try {
       (m) => `${signed(added(throughput, m, 'loadCpuWait') * 100)}%`,
     ],
     [
-      'cpu 0 stolen',
+      `cpu ${SERVING_CPU} stolen`,
       (m) => `${f(of(throughput, m, 'stolen') * 100, 1)}%`,
       (m) => `${signed(added(throughput, m, 'stolen') * 100)}%`,
     ],

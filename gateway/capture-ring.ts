@@ -4,8 +4,8 @@ import type { PredictionRecord, Variant } from '../core/capture/records.ts';
  * The memory the gateway's event loop and its capture writer thread share: a ring of captured
  * predictions, one producer (the event loop) and one consumer (the writer thread). The event loop
  * encodes each prediction straight into the ring and keeps nothing of it, and nothing is copied again
- * on its way to the thread. The consumer releases rows only once the
- * store has them, so a writer thread that dies loses nothing: the next one starts where it stopped.
+ * on its way to the thread. The consumer releases rows only once the store has them, so a writer
+ * thread that dies loses nothing: the next one starts where it stopped.
  *
  * A frame, 8-byte aligned, is
  *   [head bytes: int32][text bytes: int32][scores: int32][pad]
@@ -32,6 +32,12 @@ const CONTROL_WORDS = 4;
 const CAPTURED = 0;
 const STORE_ERRORS = 1;
 
+/** A frame's int32 words, from its start; `HEAD_BYTES` holds `WRAP` where the ring wraps instead. */
+const HEAD_BYTES = 0;
+const TEXT_BYTES = 1; // negative: the text is UTF-16LE
+const SCORE_COUNT = 2;
+/** A frame's first float64, from its start: confidence, latencyMs, createdAt, then each score. */
+const NUMBERS = 2;
 /** Bytes before the head: four int32 words and three float64s, then a float64 per score. */
 const FRAME_FIXED = 40;
 const WRAP = -1;
@@ -112,8 +118,7 @@ export class CaptureRing {
   // ---- producer (the event loop) ----
 
   /** Copies a prediction into the ring, if the free space left can hold it. */
-  write(record: PredictionRecord): RingWrite {
-    const r = record;
+  write(r: PredictionRecord): RingWrite {
     const scoreLabels = Object.keys(r.scores);
     const head = JSON.stringify([
       r.id,
@@ -143,15 +148,15 @@ export class CaptureRing {
     const headBytes = this.#bytes.write(head, at + headAt);
     const textBytes = this.#bytes.write(r.text, at + headAt + headBytes, wide ? 'utf16le' : 'latin1');
     const word = at >> 2;
-    this.#frames[word] = headBytes;
-    this.#frames[word + 1] = wide ? -textBytes : textBytes;
-    this.#frames[word + 2] = scoreLabels.length;
-    let number = (at >> 3) + 2;
+    this.#frames[word + HEAD_BYTES] = headBytes;
+    this.#frames[word + TEXT_BYTES] = wide ? -textBytes : textBytes;
+    this.#frames[word + SCORE_COUNT] = scoreLabels.length;
+    let number = (at >> 3) + NUMBERS;
     this.#numbers[number++] = r.confidence;
     this.#numbers[number++] = r.latencyMs;
     this.#numbers[number++] = r.createdAt;
     for (const scoreLabel of scoreLabels) this.#numbers[number++] = r.scores[scoreLabel]!;
-    if (padding > 0) this.#frames[start >> 2] = WRAP;
+    if (padding > 0) this.#frames[(start >> 2) + HEAD_BYTES] = WRAP;
     const size = align8(headAt + headBytes + textBytes);
     this.#write = this.#normal(at + size);
     // Published last: the consumer reads no further than USED, so it never sees a half-written frame.
@@ -191,22 +196,23 @@ export class CaptureRing {
     let bytes = 0;
     let textTotal = 0;
     while (bytes < available && records.length < maxRows) {
-      const headBytes = this.#frames[at >> 2]!;
+      const word = at >> 2;
+      const headBytes = this.#frames[word + HEAD_BYTES]!;
       if (headBytes === WRAP) {
         bytes += this.#capacity - at;
         at = 0;
         continue;
       }
-      const textField = this.#frames[(at >> 2) + 1]!;
+      const textField = this.#frames[word + TEXT_BYTES]!;
       const textBytes = Math.abs(textField);
       if (records.length > 0 && textTotal + textBytes > maxTextBytes) break;
-      const scoreCount = this.#frames[(at >> 2) + 2]!;
+      const scoreCount = this.#frames[word + SCORE_COUNT]!;
       const headAt = at + FRAME_FIXED + 8 * scoreCount;
       const textAt = headAt + headBytes;
       const head = JSON.parse(this.#bytes.toString('utf8', headAt, textAt)) as RingHead;
       const [id, model, modelVersion, variant, label, userKey, servedPredictionId, metadata, scoreLabels] =
         head;
-      let number = (at >> 3) + 2;
+      let number = (at >> 3) + NUMBERS;
       const confidence = this.#numbers[number++]!;
       const latencyMs = this.#numbers[number++]!;
       const createdAt = this.#numbers[number++]!;

@@ -51,14 +51,8 @@ if (process.platform === 'linux' && pace.writerNice !== 0) {
     // On Linux a nice value belongs to a thread: this one, not the event loop's.
     setPriority(pace.writerNice);
   } catch (error) {
-    port.postMessage({
-      type: 'log',
-      level: 'warn',
-      message: `capture writer: cannot set its nice value to ${pace.writerNice}; it runs at its parent's`,
-      rows: 0,
-      attempt: 0,
-      error: String((error as Error)?.message ?? error),
-    } satisfies WriterReport);
+    const message = `capture writer: cannot set its nice value to ${pace.writerNice}; it runs at its parent's`;
+    report({ level: 'warn', message, attempt: 0, error }, 0);
   }
 }
 const ring = new CaptureRing(shared);
@@ -101,18 +95,22 @@ async function writeBatch(batch: RingBatch): Promise<void> {
   const written = await writeBatchWithRetries(
     () => store.predictions.insertMany(batch.records),
     pace,
-    ({ level, message, attempt, error }) =>
-      port.postMessage({
-        type: 'log',
-        level,
-        message,
-        rows,
-        attempt,
-        error: String((error as Error)?.message ?? error),
-      } satisfies WriterReport),
+    (failure) => report(failure, rows),
   );
   ring.release(batch, written ? 'captured' : 'store_error');
   released += rows;
+}
+
+/** Hands a log line to the event loop, whose logger this thread does not have. */
+function report({ level, message, attempt, error }: WriteFailure, rows: number): void {
+  port.postMessage({
+    type: 'log',
+    level,
+    message,
+    rows,
+    attempt,
+    error: String((error as Error)?.message ?? error),
+  } satisfies WriterReport);
 }
 
 function answerFlushes(): void {
