@@ -36,7 +36,12 @@ export interface PhaseResult {
 export type BurstSpec =
   | { loop: 'closed'; requests: number; concurrency: number }
   | { loop: 'open'; requests: number; rate: number };
-export type Burst = BurstSpec & { type: 'burst'; url: string };
+/**
+ * `firstMessage`: where in the corpus the burst starts (it sends the messages from there on, in order,
+ * wrapping around). Both bursts of a pair start at the same message: mail ranges from a line to 20 KB,
+ * so two bursts of different mail would differ in cost before capture makes any difference.
+ */
+export type Burst = BurstSpec & { type: 'burst'; url: string; firstMessage: number };
 
 const bodies = loadSpamAssassin({ groups: ['easy-ham-2', 'hard-ham-1', 'spam-2'] }).map((message, i) =>
   JSON.stringify({
@@ -45,11 +50,10 @@ const bodies = loadSpamAssassin({ groups: ['easy-ham-2', 'hard-ham-1', 'spam-2']
     metadata: { group: message.group },
   }),
 );
-let sent = 0;
 const agents = new Map<string, Agent>();
 
-function predict(url: string): Promise<number> {
-  const body = bodies[sent++ % bodies.length]!;
+function predict(url: string, message: number): Promise<number> {
+  const body = bodies[message % bodies.length]!;
   let agent = agents.get(url);
   if (!agent) {
     agent = new Agent({ keepAlive: true, maxSockets: 64 });
@@ -99,7 +103,7 @@ async function phase(
   };
 }
 
-function closedLoop(url: string, count: number, concurrency: number): Promise<PhaseResult> {
+function closedLoop(url: string, first: number, count: number, concurrency: number): Promise<PhaseResult> {
   return phase(count, async (record) => {
     let next = 0;
     await Promise.all(
@@ -107,7 +111,7 @@ function closedLoop(url: string, count: number, concurrency: number): Promise<Ph
         while (next < count) {
           const i = next++;
           const start = performance.now();
-          const status = await predict(url);
+          const status = await predict(url, first + i);
           record(i, status, performance.now() - start);
         }
       }),
@@ -115,7 +119,7 @@ function closedLoop(url: string, count: number, concurrency: number): Promise<Ph
   });
 }
 
-function openLoop(url: string, count: number, ratePerSecond: number): Promise<PhaseResult> {
+function openLoop(url: string, first: number, count: number, ratePerSecond: number): Promise<PhaseResult> {
   return phase(count, async (record) => {
     const intervalMs = 1000 / ratePerSecond;
     const start = performance.now();
@@ -124,7 +128,7 @@ function openLoop(url: string, count: number, ratePerSecond: number): Promise<Ph
       const due = start + i * intervalMs;
       const wait = due - performance.now();
       if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
-      inFlight.push(predict(url).then((status) => record(i, status, performance.now() - due)));
+      inFlight.push(predict(url, first + i).then((status) => record(i, status, performance.now() - due)));
     }
     await Promise.all(inFlight);
   });
@@ -133,8 +137,8 @@ function openLoop(url: string, count: number, ratePerSecond: number): Promise<Ph
 process.on('message', async (burst: Burst) => {
   const result =
     burst.loop === 'closed'
-      ? await closedLoop(burst.url, burst.requests, burst.concurrency)
-      : await openLoop(burst.url, burst.requests, burst.rate);
+      ? await closedLoop(burst.url, burst.firstMessage, burst.requests, burst.concurrency)
+      : await openLoop(burst.url, burst.firstMessage, burst.requests, burst.rate);
   process.send!(result);
 });
 process.on('disconnect', () => {

@@ -189,7 +189,13 @@ await load.next();
 const served = new Map<GatewayMode, number>(modes.map((m) => [m, 0]));
 let non200 = 0;
 
-async function burst(mode: GatewayMode, spec: BurstSpec, round: number): Promise<BurstFigures> {
+/** One burst against the side's gateway for `round`, sending the corpus from `firstMessage` on. */
+async function burst(
+  mode: GatewayMode,
+  spec: BurstSpec,
+  round: number,
+  firstMessage: number,
+): Promise<BurstFigures> {
   const sides = gateways.get(mode)!;
   const gateway = sides[round % sides.length]!;
   const stolenBefore = stolenMs(SERVING_CPU);
@@ -197,6 +203,7 @@ async function burst(mode: GatewayMode, spec: BurstSpec, round: number): Promise
   const result = (await load.ask({
     type: 'burst',
     url: gateway.url,
+    firstMessage,
     ...spec,
   } satisfies Burst)) as PhaseResult;
   const drainStarted = performance.now();
@@ -231,7 +238,8 @@ async function pairsOfBursts(
     const order = round % 2 === 0 ? modes : [...modes].reverse();
     const pair = {} as Record<GatewayMode, BurstFigures>;
     for (const mode of order) {
-      pair[mode] = await burst(mode, spec, round);
+      // The same mail for both sides of a pair; pair after pair, the rounds go through the corpus.
+      pair[mode] = await burst(mode, spec, round, round * spec.requests);
       show(pair[mode], round + 1, mode);
     }
     pairs.push(pair);
@@ -252,7 +260,7 @@ const openLoop: BurstSpec = {
 
 try {
   for (let index = 0; index < processesPerSide; index++) {
-    for (const mode of modes) await burst(mode, { ...closedLoop, requests: Number(values.warmup) }, index);
+    for (const mode of modes) await burst(mode, { ...closedLoop, requests: Number(values.warmup) }, index, 0);
   }
   const throughput = await pairsOfBursts(rounds, closedLoop, (r, round, mode) =>
     console.log(

@@ -3,11 +3,11 @@
  * takes batches of predictions from the ring the event loop fills, writes each one (retrying a failed
  * write a bounded number of times) and releases it from the ring once the store has it.
  */
-import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { openStore, type StoreConfig } from '../adapters/store/open-store.ts';
 import { type RetryPace, type WriteFailure, writeBatchWithRetries } from './batch-retries.ts';
 import { CaptureRing, type RingBatch, type SharedRing } from './capture-ring.ts';
+import { lowerThreadPriority, type WriterScheduling } from './writer-scheduling.ts';
 
 /** How the thread paces its writes. */
 export interface WriterPace extends RetryPace {
@@ -18,18 +18,13 @@ export interface WriterPace extends RetryPace {
   pollIntervalMs: number;
   /** A partial batch waits at most this long. */
   flushIntervalMs: number;
-  /**
-   * The thread's nice value on Linux (0 to 19; elsewhere ignored, as there it would apply to the whole
-   * process). At 19 a cpu the writer shares with other work serves that work first, such as the
-   * requests the gateway's own event loop is waiting for.
-   */
-  writerNice: number;
 }
 
 export interface WriterSetup {
   store: StoreConfig;
   ring: SharedRing;
   pace: WriterPace;
+  scheduling: WriterScheduling;
 }
 
 export type WriterRequest = { type: 'flush'; id: number } | { type: 'close' };
@@ -44,17 +39,17 @@ export type WriterReport =
       error: string;
     };
 
-const { store: storeConfig, ring: shared, pace } = workerData as WriterSetup;
+const { store: storeConfig, ring: shared, pace, scheduling } = workerData as WriterSetup;
 const port = parentPort!;
-if (process.platform === 'linux' && pace.writerNice !== 0) {
-  try {
-    // On Linux a nice value belongs to a thread: this one, not the event loop's.
-    setPriority(pace.writerNice);
-  } catch (error) {
-    const message = `capture writer: cannot set its nice value to ${pace.writerNice}; it runs at its parent's`;
-    report({ level: 'warn', message, attempt: 0, error }, 0);
+// The thread writes meanwhile: its first batch can wait for a scheduling change, no prediction should.
+void lowerThreadPriority(scheduling).then((problems) => {
+  for (const { message, error } of problems) {
+    report(
+      { level: 'warn', message: `capture writer: ${message}; it runs as its parent does`, attempt: 0, error },
+      0,
+    );
   }
-}
+});
 const ring = new CaptureRing(shared);
 /** Rows this thread has released (written or dropped). */
 let released = 0;

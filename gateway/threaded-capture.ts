@@ -5,8 +5,9 @@ import type { PredictionRecord } from '../core/capture/records.ts';
 import { CaptureRing } from './capture-ring.ts';
 import type { WriterPace, WriterReport, WriterRequest, WriterSetup } from './capture-writer-thread.ts';
 import { type CaptureStats, DropLedger, type PredictionCapture } from './prediction-capture.ts';
+import type { WriterScheduling } from './writer-scheduling.ts';
 
-export interface ThreadedCaptureOptions extends WriterPace {
+export interface ThreadedCaptureOptions extends WriterPace, WriterScheduling {
   /** Most predictions held (in the ring, or waiting for room in it); more are dropped and counted. */
   maxQueued: number;
   /**
@@ -25,6 +26,7 @@ export const DEFAULT_THREADED_CAPTURE_OPTIONS: ThreadedCaptureOptions = {
   pollIntervalMs: 20,
   flushIntervalMs: 200,
   writerNice: 19,
+  writerIdle: true,
   maxAttempts: 3,
   retryDelayMs: 100,
 };
@@ -77,6 +79,9 @@ export class ThreadedCapture implements PredictionCapture {
     const { writerNice } = this.#options;
     if (!Number.isInteger(writerNice) || writerNice < 0 || writerNice > 19) {
       throw new Error(`threaded capture: writerNice must be an integer from 0 to 19, not ${writerNice}`);
+    }
+    if (typeof this.#options.writerIdle !== 'boolean') {
+      throw new Error(`threaded capture: writerIdle must be true or false, not ${this.#options.writerIdle}`);
     }
     this.#ring = CaptureRing.create(this.#options.ringBytes);
     this.#timer = setInterval(() => this.#drops.report(this.#log), this.#options.flushIntervalMs);
@@ -169,7 +174,13 @@ export class ThreadedCapture implements PredictionCapture {
 
   #start(): void {
     this.#restart = null;
-    const setup: WriterSetup = { store: this.#store, ring: this.#ring.shared, pace: this.#options };
+    const { writerNice, writerIdle, ...pace } = this.#options;
+    const setup: WriterSetup = {
+      store: this.#store,
+      ring: this.#ring.shared,
+      pace,
+      scheduling: { writerNice, writerIdle },
+    };
     // Named so that it shows as "capture-writer" in `top -H` and /proc/<pid>/task/*/comm.
     const worker = new Worker(new URL('./capture-writer-thread.ts', import.meta.url), {
       workerData: setup,

@@ -75,4 +75,29 @@ describe('embedded store shared by several processes', () => {
     db.close();
     expect(() => openEmbeddedStore(path)).toThrow(/schema version 99, newer than this Flywheel knows/);
   });
+
+  it('makes a new file with 8 KiB pages and opens an older file with 4 KiB pages as it is', async () => {
+    const { DatabaseSync } = await import('node:sqlite');
+    const pageSize = (path: string) => {
+      const db = new DatabaseSync(path);
+      try {
+        return db.prepare('PRAGMA page_size').get()?.page_size;
+      } finally {
+        db.close();
+      }
+    };
+    const fresh = freshPath();
+    await openEmbeddedStore(fresh).close();
+    expect(pageSize(fresh)).toBe(8192);
+
+    const older = freshPath();
+    const db = new DatabaseSync(older);
+    db.exec('PRAGMA page_size = 4096; PRAGMA journal_mode = WAL; CREATE TABLE kept (a)');
+    db.close();
+    const store = openEmbeddedStore(older);
+    await store.predictions.insertMany(predictions(3));
+    expect(await store.predictions.count('spam')).toBe(3);
+    await store.close();
+    expect(pageSize(older)).toBe(4096);
+  });
 });

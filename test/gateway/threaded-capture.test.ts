@@ -15,6 +15,10 @@ const mail = (n: number): PredictionRecord =>
 const quiet = pino({ level: 'silent' });
 const slowTimer = { flushIntervalMs: 60_000 };
 
+/** Linux's scheduling policies, as /proc/<pid>/stat numbers them. */
+const SCHED_OTHER = 0;
+const SCHED_IDLE = 5;
+
 describe('ThreadedCapture: the event loop copies, a writer thread writes', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'flywheel-threaded-capture-'));
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
@@ -138,23 +142,58 @@ describe('ThreadedCapture: the event loop copies, a writer thread writes', () =>
   });
 
   it.runIf(process.platform === 'linux')(
-    'runs its writer as a thread named capture-writer, at nice 19 unless told otherwise',
+    'runs its writer as a thread named capture-writer, at nice 19 and under SCHED_IDLE unless told otherwise',
     async () => {
-      const niceOfWriters = () =>
+      /** Nice value and scheduling policy of each capture-writer thread of this process. */
+      const writers = () =>
         readdirSync('/proc/self/task')
           .filter((task) => readFileSync(`/proc/self/task/${task}/comm`, 'utf8').trim() === 'capture-writer')
-          // Field 19 of /proc/<pid>/task/<tid>/stat, counted after the parenthesised name.
-          .map((task) =>
-            Number(readFileSync(`/proc/self/task/${task}/stat`, 'utf8').split(') ')[1]!.split(' ')[16]),
-          );
+          .map((task) => {
+            // Fields of /proc/<pid>/task/<tid>/stat after the parenthesised name start at field 3:
+            // nice is field 19, policy field 41.
+            const fields = readFileSync(`/proc/self/task/${task}/stat`, 'utf8').split(') ')[1]!.split(' ');
+            const policy = Number(fields[38]);
+            return { nice: Number(fields[16]), policy: policy === SCHED_IDLE ? 'idle' : policy };
+          });
       const polite = new ThreadedCapture({ dataDir }, quiet);
-      await vi.waitFor(() => expect(niceOfWriters()).toEqual([19]), { timeout: 5_000 });
+      await vi.waitFor(() => expect(writers()).toEqual([{ nice: 19, policy: 'idle' }]), { timeout: 5_000 });
       await polite.close();
-      await vi.waitFor(() => expect(niceOfWriters()).toEqual([]), { timeout: 5_000 });
-      const plain = new ThreadedCapture({ dataDir }, quiet, { writerNice: 0 });
-      await vi.waitFor(() => expect(niceOfWriters()).toEqual([0]), { timeout: 5_000 });
+      await vi.waitFor(() => expect(writers()).toEqual([]), { timeout: 5_000 });
+      const plain = new ThreadedCapture({ dataDir }, quiet, { writerNice: 0, writerIdle: false });
+      // Give a change of scheduling the time to land, were it (wrongly) made.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(writers()).toEqual([{ nice: 0, policy: SCHED_OTHER }]);
       await plain.close();
       expect(() => new ThreadedCapture({ dataDir }, quiet, { writerNice: -5 })).toThrow(/writerNice/);
+    },
+  );
+
+  it.runIf(process.platform === 'linux')(
+    'warns, and writes all the same, where chrt cannot put its writer under SCHED_IDLE',
+    async () => {
+      const { log, lines } = capturingLogger();
+      const path = process.env.PATH;
+      // A worker thread takes a copy of the environment as it starts: this one finds no chrt.
+      process.env.PATH = dataDir;
+      let capture: ThreadedCapture;
+      try {
+        capture = new ThreadedCapture({ dataDir }, log);
+      } finally {
+        process.env.PATH = path;
+      }
+      capture.enqueue(mail(3_000));
+      await capture.flush();
+      expect(capture.stats().captured).toBe(1);
+      await vi.waitFor(() =>
+        expect(lines).toContainEqual(
+          expect.objectContaining({
+            level: 40,
+            msg: 'capture writer: cannot run under SCHED_IDLE (chrt --idle); it runs as its parent does',
+            err: expect.stringContaining('ENOENT'),
+          }),
+        ),
+      );
+      await capture.close();
     },
   );
 
