@@ -5,18 +5,21 @@
  *
  *   node bench/gateway.ts [--rounds 15] [--requests 3000] [--concurrency 16] [--latency-rounds 3]
  *                         [--rate 200] [--rate-requests 1000] [--warmup 1000] [--processes 3]
- *                         [--also-in-loop] [--no-pin] [--calibrate]
+ *                         [--separate [--also-in-loop]] [--no-pin] [--calibrate]
  *
- * Each side is `processes` gateways, each in a process of its own (bench/gateway-process.ts), started
- * once and warmed up, taken in turn round by round: two processes of the same code can differ by 10%
- * in CPU per request for a whole run, so one process per side would pass that off as capture's effect.
+ * `processes` gateways, each in a process of its own (bench/gateway-process.ts), started once and
+ * warmed up, taken in turn round by round. Each of them serves both sides: it switches capture on or
+ * off before each burst, so that both bursts of a pair run in the same process. Two processes of the
+ * same code can differ by 10% in CPU per request for a whole run (where their heaps and code land in
+ * memory): with a process per side, that difference would pass for capture's. With `--separate`, each
+ * side has `processes` gateways of its own instead, built with capture on or off from the start.
  * One load generator process (bench/gateway-load-generator.ts) sends bursts to them in turn:
  * `rounds` pairs of closed-loop bursts for throughput, then `latency-rounds` pairs of fixed-rate bursts
  * for latency, alternating which side goes first. Adjacent bursts share the machine's state of the
  * moment (a shared VM's speed drifts by tens of percent over minutes), so the comparisons are medians of
- * per-pair ratios. After each burst the capture side is drained (every prediction it served is in the
+ * per-pair ratios; both bursts of a pair send the same mail in the same order. After each burst the capture side is drained (every prediction it served is in the
  * store) before its CPU time is read, so CPU per request includes all of capture's work.
- * `--also-in-loop` adds a third side: the store written on the gateway's event loop (createGateway's
+ * `--also-in-loop` (with `--separate`) adds a third side: the store written on the gateway's event loop (createGateway's
  * default), to show what the writer thread buys. `--calibrate` runs every side with capture off: the
  * ratios it prints are the method's own error on this machine.
  *
@@ -33,7 +36,7 @@ import { trainedArtifact } from '../test/gateway/gateway-harness.ts';
 import { canPin, LAST_CPU, SERVING_CPU } from './cpu-pinning.ts';
 import { stolenMs } from './cpu-waits.ts';
 import type { Burst, BurstSpec, PhaseResult } from './gateway-load-generator.ts';
-import type { GatewayAnswer, GatewayMode, GatewayRequest } from './gateway-process.ts';
+import type { GatewayAnswer, GatewayMode, GatewayRequest, ProcessMode } from './gateway-process.ts';
 
 const { values } = parseArgs({
   options: {
@@ -47,11 +50,19 @@ const { values } = parseArgs({
     processes: { type: 'string', default: '3' },
     calibrate: { type: 'boolean', default: false },
     'also-in-loop': { type: 'boolean', default: false },
+    separate: { type: 'boolean', default: false },
     'no-pin': { type: 'boolean', default: false },
   },
 });
 const rounds = Number(values.rounds);
 const processesPerSide = Number(values.processes);
+const separate = values.separate;
+if (values['also-in-loop'] && !separate) {
+  console.error(
+    'bench/gateway.ts: --also-in-loop needs --separate (a gateway switches capture on and off only)',
+  );
+  process.exit(2);
+}
 const latencyRounds = Number(values['latency-rounds']);
 const pinned = !values['no-pin'] && canPin();
 
@@ -89,10 +100,10 @@ function nodeScript(script: string, args: string[], cpu: number | null): ChildPr
   });
 }
 
-async function startGatewayProcess(mode: GatewayMode) {
+async function startGatewayProcess(mode: ProcessMode) {
   // --calibrate: every process serves with capture off, so any difference between the sides is the
   // method's own error.
-  const served = values.calibrate ? 'off' : mode;
+  const served = values.calibrate && mode !== 'switched' ? 'off' : mode;
   const child = nodeScript('gateway-process.ts', [`--mode=${served}`, ...(pinned ? ['--pin'] : [])], null);
   const channel = messenger<GatewayAnswer>(child);
   const ready = (await channel.next()) as Extract<GatewayAnswer, { type: 'ready' }>;
@@ -103,6 +114,9 @@ async function startGatewayProcess(mode: GatewayMode) {
         GatewayAnswer,
         { type: 'usage' }
       >;
+    },
+    async switchCapture(on: boolean) {
+      await channel.ask({ type: 'capture', on } satisfies GatewayRequest);
     },
     async drain() {
       await channel.ask({ type: 'drain' } satisfies GatewayRequest);
@@ -154,7 +168,8 @@ console.log(
   `machine: ${cpus()[0]?.model ?? 'unknown cpu'}, ${availableParallelism()} cores, Node ${process.version}, ${process.platform}/${process.arch}; load average ${loadAverage()}`,
 );
 console.log(
-  `load: real SpamAssassin mail (era 2), node:http with keep-alive; ${processesPerSide} gateway processes per side, ` +
+  `load: real SpamAssassin mail (era 2), node:http with keep-alive; ${processesPerSide} gateway processes ` +
+    `${separate ? 'per side' : 'each serving both sides (capture switched between bursts)'}, ` +
     `taken in turn, ${values.warmup} warm-up requests each; ` +
     `${rounds} pairs of ${values.requests}-request bursts at saturation (${values.concurrency} in flight); ` +
     `${latencyRounds} pairs of ${values['rate-requests']} requests at ${values.rate} req/s`,
@@ -169,18 +184,16 @@ console.log(
 );
 
 await trainedArtifact(1); // trains once here, so that a failure shows before any process starts
-// Several processes per side, taken in turn: two processes running the same code can differ by 10% in
-// CPU per request for a whole run (where their heaps and code land in memory), which one pair of
-// processes would report as capture's cost or gain.
-const gateways = new Map(
+// Several processes, taken in turn, each serving both sides (or, --separate, several per side): two
+// processes running the same code can differ by 10% in CPU per request for a whole run (where their
+// heaps and code land in memory), which one pair of processes would report as capture's cost or gain.
+type GatewayProcess = Awaited<ReturnType<typeof startGatewayProcess>>;
+const startProcesses = (mode: ProcessMode) =>
+  Promise.all(Array.from({ length: processesPerSide }, () => startGatewayProcess(mode)));
+const switchedProcesses = separate ? [] : await startProcesses('switched');
+const gateways = new Map<GatewayMode, GatewayProcess[]>(
   await Promise.all(
-    modes.map(
-      async (m) =>
-        [
-          m,
-          await Promise.all(Array.from({ length: processesPerSide }, () => startGatewayProcess(m))),
-        ] as const,
-    ),
+    modes.map(async (m) => [m, separate ? await startProcesses(m) : switchedProcesses] as const),
   ),
 );
 const loadChild = nodeScript('gateway-load-generator.ts', [], pinned ? LAST_CPU : null);
@@ -198,6 +211,7 @@ async function burst(
 ): Promise<BurstFigures> {
   const sides = gateways.get(mode)!;
   const gateway = sides[round % sides.length]!;
+  if (!separate) await gateway.switchCapture(mode === 'on' && !values.calibrate);
   const stolenBefore = stolenMs(SERVING_CPU);
   const before = await gateway.usage();
   const result = (await load.ask({
@@ -277,7 +291,9 @@ try {
   );
   const closed = await Promise.all(
     modes.map(async (m) => {
-      const results = await Promise.all(gateways.get(m)!.map((gateway) => gateway.close()));
+      // A switched process is closed once; what it captured, the on side captured.
+      const owned = separate ? gateways.get(m)! : m === 'on' ? switchedProcesses : [];
+      const results = await Promise.all(owned.map((gateway) => gateway.close()));
       const sum = (key: 'captured' | 'dropped') => results.reduce((total, r) => total + r[key], 0);
       return [m, { captured: sum('captured'), dropped: sum('dropped') }] as const;
     }),
