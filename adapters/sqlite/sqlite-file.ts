@@ -32,8 +32,9 @@ export function openSqliteFile(
     db.exec('PRAGMA journal_mode = WAL');
     // NORMAL is durable across process crashes in WAL mode; only an OS crash can lose the last commits.
     db.exec('PRAGMA synchronous = NORMAL');
-    // Each checkpoint fsyncs; checkpointing every ~40 MB of WAL instead of every 4 MB (the default)
-    // makes capture ingest markedly faster on a busy disk, at the price of a larger -wal file.
+    // Each checkpoint fsyncs; checkpointing every 10,000 pages of WAL (~80 MB with 8 KiB pages, ~40 MB
+    // in an older file) instead of every 1,000 (the default) makes capture ingest markedly faster on a
+    // busy disk, at the price of a larger -wal file.
     db.exec('PRAGMA wal_autocheckpoint = 10000');
     migrate(db, path, migrations);
   } catch (error) {
