@@ -47,8 +47,8 @@ const { values } = parseArgs({
   options: { mode: { type: 'string', default: 'on' }, pin: { type: 'boolean', default: false } },
 });
 const mode = values.mode as ProcessMode;
-// The event loop on the serving cpu (0); the capture writer thread (which would inherit cpu 0) moves to the last cpu
-// once it has started, beside the load generator: it runs off the serving core, as it is meant to.
+// The event loop on the serving cpu; the capture writer thread (which would inherit that cpu) moves to
+// the last cpu once it has started, beside the load generator: off the serving core, as it is meant to.
 if (values.pin) {
   pinThread(process.pid, SERVING_CPU);
   pinThreadWhenStarted('capture-writer', LAST_CPU);

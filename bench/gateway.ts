@@ -17,11 +17,12 @@
  * `rounds` pairs of closed-loop bursts for throughput, then `latency-rounds` pairs of fixed-rate bursts
  * for latency, alternating which side goes first. Adjacent bursts share the machine's state of the
  * moment (a shared VM's speed drifts by tens of percent over minutes), so the comparisons are medians of
- * per-pair ratios; both bursts of a pair send the same mail in the same order. After each burst the capture side is drained (every prediction it served is in the
- * store) before its CPU time is read, so CPU per request includes all of capture's work.
- * `--also-in-loop` (with `--separate`) adds a third side: the store written on the gateway's event loop (createGateway's
- * default), to show what the writer thread buys. `--calibrate` runs every side with capture off: the
- * ratios it prints are the method's own error on this machine.
+ * per-pair ratios; both bursts of a pair send the same mail in the same order. After each burst the
+ * capture side is drained (every prediction it served is in the store) before its CPU time is read, so
+ * CPU per request includes all of capture's work. `--also-in-loop` (with `--separate`) adds a third
+ * side: the store written on the gateway's event loop (createGateway's default), to show what the
+ * writer thread buys. `--calibrate` runs every side with capture off: the ratios it prints are the
+ * method's own error on this machine.
  *
  * On Linux with taskset the gateways' event loops (the threads that answer) run on cpu 0, and the load
  * generator and the capture writer thread on the last cpu: the writer works off the serving core, as
@@ -55,7 +56,7 @@ const { values } = parseArgs({
   },
 });
 const rounds = Number(values.rounds);
-const processesPerSide = Number(values.processes);
+const processCount = Number(values.processes);
 const separate = values.separate;
 if (values['also-in-loop'] && !separate) {
   console.error(
@@ -168,7 +169,7 @@ console.log(
   `machine: ${cpus()[0]?.model ?? 'unknown cpu'}, ${availableParallelism()} cores, Node ${process.version}, ${process.platform}/${process.arch}; load average ${loadAverage()}`,
 );
 console.log(
-  `load: real SpamAssassin mail (era 2), node:http with keep-alive; ${processesPerSide} gateway processes ` +
+  `load: real SpamAssassin mail (era 2), node:http with keep-alive; ${processCount} gateway processes ` +
     `${separate ? 'per side' : 'each serving both sides (capture switched between bursts)'}, ` +
     `taken in turn, ${values.warmup} warm-up requests each; ` +
     `${rounds} pairs of ${values.requests}-request bursts at saturation (${values.concurrency} in flight); ` +
@@ -184,12 +185,10 @@ console.log(
 );
 
 await trainedArtifact(1); // trains once here, so that a failure shows before any process starts
-// Several processes, taken in turn, each serving both sides (or, --separate, several per side): two
-// processes running the same code can differ by 10% in CPU per request for a whole run (where their
-// heaps and code land in memory), which one pair of processes would report as capture's cost or gain.
+// Why several processes, each serving both sides: see the header.
 type GatewayProcess = Awaited<ReturnType<typeof startGatewayProcess>>;
 const startProcesses = (mode: ProcessMode) =>
-  Promise.all(Array.from({ length: processesPerSide }, () => startGatewayProcess(mode)));
+  Promise.all(Array.from({ length: processCount }, () => startGatewayProcess(mode)));
 const switchedProcesses = separate ? [] : await startProcesses('switched');
 const gateways = new Map<GatewayMode, GatewayProcess[]>(
   await Promise.all(
@@ -273,7 +272,7 @@ const openLoop: BurstSpec = {
 };
 
 try {
-  for (let index = 0; index < processesPerSide; index++) {
+  for (let index = 0; index < processCount; index++) {
     for (const mode of modes) await burst(mode, { ...closedLoop, requests: Number(values.warmup) }, index, 0);
   }
   const throughput = await pairsOfBursts(rounds, closedLoop, (r, round, mode) =>

@@ -5,7 +5,7 @@ import type { PredictionRecord } from '../core/capture/records.ts';
 import { CaptureRing } from './capture-ring.ts';
 import type { WriterPace, WriterReport, WriterRequest, WriterSetup } from './capture-writer-thread.ts';
 import { type CaptureStats, DropLedger, type PredictionCapture } from './prediction-capture.ts';
-import type { WriterScheduling } from './writer-scheduling.ts';
+import { assertWriterScheduling, type WriterScheduling } from './writer-scheduling.ts';
 
 export interface ThreadedCaptureOptions extends WriterPace, WriterScheduling {
   /** Most predictions held (in the ring, or waiting for room in it); more are dropped and counted. */
@@ -76,13 +76,7 @@ export class ThreadedCapture implements PredictionCapture {
     if (batchSize < 1 || maxQueued < 1 || maxAttempts < 1) {
       throw new Error('threaded capture: batchSize, maxQueued and maxAttempts must be at least 1');
     }
-    const { writerNice } = this.#options;
-    if (!Number.isInteger(writerNice) || writerNice < 0 || writerNice > 19) {
-      throw new Error(`threaded capture: writerNice must be an integer from 0 to 19, not ${writerNice}`);
-    }
-    if (typeof this.#options.writerIdle !== 'boolean') {
-      throw new Error(`threaded capture: writerIdle must be true or false, not ${this.#options.writerIdle}`);
-    }
+    assertWriterScheduling(this.#options);
     this.#ring = CaptureRing.create(this.#options.ringBytes);
     this.#timer = setInterval(() => this.#drops.report(this.#log), this.#options.flushIntervalMs);
     this.#timer.unref();

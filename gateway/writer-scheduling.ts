@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
+import { promisify } from 'node:util';
 
 /** How the capture writer thread asks Linux to share a cpu with other work. */
 export interface WriterScheduling {
@@ -12,6 +13,16 @@ export interface WriterScheduling {
    * time slice (milliseconds) when a request's thread wakes.
    */
   writerIdle: boolean;
+}
+
+/** Throws, naming the option and its rule, when a setting is out of range. */
+export function assertWriterScheduling({ writerNice, writerIdle }: WriterScheduling): void {
+  if (!Number.isInteger(writerNice) || writerNice < 0 || writerNice > 19) {
+    throw new Error(`threaded capture: writerNice must be an integer from 0 to 19, not ${writerNice}`);
+  }
+  if (typeof writerIdle !== 'boolean') {
+    throw new Error(`threaded capture: writerIdle must be true or false, not ${writerIdle}`);
+  }
 }
 
 export interface SchedulingProblem {
@@ -37,7 +48,7 @@ export async function lowerThreadPriority(scheduling: WriterScheduling): Promise
   }
   if (scheduling.writerIdle) {
     try {
-      await runIdle(threadId());
+      await promisify(execFile)('chrt', ['--idle', '--pid', '0', threadId()], { timeout: 5_000 });
     } catch (error) {
       problems.push({ message: 'cannot run under SCHED_IDLE (chrt --idle)', error });
     }
@@ -48,13 +59,4 @@ export async function lowerThreadPriority(scheduling: WriterScheduling): Promise
 /** The kernel's id of the calling thread: /proc/thread-self links to `<pid>/task/<tid>`. */
 function threadId(): string {
   return readlinkSync('/proc/thread-self').split('/').pop()!;
-}
-
-function runIdle(tid: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    execFile('chrt', ['--idle', '--pid', '0', tid], { timeout: 5_000 }, (error, _stdout, stderr) => {
-      if (error) reject(stderr.trim() ? new Error(stderr.trim()) : error);
-      else resolve();
-    });
-  });
 }
