@@ -16,6 +16,7 @@ import {
   eventually,
   fastRollout,
   gatewayOver,
+  JUDGED_ON_ENOUGH_FEEDBACK,
   modelWith,
   type SimulatedUsers,
   simulateUsers,
@@ -226,7 +227,7 @@ describe('rollout controls', () => {
     const { candidateVersion } = await modelWith(harness, model, { champion, candidate: better });
     load = simulateUsers({ url: gateway.address, model, messages: traffic, users: 300, feedbackShare: 0.3 });
     await harness.client.startRollout(model, candidateVersion, {
-      config: fastRollout({ steps: ['shadow', 30, 100] }),
+      config: fastRollout({ steps: ['shadow', 30, 100], ...JUDGED_ON_ENOUGH_FEEDBACK }),
       trigger: 'test',
     });
     const before = await until(

@@ -15,6 +15,7 @@ import {
   eventually,
   fastRollout,
   gatewayOver,
+  JUDGED_ON_ENOUGH_FEEDBACK,
   modelWith,
   type SimulatedUsers,
   simulateUsers,
@@ -79,15 +80,8 @@ describe('rollout', () => {
       candidate: better,
     });
     load = simulateUsers({ url: gateway.address, model, messages: traffic, users: 300, feedbackShare: 0.5 });
-    // Judged on enough feedback whatever the machine's speed: a canary step extends until each arm has 100
-    // rated answers, so a short window where the champion drew no "incorrect" by chance cannot decide it.
     const { handle, result } = await rollOutToTheEnd(model, candidateVersion, {
-      config: fastRollout({
-        steps: ['shadow', 25, 100],
-        minFeedbackSamples: 100,
-        requireFeedback: true,
-        maxExtensions: 100,
-      }),
+      config: fastRollout({ steps: ['shadow', 25, 100], ...JUDGED_ON_ENOUGH_FEEDBACK }),
     });
     await load.stop();
     await recordHistory(handle, 'rollout-promoted');

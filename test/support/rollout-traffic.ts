@@ -12,6 +12,17 @@ import { testLogger } from './temporal.ts';
  * bounds are off: latencies on a shared two-core test machine are noise, and their rules are
  * unit-tested in core/rollout. Retries are quick.
  */
+/**
+ * For tests that expect a better candidate to pass on live feedback: a canary step extends until each arm
+ * has 100 rated answers, so the verdict never rests on a window so short (a slow or loaded machine sends
+ * less in a soak) that the champion drew no "incorrect" by chance.
+ */
+export const JUDGED_ON_ENOUGH_FEEDBACK = {
+  minFeedbackSamples: 100,
+  requireFeedback: true,
+  maxExtensions: 100,
+} as const;
+
 export function fastRollout(rollout: Record<string, unknown> = {}) {
   return {
     rollout: {
@@ -113,13 +124,13 @@ export function simulateUsers(options: {
   const answers: Answer[] = [];
   let feedbackFailures = 0;
   let stopped = false;
-  let next = 0;
   const maxLength = options.maxTextLength ?? 2_000;
   const loop = async () => {
     while (!stopped) {
-      const n = next++;
       const user = `user-${Math.floor(random() * options.users)}`;
-      const message = options.messages[n % options.messages.length]!;
+      // Drawn at random, not in corpus order (whose groups differ in difficulty): every window of a
+      // rollout sees the same mix, so a step compared with an earlier step's window compares like with like.
+      const message = options.messages[Math.floor(random() * options.messages.length)]!;
       const answer = await predict(options.url, options.model, user, {
         text: message.text.slice(0, maxLength),
         label: message.label,
