@@ -226,10 +226,13 @@ test('every kind of invalid decision is refused with its reason, by update, sign
   await review.signal(approveAllRemainingSignal, { reviewer: 'alice', items: [item.ref] });
   let view: ReviewQueueView | undefined;
   await expect
-    .poll(async () => {
-      view = await review.query(reviewQueueQuery);
-      return view.decisions.refused;
-    })
+    .poll(
+      async () => {
+        view = await review.query(reviewQueueQuery);
+        return view.decisions.refused;
+      },
+      { timeout: 30_000 },
+    )
     .toBe(6);
   expect(view!.recentRefusals.map((entry) => entry.reason)).toEqual([
     'reviewer "mallory" is not allowed to review (see review.reviewers)',

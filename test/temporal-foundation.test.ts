@@ -38,7 +38,7 @@ test('a workflow carries typed search attributes and a summary, answers queries 
   expect(await handle.query(stageQuery)).toBe('started');
 
   await handle.signal(advance, 'evaluating');
-  await expect.poll(() => handle.query(stageQuery)).toBe('evaluating');
+  await expect.poll(() => handle.query(stageQuery), { timeout: 30_000 }).toBe('evaluating');
 
   const description = await handle.describe();
   expect(description.typedSearchAttributes.get(MODEL)).toBe('spam-filter');
