@@ -8,7 +8,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['{core,adapters,activities,workflows,workers,gateway,client}/**/*.test.ts'],
+          include: ['{core,adapters,activities,workflows,workers,gateway,client,console}/**/*.test.ts'],
         },
       },
       {
