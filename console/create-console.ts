@@ -8,7 +8,12 @@ import fastifySession from '@fastify/session';
 import fastifyStatic from '@fastify/static';
 import fastifyView from '@fastify/view';
 import { Eta } from 'eta';
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  LogController,
+} from 'fastify';
 import type { ArtifactStore } from '../adapters/artifacts/artifact-store.ts';
 import type { Logger } from '../adapters/log/logger.ts';
 import type { FlywheelStore } from '../adapters/store/store.ts';
@@ -45,7 +50,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 export async function createConsole(deps: ConsoleDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.logger as unknown as FastifyBaseLogger,
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
   }) as unknown as FastifyInstance;
   const secret = deps.sessionSecret ?? randomBytes(32).toString('hex');
   if (secret.length < 32) throw new Error('the console session secret must have at least 32 characters');

@@ -16,6 +16,8 @@ const state = {
   busy: false,
   details: new Map(),
   decisions: 0,
+  /** Bumped by every decision: a poll that started before one carries an older queue and is dropped. */
+  epoch: 0,
 };
 
 function pendingItem(id) {
@@ -171,13 +173,14 @@ function renderQueue() {
   );
 }
 
-async function loadState() {
+async function loadState(epoch = state.epoch) {
   const response = await fetch(`${base}/state`, { headers: { accept: 'application/json' } });
   const body = await response.json();
   if (!response.ok) {
     showAnswer('refused', body.message, body.signIn);
     return false;
   }
+  if (epoch !== state.epoch) return false;
   state.me = body.me;
   state.queue = body.queue;
   return true;
@@ -203,6 +206,7 @@ async function onDecision(action, label) {
   const id = state.currentId;
   if (!id || state.busy) return;
   state.busy = true;
+  state.epoch += 1;
   try {
     const { accepted } = await decide(action, id, label);
     if (accepted) {
@@ -283,7 +287,7 @@ function showDeadline() {
 // Other reviewers' votes arrive by polling the review's queue every second.
 async function poll() {
   try {
-    if (!state.busy && (await loadState())) {
+    if (!state.busy && (await loadState(state.epoch)) && !state.busy) {
       const current = state.currentId;
       if (current && !pendingItem(current)) {
         showAnswer(
