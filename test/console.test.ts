@@ -225,6 +225,63 @@ test('a page left open on a closed review is told so', async () => {
   await bob.context.close();
 });
 
+test('a review page with a 500-item queue loads (measured)', async () => {
+  // A second model whose cycle sends 500 mined items to review.
+  const model = 'console-load';
+  const era1 = loadSpamAssassin({ groups: ['easy-ham-1', 'spam-1'] });
+  const champion = await registerModelFromCorpus(harness.deps, {
+    model,
+    examples: [
+      ...era1.filter((message) => message.label === 'ham').slice(0, 150),
+      ...era1.filter((message) => message.label === 'spam').slice(0, 150),
+    ].map(({ id, text, label, group }) => ({ id, text, label, group })),
+    source: 'spamassassin:easy-ham-1,spam-1 (300)',
+    champion: 'always',
+    actor: 'test',
+  });
+  await captureTraffic(harness.deps, {
+    model,
+    versionId: champion.versionId,
+    messages: era2().traffic.slice(0, 1_400),
+    feedbackShare: 0,
+    wrongFeedbackShare: 0,
+    seed: 11,
+  });
+  const started = await harness.client.startCycle(model, {
+    config: {
+      mining: { labelBudget: 500, maxPerClass: null, lowConfidenceThreshold: 0.999 },
+      autoLabel: { rules: [] },
+      training: { taskQueue: harness.trainingTaskQueue },
+      rollout: { startAfterBlessing: false },
+    },
+  });
+  const handle = harness.client.temporal.workflow.getHandle(reviewWorkflowId(started.workflowId));
+  let opened: ReviewQueueView | undefined;
+  while (opened?.state !== 'open') {
+    opened = await handle.query(reviewQueueQuery).catch(() => undefined);
+    if (opened?.state !== 'open') await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  await signIn(page, base, 'alice', PASSWORD, '/reviews');
+  const timings: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const startedAt = performance.now();
+    await page.goto(`${base}/reviews/${model}/${started.number}`);
+    await page.waitForSelector('#review[data-ready=true]');
+    timings.push(performance.now() - startedAt);
+  }
+  const items = await page.locator('#queue-list li').count();
+  expect(items).toBe(opened.pending.length);
+  console.log(
+    `console: review page with ${items} queued items ready (first item's full text shown) in ` +
+      `${timings.map((ms) => ms.toFixed(0)).join(', ')} ms (3 loads)`,
+  );
+  await screenshot(page, 'review-large-queue');
+  await context.close();
+  await harness.client.cancelCycle(model, started.number);
+});
+
 test("the overview shows each model's loop, and a rollout's step change without a reload", async () => {
   const status = await harness.client.cycleStatus(MODEL, cycleNumber);
   await harness.client.startRollout(MODEL, status.candidateVersion!, {

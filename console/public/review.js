@@ -199,7 +199,7 @@ async function decide(action, item, label) {
     accepted ? body.message : `refused: ${body.message.replace(/^refused: /, '')}`,
     body.signIn,
   );
-  return { accepted, body };
+  return { accepted, body, signedOut: response.status === 401 };
 }
 
 async function onDecision(action, label) {
@@ -208,12 +208,12 @@ async function onDecision(action, label) {
   state.busy = true;
   state.epoch += 1;
   try {
-    const { accepted } = await decide(action, id, label);
+    const { accepted, signedOut } = await decide(action, id, label);
     if (accepted) {
       state.decisions += 1;
       state.history.push(id);
     }
-    if (await loadState()) await showItem(accepted || !pendingItem(id) ? nextId(id) : id);
+    if (!signedOut && (await loadState())) await showItem(accepted || !pendingItem(id) ? nextId(id) : id);
     // Counts answers shown, so a script knows when the page is ready for its next key.
     root.dataset.decisions = String(Number(root.dataset.decisions) + 1);
   } finally {
