@@ -94,6 +94,7 @@ async function showItem(id) {
   $('item-reason').textContent = item.reason;
   $('item-confidence').textContent = percent(item.confidence);
   $('item-text').textContent = item.excerpt;
+  if (!performance.getEntriesByName('item-excerpt-shown').length) performance.mark('item-excerpt-shown');
   $('item-served').textContent = '';
   $('item-feedback').textContent = '';
   for (const list of ['words-towards', 'words-against']) $(list).replaceChildren();
@@ -103,6 +104,7 @@ async function showItem(id) {
     if (state.currentId !== id) return;
     $('item-text').textContent = full.text;
     $('item-text').scrollTop = 0;
+    if (!performance.getEntriesByName('item-text-shown').length) performance.mark('item-text-shown');
     $('item-served').textContent = full.prediction
       ? `served as ${full.prediction.label} (${percent(full.prediction.confidence)}) by ${full.prediction.modelVersion.slice(0, 16)}`
       : 'not from served traffic';
@@ -308,7 +310,10 @@ async function poll() {
 // For scripted checks of what a stale page is told: the same path the keys take.
 window.reviewConsole = { decide, state };
 
-if (await loadState()) await showItem(nextId(null));
+const initial = JSON.parse(document.getElementById('initial-state').textContent);
+state.me = initial.me;
+state.queue = initial.queue;
+await showItem(nextId(null));
 root.dataset.ready = 'true';
 showDeadline();
 setTimeout(poll, 1000);

@@ -47,6 +47,8 @@ export function registerReviewRoutes(app: FastifyInstance, desk: ReviewDesk, rev
         queue,
         labels: queue.labels,
         allowed: queue.reviewers.length === 0 || queue.reviewers.includes(request.session.reviewer!),
+        // The page starts from this queue instead of asking again; `<` escaped so no text can end the script.
+        initialState: JSON.stringify({ me: request.session.reviewer, queue }).replace(/</g, '\\u003c'),
       });
     } catch (error) {
       if (!(error instanceof CliError)) throw error;
