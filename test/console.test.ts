@@ -271,8 +271,12 @@ test('a review page with a 500-item queue loads (measured)', async () => {
     await page.goto(`${base}/reviews/${model}/${started.number}`);
     await page.waitForSelector('#review[data-ready=true]');
     const total = performance.now() - startedAt;
-    const html = (await page.evaluate("performance.getEntriesByType('navigation')[0].responseEnd")) as number;
-    timings.push(`${total.toFixed(0)} ms (HTML ${html.toFixed(0)} ms)`);
+    const [html, excerpt, text] = (await page.evaluate(
+      "[performance.getEntriesByType('navigation')[0].responseEnd, ...['item-excerpt-shown', 'item-text-shown'].map((name) => performance.getEntriesByName(name)[0].startTime)]",
+    )) as number[];
+    timings.push(
+      `${total.toFixed(0)} ms (HTML ${html!.toFixed(0)} ms, queue and first item shown ${excerpt!.toFixed(0)} ms, its full text ${text!.toFixed(0)} ms)`,
+    );
   }
   const items = await page.locator('#queue-list li').count();
   expect(items).toBe(opened.pending.length);
