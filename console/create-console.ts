@@ -31,7 +31,7 @@ export interface ConsoleDeps {
   logger: Logger;
   /** Base URL of the Temporal Web UI, for links into each workflow (null: no links). */
   temporalUiUrl: string | null;
-  /** Signs the session cookie; at least 32 characters. Random when absent: sessions end with the process. */
+  /** Signs the session cookie; at least 32 characters; random when absent. Sessions live in memory either way. */
   sessionSecret?: string | undefined;
   /** How long a sign-in lasts (default 12 hours). */
   sessionMaxAgeMs?: number;

@@ -13,7 +13,7 @@ export interface RunConsoleConfig {
   host: string;
   logger: Logger;
   temporalUiUrl: string | null;
-  /** FLYWHEEL_CONSOLE_SECRET: keeps sign-ins valid across restarts of the console. */
+  /** FLYWHEEL_CONSOLE_SECRET: the cookie-signing key (random per start when absent). */
   sessionSecret?: string | undefined;
   sessionMaxAgeMs?: number;
 }

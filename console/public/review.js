@@ -313,6 +313,7 @@ window.reviewConsole = { decide, state };
 const initial = JSON.parse(document.getElementById('initial-state').textContent);
 state.me = initial.me;
 state.queue = initial.queue;
+if (initial.firstDetail) state.details.set(initial.firstDetail.id, Promise.resolve(initial.firstDetail));
 await showItem(nextId(null));
 root.dataset.ready = 'true';
 showDeadline();

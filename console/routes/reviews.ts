@@ -40,6 +40,10 @@ export function registerReviewRoutes(app: FastifyInstance, desk: ReviewDesk, rev
     const { model, number } = params.data;
     try {
       const queue = await desk.queue(model, number);
+      const me = request.session.reviewer!;
+      // The first item's full text comes with the page: one round trip less before the reviewer can start.
+      const first = queue.pending.find((item) => !item.votes.some((vote) => vote.reviewer === me));
+      const firstDetail = first ? await desk.item(model, number, first.id) : null;
       return reply.view('review.eta', {
         title: `Review of ${model} cycle ${number}`,
         reviewer: request.session.reviewer,
@@ -48,7 +52,7 @@ export function registerReviewRoutes(app: FastifyInstance, desk: ReviewDesk, rev
         labels: queue.labels,
         allowed: queue.reviewers.length === 0 || queue.reviewers.includes(request.session.reviewer!),
         // The page starts from this queue instead of asking again; `<` escaped so no text can end the script.
-        initialState: JSON.stringify({ me: request.session.reviewer, queue }).replace(/</g, '\\u003c'),
+        initialState: JSON.stringify({ me, queue, firstDetail }).replace(/</g, '\\u003c'),
       });
     } catch (error) {
       if (!(error instanceof CliError)) throw error;

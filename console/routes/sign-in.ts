@@ -20,8 +20,17 @@ export async function requireReviewerCall(request: FastifyRequest, reply: Fastif
   if (request.session.reviewer) return;
   return reply.code(401).send({
     message: 'your session has expired or you signed out: sign in again (nothing was sent)',
-    signIn: `/sign-in?next=${encodeURIComponent(request.headers.referer ? new URL(request.headers.referer).pathname : '/')}`,
+    signIn: `/sign-in?next=${encodeURIComponent(pathOf(request.headers.referer))}`,
   });
+}
+
+/** The path of the page a call came from, to return there after signing in. */
+function pathOf(referer: string | undefined): string {
+  try {
+    return referer ? new URL(referer).pathname : '/';
+  } catch {
+    return '/';
+  }
 }
 
 /** Only paths of this console: never an address elsewhere (`//host`, `https://…`). */
