@@ -179,7 +179,8 @@ async function loadState(epoch = state.epoch) {
   const response = await fetch(`${base}/state`, { headers: { accept: 'application/json' } });
   const body = await response.json();
   if (!response.ok) {
-    showAnswer('refused', body.message, body.signIn);
+    // The same words a refused decision gets, so a poll never rewrites the answer differently.
+    showAnswer('refused', response.status === 401 ? `refused: ${body.message}` : body.message, body.signIn);
     return false;
   }
   if (epoch !== state.epoch) return false;
@@ -210,17 +211,38 @@ async function onDecision(action, label) {
   state.busy = true;
   state.epoch += 1;
   try {
-    const { accepted, signedOut } = await decide(action, id, label);
+    const { accepted, signedOut, body } = await decide(action, id, label);
     if (accepted) {
       state.decisions += 1;
       state.history.push(id);
+      applyReceipt(body.receipt, action === 'reject' ? null : (label ?? pendingItem(id)?.proposedLabel));
+      await showItem(nextId(id));
+    } else if (!signedOut && (await loadState())) {
+      await showItem(pendingItem(id) ? id : nextId(id));
     }
-    if (!signedOut && (await loadState())) await showItem(accepted || !pendingItem(id) ? nextId(id) : id);
     // Counts answers shown, so a script knows when the page is ready for its next key.
     root.dataset.decisions = String(Number(root.dataset.decisions) + 1);
   } finally {
     state.busy = false;
   }
+}
+
+/** The update's receipt says where each item now stands: enough to move on without asking again. */
+function applyReceipt(receipt, label) {
+  const queue = state.queue;
+  for (const change of receipt.changes) {
+    const item = pendingItem(change.id);
+    if (!item) continue;
+    if (change.state !== 'open') {
+      queue.pending = queue.pending.filter((entry) => entry.id !== change.id);
+      continue;
+    }
+    const vote = myVote(item);
+    if (vote) vote.label = label;
+    else item.votes.push({ reviewer: state.me, label, at: Date.now() });
+  }
+  if (queue.counts) queue.counts.open = receipt.open;
+  queue.decisions.accepted += 1;
 }
 
 async function undo() {
