@@ -192,6 +192,13 @@ test('a stale page, a label the model lacks and an ended session are each answer
 
 test('a reviewer labels the whole queue with the keyboard alone, and the cycle goes on to training', async () => {
   const { context, page } = await reviewerPage('alice');
+  // Skip moves on without deciding; undo has nothing to go back to yet.
+  const first = await page.getAttribute('#item', 'data-item');
+  await page.keyboard.press('s');
+  await page.waitForFunction(`document.getElementById('item').dataset.item !== ${JSON.stringify(first)}`);
+  await page.keyboard.press('u');
+  await page.waitForFunction(`document.getElementById('answer').textContent.includes('nothing to undo')`);
+
   const keys = ['a', '1', 'a', '2', 'x', 'a', 'a', '2', 'a', '1'];
   const startedAt = performance.now();
   let decided = 0;
@@ -202,6 +209,10 @@ test('a reviewer labels the whole queue with the keyboard alone, and the cycle g
     if (decided === 4) await screenshot(page, 'review-progress');
   }
   const minutes = (performance.now() - startedAt) / 60_000;
+  // With a quorum of 1 each vote settles its item at once, so undo can only say so.
+  await page.keyboard.press('u');
+  await page.waitForFunction(`document.getElementById('answer').textContent.includes('cannot undo')`);
+  expect(await page.textContent('#answer')).toMatch(/^cannot undo: that item is already settled/);
   // Measured, not asserted: the page's own pace with zero think time (the issue asks for ≥ 60/min).
   console.log(
     `console: ${decided} keyboard decisions in ${(minutes * 60).toFixed(2)} s = ${(decided / minutes).toFixed(0)} decisions/min`,
