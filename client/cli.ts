@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { describeForTerminal, EXIT } from './cli-error.ts';
+import { registerConsoleCommand } from './commands/console.ts';
 import { registerCycleCommand } from './commands/cycle.ts';
 import { registerDatasetsCommand } from './commands/datasets.ts';
 import { registerDemoCommand } from './commands/demo.ts';
@@ -9,6 +10,7 @@ import { registerGatewayCommand } from './commands/gateway.ts';
 import { registerModelsCommand } from './commands/models.ts';
 import { registerMonitorCommand } from './commands/monitor.ts';
 import { registerReviewCommand } from './commands/review.ts';
+import { registerReviewersCommand } from './commands/reviewers.ts';
 import { registerRolloutCommand } from './commands/rollout.ts';
 import { registerScheduleCommand } from './commands/schedule.ts';
 import { registerTrafficCommand } from './commands/traffic.ts';
@@ -21,6 +23,8 @@ const COMMANDS: Array<(program: Command) => void> = [
   registerDevCommand,
   registerCycleCommand,
   registerReviewCommand,
+  registerReviewersCommand,
+  registerConsoleCommand,
   registerRolloutCommand,
   registerMonitorCommand,
   registerScheduleCommand,

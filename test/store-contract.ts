@@ -268,6 +268,37 @@ export function describeStoreContract(name: string, openFreshStore: () => Promis
       });
     });
 
+    describe('reviewer accounts', () => {
+      it('creates an account, replaces only its password hash, and lists by name', async () => {
+        await store.reviewers.upsert({
+          name: 'bob',
+          passwordHash: 'scrypt$b1',
+          createdAt: T0,
+          updatedAt: T0,
+        });
+        await store.reviewers.upsert({
+          name: 'alice',
+          passwordHash: 'scrypt$a1',
+          createdAt: T0,
+          updatedAt: T0,
+        });
+        await store.reviewers.upsert({
+          name: 'bob',
+          passwordHash: 'scrypt$b2',
+          createdAt: T0 + 5,
+          updatedAt: T0 + 5,
+        });
+        expect(await store.reviewers.get('bob')).toEqual({
+          name: 'bob',
+          passwordHash: 'scrypt$b2',
+          createdAt: T0,
+          updatedAt: T0 + 5,
+        });
+        expect(await store.reviewers.get('carol')).toBeNull();
+        expect((await store.reviewers.list()).map((account) => account.name)).toEqual(['alice', 'bob']);
+      });
+    });
+
     describe('datasets', () => {
       const seedItems = [
         aDatasetItem({ id: 'i-1', text: 'one', split: 'train' }),

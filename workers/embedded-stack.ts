@@ -3,6 +3,7 @@ import { Connection } from '@temporalio/client';
 import { createActivities, createTrainingActivities } from '../activities/index.ts';
 import type { Logger } from '../adapters/log/logger.ts';
 import { type TemporalTarget, temporalTarget } from '../client/connection.ts';
+import { type RunningConsole, runConsole } from '../console/run-console.ts';
 import { type RunningGateway, runGateway } from '../gateway/run-gateway.ts';
 import { connectCycleStarter } from './cycle-starter.ts';
 import { type DevServer, startDevServer } from './dev-server.ts';
@@ -20,6 +21,8 @@ export interface StackOptions {
   /** Inference gateway port; null runs no gateway. */
   gatewayPort?: number | null;
   gatewayHost?: string;
+  /** Review console port; null (or absent) runs no console. */
+  consolePort?: number | null;
 }
 
 export interface RunningStack {
@@ -27,6 +30,8 @@ export interface RunningStack {
   workers: RunningWorkers;
   /** Base URL of the inference gateway, or null when none runs. */
   gatewayUrl: string | null;
+  /** Base URL of the review console, or null when none runs. */
+  consoleUrl: string | null;
   stop(): Promise<void>;
 }
 
@@ -92,6 +97,27 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
         throw error;
       }
     }
+    let consoleServer: RunningConsole | null = null;
+    if (options.consolePort !== null && options.consolePort !== undefined) {
+      try {
+        consoleServer = await runConsole({
+          dataDir: options.dataDir,
+          databaseUrl: options.databaseUrl,
+          target,
+          port: options.consolePort,
+          host: options.gatewayHost ?? '127.0.0.1',
+          logger: options.logger.child({ component: 'console' }),
+          temporalUiUrl: server?.uiUrl ?? process.env.FLYWHEEL_TEMPORAL_UI_URL ?? null,
+          sessionSecret: process.env.FLYWHEEL_CONSOLE_SECRET,
+        });
+      } catch (error) {
+        await gateway?.close();
+        await workers.stop();
+        await starter.close();
+        await deps.close();
+        throw error;
+      }
+    }
     return {
       temporal: {
         address: target.address,
@@ -101,7 +127,9 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       },
       workers,
       gatewayUrl: gateway?.address ?? null,
+      consoleUrl: consoleServer?.address ?? null,
       async stop() {
+        await consoleServer?.close();
         await gateway?.close();
         await workers.stop();
         await starter.close();

@@ -3,6 +3,7 @@ import type { AuditEvent, CycleRecord, GateReportRecord } from '../../core/cycle
 import type { DatasetItem, DatasetVersion, Split } from '../../core/datasets/dataset.ts';
 import type { AliasMove, AliasName, ModelVersion } from '../../core/registry/model-version.ts';
 import type { ReviewItem } from '../../core/review/review-item.ts';
+import type { ReviewerAccount } from '../../core/review/reviewer-account.ts';
 
 /**
  * The one store interface. Two implementations (embedded node:sqlite, PostgreSQL) pass one contract
@@ -20,6 +21,7 @@ export interface FlywheelStore {
   readonly cycles: CycleRepository;
   readonly reports: GateReportRepository;
   readonly audit: AuditLog;
+  readonly reviewers: ReviewerAccountRepository;
   /** The newest position of the capture stream of a model right now. */
   captureHead(model: string): Promise<CaptureWatermark>;
   close(): Promise<void>;
@@ -60,6 +62,14 @@ export interface ReviewItemRepository {
   /** Items of a cycle in the order they were first inserted (a replaced item keeps its place). */
   listByCycle(cycleId: string): Promise<ReviewItem[]>;
   get(id: string): Promise<ReviewItem | null>;
+}
+
+export interface ReviewerAccountRepository {
+  /** Creates the account, or replaces its password hash (the name and createdAt stay). */
+  upsert(account: ReviewerAccount): Promise<void>;
+  get(name: string): Promise<ReviewerAccount | null>;
+  /** Every account, by name. */
+  list(): Promise<ReviewerAccount[]>;
 }
 
 export interface DatasetRepository {

@@ -9,32 +9,37 @@ export function registerDevCommand(program: Command): void {
   program
     .command('dev')
     .description(
-      'run the whole loop on this machine: Temporal dev server + Web UI, worker, gateway (Ctrl-C stops)',
+      'run the whole loop on this machine: Temporal dev server + Web UI, worker, gateway, console (Ctrl-C stops)',
     )
     .option('--temporal-port <port>', 'Temporal frontend port', parsePort, 7233)
     .option('--ui-port <port>', 'Temporal Web UI port', parsePort, 8233)
     .option('--gateway-port <port>', 'inference gateway port', parsePort, 8080)
-    .action(async (options: { temporalPort: number; uiPort: number; gatewayPort: number }) => {
-      const logger = createLogger('flywheel');
-      const folder = dataDir();
-      const stack = await startStack({
-        dataDir: folder,
-        databaseUrl: process.env.FLYWHEEL_DATABASE_URL,
-        logger,
-        temporalPort: options.temporalPort,
-        uiPort: options.uiPort,
-        gatewayPort: options.gatewayPort,
-      });
-      const lines = [
-        `Flywheel is running (data in ${folder})`,
-        `  Temporal:    ${stack.temporal.address} (namespace ${stack.temporal.namespace})`,
-        stack.temporal.uiUrl ? `  Temporal UI: ${stack.temporal.uiUrl}` : '  Temporal UI: (your cluster)',
-        `  Gateway:     ${stack.gatewayUrl} (POST /v1/models/<model>/predict)`,
-        'Press Ctrl-C to stop.',
-      ];
-      process.stdout.write(`${lines.join('\n')}\n`);
-      await waitForStopSignal();
-      process.stdout.write('stopping…\n');
-      await stack.stop();
-    });
+    .option('--console-port <port>', 'review console port', parsePort, 8090)
+    .action(
+      async (options: { temporalPort: number; uiPort: number; gatewayPort: number; consolePort: number }) => {
+        const logger = createLogger('flywheel');
+        const folder = dataDir();
+        const stack = await startStack({
+          dataDir: folder,
+          databaseUrl: process.env.FLYWHEEL_DATABASE_URL,
+          logger,
+          temporalPort: options.temporalPort,
+          uiPort: options.uiPort,
+          gatewayPort: options.gatewayPort,
+          consolePort: options.consolePort,
+        });
+        const lines = [
+          `Flywheel is running (data in ${folder})`,
+          `  Temporal:    ${stack.temporal.address} (namespace ${stack.temporal.namespace})`,
+          stack.temporal.uiUrl ? `  Temporal UI: ${stack.temporal.uiUrl}` : '  Temporal UI: (your cluster)',
+          `  Gateway:     ${stack.gatewayUrl} (POST /v1/models/<model>/predict)`,
+          `  Console:     ${stack.consoleUrl} (reviewers: \`flywheel reviewers add <name>\`)`,
+          'Press Ctrl-C to stop.',
+        ];
+        process.stdout.write(`${lines.join('\n')}\n`);
+        await waitForStopSignal();
+        process.stdout.write('stopping…\n');
+        await stack.stop();
+      },
+    );
 }

@@ -8,6 +8,7 @@ import { embeddedGateReports } from './gate-reports.ts';
 import { EMBEDDED_MIGRATIONS } from './migrations.ts';
 import { embeddedModelRegistry } from './model-registry.ts';
 import { embeddedReviewItems } from './review-items.ts';
+import { embeddedReviewerAccounts } from './reviewer-accounts.ts';
 
 /**
  * The store that needs no server: one SQLite file (node:sqlite, no native addon) that the gateway and
@@ -26,6 +27,7 @@ export function openEmbeddedStore(path: string): FlywheelStore {
     cycles: embeddedCycles(db),
     reports: embeddedGateReports(db),
     audit: embeddedAuditLog(db),
+    reviewers: embeddedReviewerAccounts(db),
     captureHead: embeddedCaptureHead(db),
     async close() {
       if (db.isOpen) db.close();

@@ -180,4 +180,16 @@ export const EMBEDDED_MIGRATIONS: readonly SchemaMigration[] = [
       CREATE INDEX audit_events_by_cycle ON audit_events (cycle_id);
     `,
   },
+  {
+    version: 4,
+    name: 'reviewer-accounts',
+    sql: `
+      CREATE TABLE reviewer_accounts (
+        name TEXT PRIMARY KEY,
+        password_hash TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+    `,
+  },
 ];

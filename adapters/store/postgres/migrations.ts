@@ -177,4 +177,16 @@ export const POSTGRES_MIGRATIONS: readonly SchemaMigration[] = [
       CREATE INDEX audit_events_by_cycle ON audit_events (cycle_id, seq);
     `,
   },
+  {
+    version: 4,
+    name: 'reviewer-accounts',
+    sql: `
+      CREATE TABLE reviewer_accounts (
+        name text PRIMARY KEY,
+        password_hash text NOT NULL,
+        created_at bigint NOT NULL,
+        updated_at bigint NOT NULL
+      );
+    `,
+  },
 ];

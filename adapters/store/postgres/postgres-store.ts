@@ -9,6 +9,7 @@ import { POSTGRES_MIGRATIONS } from './migrations.ts';
 import { postgresModelRegistry } from './model-registry.ts';
 import { connectPool } from './pool.ts';
 import { postgresReviewItems } from './review-items.ts';
+import { postgresReviewerAccounts } from './reviewer-accounts.ts';
 
 /**
  * The store for production and scale: any number of gateways and workers share one PostgreSQL
@@ -33,6 +34,7 @@ export async function openPostgresStore(url: string): Promise<FlywheelStore> {
     cycles: postgresCycles(pool),
     reports: postgresGateReports(pool),
     audit: postgresAuditLog(pool),
+    reviewers: postgresReviewerAccounts(pool),
     captureHead: postgresCaptureHead(pool),
     async close() {
       if (closed) return;
