@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { EvaluationSet, MetricDirection } from '../gate/metric-direction.ts';
 import { AutoLabelRule, MINING_REASONS, MiningReason } from '../mining/mining-reason.ts';
 import { ReviewerId } from '../review/review-decision.ts';
+import { PERTURBATION_FAMILIES, PerturbationFamily } from '../robustness/perturbations.ts';
 import { Duration } from '../time/duration.ts';
 import { readableIssues } from '../validation/readable-issues.ts';
 
@@ -233,6 +234,33 @@ export const ChangeThreshold = z.strictObject({
 });
 export type ChangeThreshold = z.output<typeof ChangeThreshold>;
 
+export const RobustnessConfig = z
+  .strictObject({
+    families: z
+      .array(PerturbationFamily)
+      .default([...PERTURBATION_FAMILIES])
+      .describe(
+        'Perturbations of the holdout both models are measured on: "character-substitution" (fr3e, v1agra), ' +
+          '"case-and-spacing", "markup-noise" (HTML), "good-words" (benign words appended), "truncation". ' +
+          'Empty turns the robustness rule off.',
+      ),
+    maxDropBelowChampion: Share.default(0.05).describe(
+      "On no perturbed holdout may the candidate's accuracy fall more than this below the champion's (absolute).",
+    ),
+    bounds: z
+      .partialRecord(PerturbationFamily, Share)
+      .default({})
+      .describe('Per-family overrides of maxDropBelowChampion, e.g. {"truncation": 0.05}.'),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .default(0)
+      .describe('Seeds the perturbations: the same holdout and seed give the same perturbed texts.'),
+  })
+  .prefault({});
+export type RobustnessConfig = z.output<typeof RobustnessConfig>;
+
 export const GateConfig = z
   .strictObject({
     valueThresholds: z
@@ -296,6 +324,7 @@ export const GateConfig = z
       .min(1)
       .default(5)
       .describe('The fix-rate is judged only with at least this many mined mistakes.'),
+    robustness: RobustnessConfig,
   })
   .prefault({});
 export type GateConfig = z.output<typeof GateConfig>;
