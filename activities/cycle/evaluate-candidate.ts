@@ -2,8 +2,8 @@ import type { DatasetItem } from '../../core/datasets/dataset.ts';
 import { summarizeModel } from '../../core/evaluation/summarize-model.ts';
 import { evaluateGate } from '../../core/gate/evaluate-gate.ts';
 import { deserializeClassifier, type LoadedClassifier } from '../../core/model/artifact.ts';
-import { perturbHoldout } from '../../core/robustness/perturbed-holdout.ts';
 import { contentIdOf } from '../../core/review/batch-items.ts';
+import { perturbHoldout } from '../../core/robustness/perturbed-holdout.ts';
 import { notFound } from '../activity-errors.ts';
 import type { ActivityDeps } from '../deps.ts';
 import type { EvaluateInput, EvaluateResult } from './contracts.ts';
@@ -28,13 +28,21 @@ export function evaluateCandidateActivity({ store, artifacts, logger }: Activity
     const labels = candidate.model.labels;
     const { families, seed } = input.gate.robustness;
     const robustnessStartedAt = performance.now();
-    const sets = { holdout, golden, minedMistakes, perturbedHoldouts: perturbHoldout(holdout, families, seed) };
+    const sets = {
+      holdout,
+      golden,
+      minedMistakes,
+      perturbedHoldouts: perturbHoldout(holdout, families, seed),
+    };
     const candidateSummary = summarizeModel((text) => candidate.predict(text).label, labels, sets);
     const championSummary = champion
       ? summarizeModel((text) => champion.predict(text).label, labels, sets)
       : null;
     const robustnessMs = Math.round(performance.now() - robustnessStartedAt);
-    logger.info({ cycleId: input.cycleId, families: families.length, robustnessMs }, 'gate measured both models');
+    logger.info(
+      { cycleId: input.cycleId, families: families.length, robustnessMs },
+      'gate measured both models',
+    );
     const verdict = evaluateGate({ candidate: candidateSummary, champion: championSummary }, input.gate);
 
     const reportId = `gate-${input.cycleId}-${input.candidateVersion}`;
