@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { FRESH_LABEL_WEIGHT_PARAM } from '../datasets/fresh-label-weight.ts';
 import { EvaluationSet, MetricDirection } from '../gate/metric-direction.ts';
 import { AutoLabelRule, MINING_REASONS, MiningReason } from '../mining/mining-reason.ts';
 import { ReviewerId } from '../review/review-decision.ts';
@@ -181,6 +182,10 @@ export const DatasetConfig = z
   .prefault({});
 export type DatasetConfig = z.output<typeof DatasetConfig>;
 
+const FreshLabelWeight = z.number().int().min(1).max(50);
+/** Measured with bench/label-efficiency.ts --fresh-weights (README, "Benchmarks"). */
+export const DEFAULT_FRESH_LABEL_WEIGHT = 3;
+
 export const TrainingConfig = z
   .strictObject({
     params: z
@@ -193,6 +198,11 @@ export const TrainingConfig = z
       .describe(
         'Optional sweep: each entry is merged over params and trains one candidate; empty trains one.',
       ),
+    freshLabelWeight: FreshLabelWeight.default(DEFAULT_FRESH_LABEL_WEIGHT).describe(
+      "How many times each of this cycle's labels (its corrected mistakes and reviewed edge cases) is repeated " +
+        'in the train split, against the older labels it is added to: importance weighting for drift. ' +
+        'A variant or params may set it too (a sweep over it). 1 adds them once.',
+    ),
     trainer: z
       .string()
       .min(1)
@@ -206,6 +216,22 @@ export const TrainingConfig = z
       .min(1)
       .default('flywheel-training')
       .describe('Task queue of the training activity, so GPU hosts can serve it alone.'),
+  })
+  .superRefine((training, ctx) => {
+    const check = (params: Record<string, unknown>, path: (string | number)[]) => {
+      if (!(FRESH_LABEL_WEIGHT_PARAM in params)) return;
+      if (!FreshLabelWeight.safeParse(params[FRESH_LABEL_WEIGHT_PARAM]).success) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [...path, FRESH_LABEL_WEIGHT_PARAM],
+          message: 'must be a whole number ≥ 1 (times each fresh label is repeated)',
+        });
+      }
+    };
+    check(training.params, ['params']);
+    training.variants.forEach((variant, index) => {
+      check(variant, ['variants', index]);
+    });
   })
   .prefault({});
 export type TrainingConfig = z.output<typeof TrainingConfig>;
