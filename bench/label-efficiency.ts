@@ -271,32 +271,37 @@ try {
             `${match.below}: ${atLeast.toFixed(1)}–${(match.count / count).toFixed(1)}× as label-efficient (${verdict})`,
     );
   }
-  // Training.freshLabelWeight: the turn's labels repeated w times, for mined and random labels alike.
-  const weightRows = [
-    ['fresh-label weight', 'mined acc (median)', 'mined acc (worst seed)', 'random acc, same count (median)'],
-  ];
-  for (const weight of freshWeights) {
-    const mined: number[] = [];
-    const random: number[] = [];
-    for (const run of runs) {
-      mined.push(await retrainedAccuracy(run.mined, weight));
-      random.push(await retrainedAccuracy(run.randomOrder.slice(0, run.mined.length), weight));
-      progress(
-        `seed ${run.seed} fresh-label weight ${weight}: mined ${mined.at(-1)!.toFixed(4)}, random ${random.at(-1)!.toFixed(4)}`,
-      );
+  // training.freshLabelWeight: the new labels repeated w times, for mined and random labels alike.
+  for (const arm of ['mined', 'autoOnly'] as const) {
+    const weightRows = [
+      [
+        'fresh-label weight',
+        'mined acc (median)',
+        'mined acc (worst seed)',
+        'random acc, same count (median)',
+      ],
+    ];
+    for (const weight of freshWeights) {
+      const mined: number[] = [];
+      const random: number[] = [];
+      for (const run of runs) {
+        mined.push(await retrainedAccuracy(run[arm], weight));
+        random.push(await retrainedAccuracy(run.randomOrder.slice(0, run[arm].length), weight));
+      }
+      progress(`${armNames[arm]}, fresh-label weight ${weight}: mined ${median(mined).toFixed(4)} (median)`);
+      weightRows.push([
+        String(weight),
+        median(mined).toFixed(4),
+        Math.min(...mined).toFixed(4),
+        median(random).toFixed(4),
+      ]);
     }
-    weightRows.push([
-      String(weight),
-      median(mined).toFixed(4),
-      Math.min(...mined).toFixed(4),
-      median(random).toFixed(4),
-    ]);
+    console.log('');
+    console.log(
+      `era-2 holdout accuracy with the new labels repeated (training.freshLabelWeight), ${armNames[arm]}:`,
+    );
+    console.log(table(weightRows));
   }
-  console.log('');
-  console.log(
-    "era-2 holdout accuracy with this turn's labels repeated (training.freshLabelWeight), mined arm:",
-  );
-  console.log(table(weightRows));
   console.log(
     `${accuracyCache.size} trainings in ${((performance.now() - started) / 1000).toFixed(0)} s; load average at end ${loadAverage()}`,
   );

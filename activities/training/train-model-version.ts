@@ -11,8 +11,8 @@ export interface TrainRequest {
   model: string;
   datasetId: string;
   /**
-   * Trainer params; `seed` among them seeds the run (default 42) and `freshLabelWeight` repeats the dataset
-   * version's own batch in the train split (default 1); neither reaches the trainer as a param.
+   * Trainer params; `seed` among them seeds the run (default 42) and `freshLabelWeight` repeats the labels cycles
+   * gathered in the train split (default 1); neither reaches the trainer as a param.
    */
   params: Record<string, unknown>;
   /** Name of the trainer in the worker's registry (`training.trainer` of the cycle config). */
@@ -71,11 +71,7 @@ export async function trainModelVersion(
   if (typeof freshLabelWeight !== 'number' || !Number.isInteger(freshLabelWeight) || freshLabelWeight < 1) {
     throw invalidInput(`training param "${FRESH_LABEL_WEIGHT_PARAM}" must be a whole number ≥ 1`);
   }
-  const train = weightFreshLabels(
-    await store.datasets.items(request.datasetId, 'train'),
-    dataset.batchId,
-    freshLabelWeight,
-  );
+  const train = weightFreshLabels(await store.datasets.items(request.datasetId, 'train'), freshLabelWeight);
   const holdout = await store.datasets.items(request.datasetId, 'holdout');
   const labels = [...new Set(train.map((item) => item.label))].sort();
   if (labels.length < 2) {

@@ -115,8 +115,8 @@ describe('cycle config', () => {
     });
   });
 
-  it("weighs this cycle's labels 3× by default and refuses a fresh-label weight ≤ 0 wherever it is set", () => {
-    expect(defaultCycleConfig().training.freshLabelWeight).toBe(3);
+  it("weighs this cycle's labels 2× by default and refuses a fresh-label weight ≤ 0 wherever it is set", () => {
+    expect(defaultCycleConfig().training.freshLabelWeight).toBe(2);
     expect(
       parseCycleConfig({
         training: {

@@ -184,7 +184,7 @@ export type DatasetConfig = z.output<typeof DatasetConfig>;
 
 const FreshLabelWeight = z.number().int().min(1).max(50);
 /** Measured with bench/label-efficiency.ts --fresh-weights (README, "Benchmarks"). */
-export const DEFAULT_FRESH_LABEL_WEIGHT = 3;
+export const DEFAULT_FRESH_LABEL_WEIGHT = 2;
 
 export const TrainingConfig = z
   .strictObject({
@@ -199,8 +199,8 @@ export const TrainingConfig = z
         'Optional sweep: each entry is merged over params and trains one candidate; empty trains one.',
       ),
     freshLabelWeight: FreshLabelWeight.default(DEFAULT_FRESH_LABEL_WEIGHT).describe(
-      "How many times each of this cycle's labels (its corrected mistakes and reviewed edge cases) is repeated " +
-        'in the train split, against the older labels it is added to: importance weighting for drift. ' +
+      'How many times each label cycles gathered from production traffic (corrected mistakes, reviewed edge ' +
+        'cases) is repeated in the train split, against the seed corpus: importance weighting for drift. ' +
         'A variant or params may set it too (a sweep over it). 1 adds them once.',
     ),
     trainer: z

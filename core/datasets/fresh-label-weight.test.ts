@@ -1,20 +1,21 @@
 import { expect, test } from 'vitest';
 import { weightFreshLabels } from './fresh-label-weight.ts';
 
-const item = (id: string, batchId: string | null) => ({
+const item = (id: string, kind: 'seed' | 'auto' | 'human', cycle: number | null) => ({
   id,
-  source: { kind: 'auto' as const, by: 'rule', cycle: batchId ? 1 : null, batchId },
+  source: { kind, by: 'someone', cycle, batchId: cycle === null ? null : `b${cycle}` },
 });
 
-test("repeats the items of the version's own batch, keeps the rest once, in order", () => {
-  const train = [item('old', null), item('fresh', 'b1'), item('other-turn', 'b0')];
-  expect(weightFreshLabels(train, 'b1', 3).map((row) => row.id)).toEqual([
-    'old',
+test("repeats every cycle's labels, auto or human, and keeps the seed corpus once, in order", () => {
+  const train = [item('seed', 'seed', null), item('fresh', 'auto', 2), item('earlier', 'human', 1)];
+  expect(weightFreshLabels(train, 3).map((row) => row.id)).toEqual([
+    'seed',
     'fresh',
     'fresh',
     'fresh',
-    'other-turn',
+    'earlier',
+    'earlier',
+    'earlier',
   ]);
-  expect(weightFreshLabels(train, 'b1', 1).map((row) => row.id)).toEqual(['old', 'fresh', 'other-turn']);
-  expect(weightFreshLabels(train, null, 3).map((row) => row.id)).toEqual(['old', 'fresh', 'other-turn']);
+  expect(weightFreshLabels(train, 1).map((row) => row.id)).toEqual(['seed', 'fresh', 'earlier']);
 });

@@ -4,20 +4,20 @@ import type { DatasetItem } from './dataset.ts';
 export const FRESH_LABEL_WEIGHT_PARAM = 'freshLabelWeight';
 
 /**
- * The train split with this turn's labels (the items of the dataset version's own batch: corrected
- * mistakes, reviewed edge cases) repeated `weight` times. The era they come from is the one the model now
- * serves and is scarce among years of older labels; repeating them is importance weighting for that
- * drift, and works with any trainer because it changes the examples, not the optimiser.
+ * The train split with the labels cycles gathered from production traffic (corrected mistakes, reviewed
+ * edge cases: every item not from the seed corpus) repeated `weight` times. They come from the world the
+ * model now serves and are scarce beside the seed's older labels; repeating them is importance weighting
+ * for that drift. Earlier cycles' labels count too, so that a later cycle does not dilute what the previous
+ * one taught. It changes the examples, not the optimiser, so it works with any trainer.
  */
 export function weightFreshLabels<Item extends Pick<DatasetItem, 'source'>>(
   train: readonly Item[],
-  batchId: string | null,
   weight: number,
 ): Item[] {
-  if (batchId === null || weight === 1) return [...train];
+  if (weight === 1) return [...train];
   const weighted: Item[] = [];
   for (const item of train) {
-    const times = item.source.batchId === batchId ? weight : 1;
+    const times = item.source.kind === 'seed' ? 1 : weight;
     for (let i = 0; i < times; i++) weighted.push(item);
   }
   return weighted;
