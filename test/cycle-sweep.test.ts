@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { createBuiltinTrainer } from '../adapters/trainers/builtin.ts';
 import type { Trainer, TrainingRequest } from '../adapters/trainers/trainer.ts';
+import type { EvaluationSummary } from '../core/gate/evaluation-summary.ts';
+import { PERTURBATION_FAMILIES } from '../core/robustness/perturbations.ts';
 import type { CycleStatus } from '../workflows/cycle-messages.ts';
 import { driftedChampion } from './support/era-traffic.ts';
 import { type FlywheelHarness, flywheelHarness } from './support/flywheel-harness.ts';
@@ -83,4 +85,15 @@ test('a sweep trains its variants at once on the training queue; the best by hol
   expect(result.training?.holdoutAccuracy).toBe(best);
   const reports = await harness.deps.store.reports.list(model);
   expect(reports.map((report) => report.candidateVersion)).toEqual([result.candidateVersion]);
+  // The gate measured both models on the holdout as each perturbation family rewrites it.
+  const body = reports[0]!.body as { candidate: EvaluationSummary; champion: EvaluationSummary };
+  for (const side of [body.candidate, body.champion]) {
+    expect(side.robustness?.map((figure) => figure.family)).toEqual([...PERTURBATION_FAMILIES]);
+    expect(side.robustness?.every((figure) => figure.size === side.holdout.size)).toBe(true);
+  }
+  expect(
+    (body as unknown as { verdict: { checks: { kind: string }[] } }).verdict.checks.filter(
+      (check) => check.kind === 'robustness',
+    ),
+  ).toHaveLength(PERTURBATION_FAMILIES.length);
 }, 300_000);
