@@ -205,7 +205,7 @@ export async function cycle(input: CycleInput): Promise<CycleResult> {
     status.labels = dataset.bySource;
 
     const sweep = config.training.variants.length > 0 ? config.training.variants : [{}];
-    // This cycle's labels weigh freshLabelWeight times in training; histories from before train them once.
+    // Labels gathered by cycles weigh freshLabelWeight times in training; histories from before weigh them once.
     const weighting = patched('fresh-label-weight')
       ? { freshLabelWeight: config.training.freshLabelWeight }
       : {};

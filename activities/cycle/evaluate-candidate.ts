@@ -10,7 +10,8 @@ import type { EvaluateInput, EvaluateResult } from './contracts.ts';
 
 /**
  * The gate: candidate and champion measured on the same holdout, golden set, slices, this cycle's
- * mined mistakes and the holdout as each perturbation family rewrites it (seeded, so a retry agrees); the verdict persisted as a report, and a blessing recorded when it passes.
+ * mined mistakes and the holdout as each perturbation family rewrites it (seeded, so a retry agrees);
+ * the verdict persisted as a report, and a blessing recorded when it passes.
  */
 export function evaluateCandidateActivity({ store, artifacts, logger }: ActivityDeps) {
   const load = async (versionId: string): Promise<LoadedClassifier> => {
