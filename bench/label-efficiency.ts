@@ -2,7 +2,7 @@
  * What mining buys in labels: one cycle's worth of labels from mined edge cases against the same number
  * of randomly sampled traffic items with their true labels, side by side in one run.
  *
- *   node bench/label-efficiency.ts [--seeds 5] [--refine 3]
+ *   node bench/label-efficiency.ts [--seeds 5] [--refine 3] [--fresh-weights 1,2,3,5]
  *
  * The era-1 champion (easy-ham-1 + spam-1, registered as `flywheel models train` does) serves era-2
  * traffic (easy-ham-2, hard-ham-1, spam-2, split by content hash into traffic and a holdout, as the
@@ -16,7 +16,8 @@
  * params, seed 42) and is scored on the era-2 holdout. "random" draws as many traffic items (not already
  * in the dataset) with their true labels. Per seed (feedback draw and random draw), medians over seeds.
  * Then the random arm is run at growing label counts to find how many random labels match each mined
- * arm's median accuracy: the label efficiency is that count over the mined count.
+ * arm's median accuracy: the label efficiency is that count over the mined count. Last, each fresh-label
+ * weight (training.freshLabelWeight) retrains the mined arm and the random arm with their labels repeated.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -39,13 +40,15 @@ const { values } = parseArgs({
   options: {
     seeds: { type: 'string', default: '5' },
     refine: { type: 'string', default: '3' },
+    'fresh-weights': { type: 'string', default: '1,2,3,5' },
   },
 });
 const seeds = Array.from({ length: Number(values.seeds) }, (_, i) => i + 1);
 const refineSteps = Number(values.refine);
+const freshWeights = values['fresh-weights'].split(',').map(Number);
 const LABELS = ['ham', 'spam'];
 const TRAINING_SEED = 42;
-const TARGET_EFFICIENCY = 2;
+const TARGET_EFFICIENCY = 3;
 
 const loadAtStart = loadAverage();
 const dataDir = mkdtempSync(join(tmpdir(), 'flywheel-bench-labels-'));
@@ -82,12 +85,12 @@ try {
 
   const accuracyCache = new Map<string, number>();
   /** Era-2 holdout accuracy of the champion's training set plus `added`, retrained from scratch. */
-  async function retrainedAccuracy(added: readonly Labelled[]): Promise<number> {
-    const key = added.map((example) => `${example.id}:${example.label}`).join(',');
+  async function retrainedAccuracy(added: readonly Labelled[], freshWeight = 1): Promise<number> {
+    const key = `${freshWeight}|${added.map((example) => `${example.id}:${example.label}`).join(',')}`;
     const cached = accuracyCache.get(key);
     if (cached !== undefined) return cached;
     const trained = await trainClassifier({
-      examples: [...base, ...added],
+      examples: [...base, ...Array.from({ length: freshWeight }, () => added).flat()],
       labels: LABELS,
       seed: TRAINING_SEED,
     });
@@ -267,6 +270,37 @@ try {
         : `${armNames[arm]}: ${count} labels; random reaches ${target} at ${match.count} labels, falls short at ` +
             `${match.below}: ${atLeast.toFixed(1)}–${(match.count / count).toFixed(1)}× as label-efficient (${verdict})`,
     );
+  }
+  // training.freshLabelWeight: the new labels repeated w times, for mined and random labels alike.
+  for (const arm of ['mined', 'autoOnly'] as const) {
+    const weightRows = [
+      [
+        'fresh-label weight',
+        'mined acc (median)',
+        'mined acc (worst seed)',
+        'random acc, same count (median)',
+      ],
+    ];
+    for (const weight of freshWeights) {
+      const mined: number[] = [];
+      const random: number[] = [];
+      for (const run of runs) {
+        mined.push(await retrainedAccuracy(run[arm], weight));
+        random.push(await retrainedAccuracy(run.randomOrder.slice(0, run[arm].length), weight));
+      }
+      progress(`${armNames[arm]}, fresh-label weight ${weight}: mined ${median(mined).toFixed(4)} (median)`);
+      weightRows.push([
+        String(weight),
+        median(mined).toFixed(4),
+        Math.min(...mined).toFixed(4),
+        median(random).toFixed(4),
+      ]);
+    }
+    console.log('');
+    console.log(
+      `era-2 holdout accuracy with the new labels repeated (training.freshLabelWeight), ${armNames[arm]}:`,
+    );
+    console.log(table(weightRows));
   }
   console.log(
     `${accuracyCache.size} trainings in ${((performance.now() - started) / 1000).toFixed(0)} s; load average at end ${loadAverage()}`,

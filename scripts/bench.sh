@@ -12,6 +12,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # trainer's comparison with natural takes ~9 minutes there: run `node bench/trainer.ts` for it.
 BENCHES=(
   "label-efficiency"
+  "demo-cycle-training"
   "orchestration-overhead"
   "concurrency"
   "rollout-abort"

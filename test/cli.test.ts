@@ -80,3 +80,25 @@ test('bad arguments are refused before anything is sent: exit 2', () => {
   expect(number.code).toBe(2);
   expectOneLine(number.stderr, /"three" is not a positive whole number/);
 });
+
+test('a training concurrency that is not a whole number ≥ 1 is refused before the worker starts: exit 2', () => {
+  const option = runCli(['worker', '--training-concurrency', '0'], { TEMPORAL_ADDRESS: '127.0.0.1:1' });
+  expect(option.code).toBe(2);
+  expectOneLine(option.stderr, /^flywheel: --training-concurrency must be a whole number ≥ 1 \(got "0"\)/);
+
+  const variable = runCli(['worker'], {
+    TEMPORAL_ADDRESS: '127.0.0.1:1',
+    FLYWHEEL_TRAINING_CONCURRENCY: 'many',
+  });
+  expect(variable.code).toBe(2);
+  expectOneLine(
+    variable.stderr,
+    /^flywheel: FLYWHEEL_TRAINING_CONCURRENCY must be a whole number ≥ 1 \(got "many"\)/,
+  );
+});
+
+test('demo --seeds refuses a list that is not whole-number seeds: exit 2', () => {
+  const result = runCli(['demo', '--seeds', '7,x'], { TEMPORAL_ADDRESS: '127.0.0.1:1' });
+  expect(result.code).toBe(2);
+  expectOneLine(result.stderr, /"7,x" is not a comma-separated list of whole-number seeds/);
+});

@@ -3,6 +3,7 @@ import type { Logger } from '../adapters/log/logger.ts';
 import type { TemporalTarget } from '../client/connection.ts';
 import { FLYWHEEL_TASK_QUEUE, TRAINING_TASK_QUEUE } from './task-queues.ts';
 import { installTemporalRuntime } from './temporal-logging.ts';
+import { trainingConcurrency } from './training-concurrency.ts';
 
 export interface WorkerPlan {
   target: Pick<TemporalTarget, 'connectionOptions' | 'namespace'>;
@@ -18,6 +19,8 @@ export interface WorkerPlan {
   workflowBundle?: { code: string };
   taskQueue?: string;
   trainingTaskQueue?: string;
+  /** Training activities run at once on this worker; default FLYWHEEL_TRAINING_CONCURRENCY, else one per core. */
+  trainingConcurrency?: number;
 }
 
 export interface RunningWorkers {
@@ -60,8 +63,8 @@ export async function startWorkers(plan: WorkerPlan): Promise<RunningWorkers> {
           namespace: plan.target.namespace,
           taskQueue: plan.trainingTaskQueue ?? TRAINING_TASK_QUEUE,
           activities: plan.trainingActivities,
-          // Training is CPU-bound: one at a time keeps heartbeats timely on a small host.
-          maxConcurrentActivityTaskExecutions: 1,
+          // A sweep's variants train side by side up to this; a training host sets it to what it can run.
+          maxConcurrentActivityTaskExecutions: plan.trainingConcurrency ?? trainingConcurrency(undefined),
           // Heartbeats carry the latest checkpoint's address: send them promptly (they are small), so a
           // crash loses at most the checkpoint interval, not most of a heartbeat timeout.
           maxHeartbeatThrottleInterval: '1s',

@@ -205,13 +205,17 @@ export async function cycle(input: CycleInput): Promise<CycleResult> {
     status.labels = dataset.bySource;
 
     const sweep = config.training.variants.length > 0 ? config.training.variants : [{}];
+    // Labels gathered by cycles weigh freshLabelWeight times in training; histories from before weigh them once.
+    const weighting = patched('fresh-label-weight')
+      ? { freshLabelWeight: config.training.freshLabelWeight }
+      : {};
     enter('training', `training ${sweep.length} candidate(s) on dataset ${short(dataset.datasetId)}`);
     const trained = await Promise.all(
       sweep.map((variant, index) =>
         training.trainCandidate({
           model: input.model,
           datasetId: dataset.datasetId,
-          params: { ...config.training.params, ...variant },
+          params: { ...weighting, ...config.training.params, ...variant },
           variant: index,
           trainer: config.training.trainer,
         }),

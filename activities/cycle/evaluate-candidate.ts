@@ -3,15 +3,17 @@ import { summarizeModel } from '../../core/evaluation/summarize-model.ts';
 import { evaluateGate } from '../../core/gate/evaluate-gate.ts';
 import { deserializeClassifier, type LoadedClassifier } from '../../core/model/artifact.ts';
 import { contentIdOf } from '../../core/review/batch-items.ts';
+import { perturbHoldout } from '../../core/robustness/perturbed-holdout.ts';
 import { notFound } from '../activity-errors.ts';
 import type { ActivityDeps } from '../deps.ts';
 import type { EvaluateInput, EvaluateResult } from './contracts.ts';
 
 /**
- * The gate: candidate and champion measured on the same holdout, golden set, slices and this cycle's
- * mined mistakes; the verdict persisted as a report, and a blessing recorded when it passes.
+ * The gate: candidate and champion measured on the same holdout, golden set, slices, this cycle's
+ * mined mistakes and the holdout as each perturbation family rewrites it (seeded, so a retry agrees);
+ * the verdict persisted as a report, and a blessing recorded when it passes.
  */
-export function evaluateCandidateActivity({ store, artifacts }: ActivityDeps) {
+export function evaluateCandidateActivity({ store, artifacts, logger }: ActivityDeps) {
   const load = async (versionId: string): Promise<LoadedClassifier> => {
     const version = await store.models.get(versionId);
     if (!version) throw notFound(`model version ${versionId} is not in the registry`);
@@ -25,11 +27,23 @@ export function evaluateCandidateActivity({ store, artifacts }: ActivityDeps) {
     const golden = await store.datasets.items(input.datasetId, 'golden');
     const minedMistakes = await cycleMistakes(input, await store.datasets.items(input.datasetId));
     const labels = candidate.model.labels;
-    const sets = { holdout, golden, minedMistakes };
+    const { families, seed } = input.gate.robustness;
+    const robustnessStartedAt = performance.now();
+    const sets = {
+      holdout,
+      golden,
+      minedMistakes,
+      perturbedHoldouts: perturbHoldout(holdout, families, seed),
+    };
     const candidateSummary = summarizeModel((text) => candidate.predict(text).label, labels, sets);
     const championSummary = champion
       ? summarizeModel((text) => champion.predict(text).label, labels, sets)
       : null;
+    const robustnessMs = Math.round(performance.now() - robustnessStartedAt);
+    logger.info(
+      { cycleId: input.cycleId, families: families.length, robustnessMs },
+      'gate measured both models',
+    );
     const verdict = evaluateGate({ candidate: candidateSummary, champion: championSummary }, input.gate);
 
     const reportId = `gate-${input.cycleId}-${input.candidateVersion}`;

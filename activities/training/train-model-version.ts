@@ -1,4 +1,5 @@
 import type { Trainer } from '../../adapters/trainers/trainer.ts';
+import { FRESH_LABEL_WEIGHT_PARAM, weightFreshLabels } from '../../core/datasets/fresh-label-weight.ts';
 import { sha256OfText } from '../../core/hashing/sha256.ts';
 import { invalidInput, notFound } from '../activity-errors.ts';
 import type { ActivityDeps } from '../deps.ts';
@@ -9,7 +10,10 @@ const DEFAULT_SEED = 42;
 export interface TrainRequest {
   model: string;
   datasetId: string;
-  /** Trainer params; `seed` among them seeds the run (default 42). */
+  /**
+   * Trainer params; `seed` among them seeds the run (default 42) and `freshLabelWeight` repeats the labels cycles
+   * gathered in the train split (default 1); neither reaches the trainer as a param.
+   */
   params: Record<string, unknown>;
   /** Name of the trainer in the worker's registry (`training.trainer` of the cycle config). */
   trainer?: string;
@@ -62,14 +66,17 @@ export async function trainModelVersion(
   }
   const dataset = await store.datasets.get(request.datasetId);
   if (!dataset) throw notFound(`dataset ${request.datasetId} is not in the store`);
-  const train = await store.datasets.items(request.datasetId, 'train');
+  const { seed = DEFAULT_SEED, [FRESH_LABEL_WEIGHT_PARAM]: freshLabelWeight = 1, ...params } = request.params;
+  if (typeof seed !== 'number') throw invalidInput('training param "seed" must be a number');
+  if (typeof freshLabelWeight !== 'number' || !Number.isInteger(freshLabelWeight) || freshLabelWeight < 1) {
+    throw invalidInput(`training param "${FRESH_LABEL_WEIGHT_PARAM}" must be a whole number ≥ 1`);
+  }
+  const train = weightFreshLabels(await store.datasets.items(request.datasetId, 'train'), freshLabelWeight);
   const holdout = await store.datasets.items(request.datasetId, 'holdout');
   const labels = [...new Set(train.map((item) => item.label))].sort();
   if (labels.length < 2) {
     throw invalidInput(`dataset ${request.datasetId} has fewer than two labels in its train split`);
   }
-  const { seed = DEFAULT_SEED, ...params } = request.params;
-  if (typeof seed !== 'number') throw invalidInput('training param "seed" must be a number');
 
   const result = await trainer.train({
     datasetId: request.datasetId,
@@ -92,7 +99,11 @@ export async function trainModelVersion(
     datasetId: request.datasetId,
     labels,
     trainer: result.trainer,
-    params: { ...result.params, seed },
+    params: {
+      ...result.params,
+      seed,
+      ...(FRESH_LABEL_WEIGHT_PARAM in request.params ? { [FRESH_LABEL_WEIGHT_PARAM]: freshLabelWeight } : {}),
+    },
     metrics: result.metrics,
     blessedBy: null,
     createdAt: Date.now(),

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { robustnessLines } from '../../core/robustness/robustness-table.ts';
 import { CliError, EXIT } from '../cli-error.ts';
 import { printResult } from '../table.ts';
 import { withLocalDeps } from './local-deps.ts';
@@ -20,7 +21,16 @@ export function registerGateCommand(program: Command): void {
           `  champion:  ${report.championVersion ?? '-'}`,
           '  checks:',
           ...report.reasons.map((reason) => `    - ${reason}`),
+          ...robustnessSection(report.body),
         ].join('\n'),
       );
     });
+}
+
+/** Accuracy on each perturbed holdout, candidate beside champion (the rule itself is among the checks). */
+function robustnessSection(body: Record<string, unknown>): string[] {
+  const lines = robustnessLines(body);
+  return lines.length === 0
+    ? []
+    : ['  robustness (accuracy on the perturbed holdout):', ...lines.map((line) => `    ${line}`)];
 }

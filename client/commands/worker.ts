@@ -5,6 +5,12 @@ import { connectCycleStarter } from '../../workers/cycle-starter.ts';
 import { openDeps } from '../../workers/open-deps.ts';
 import { startWorkers } from '../../workers/run-workers.ts';
 import { FLYWHEEL_TASK_QUEUE, TRAINING_TASK_QUEUE } from '../../workers/task-queues.ts';
+import {
+  defaultTrainingConcurrency,
+  TRAINING_CONCURRENCY_VARIABLE,
+  trainingConcurrency,
+} from '../../workers/training-concurrency.ts';
+import { CliError, EXIT } from '../cli-error.ts';
 import { temporalTarget } from '../connection.ts';
 import { dataDir } from '../data-dir.ts';
 import { waitForStopSignal } from './stop-signal.ts';
@@ -23,13 +29,24 @@ export function registerWorkerCommand(program: Command): void {
       'training task queue (as in the cycle config)',
       TRAINING_TASK_QUEUE,
     )
+    .option(
+      '--training-concurrency <n>',
+      `training activities run at once, e.g. a sweep's variants (default: ${TRAINING_CONCURRENCY_VARIABLE}, else one per core: ${defaultTrainingConcurrency()} here)`,
+    )
     .action(
       async (options: {
         trainingOnly?: boolean;
         training: boolean;
         taskQueue: string;
         trainingTaskQueue: string;
+        trainingConcurrency?: string;
       }) => {
+        let concurrency: number;
+        try {
+          concurrency = trainingConcurrency(options.trainingConcurrency);
+        } catch (error) {
+          throw new CliError((error as Error).message, EXIT.usage);
+        }
         const logger = createLogger('worker');
         const deps = await openDeps({
           dataDir: dataDir(),
@@ -51,13 +68,14 @@ export function registerWorkerCommand(program: Command): void {
             activities: createActivities({ ...deps, ...(starter ? { cycles: starter.cycles } : {}) }),
             taskQueue: options.taskQueue,
             trainingTaskQueue: options.trainingTaskQueue,
+            trainingConcurrency: concurrency,
             orchestration: !options.trainingOnly,
             ...(options.training || options.trainingOnly
               ? { trainingActivities: createTrainingActivities(deps) }
               : {}),
           });
           logger.info(
-            { temporal: target.address, namespace: target.namespace },
+            { temporal: target.address, namespace: target.namespace, trainingConcurrency: concurrency },
             'worker running; Ctrl-C stops it',
           );
           await Promise.race([waitForStopSignal(), workers.done]);

@@ -115,6 +115,26 @@ describe('cycle config', () => {
     });
   });
 
+  it("weighs this cycle's labels 2× by default and refuses a fresh-label weight ≤ 0 wherever it is set", () => {
+    expect(defaultCycleConfig().training.freshLabelWeight).toBe(2);
+    expect(
+      parseCycleConfig({
+        training: {
+          freshLabelWeight: 0,
+          params: { freshLabelWeight: -2 },
+          variants: [{ freshLabelWeight: 2 }, { freshLabelWeight: 0.5 }],
+        },
+      }),
+    ).toEqual({
+      ok: false,
+      errors: [
+        'training.freshLabelWeight: must be ≥ 1',
+        'training.params.freshLabelWeight: must be a whole number ≥ 1 (times each fresh label is repeated)',
+        'training.variants[1].freshLabelWeight: must be a whole number ≥ 1 (times each fresh label is repeated)',
+      ],
+    });
+  });
+
   it('refuses something that is not an object', () => {
     expect(parseCycleConfig('fast please')).toEqual({ ok: false, errors: ['(root): must be an object'] });
   });

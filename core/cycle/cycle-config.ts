@@ -1,7 +1,9 @@
 import { z } from 'zod';
+import { FRESH_LABEL_WEIGHT_PARAM } from '../datasets/fresh-label-weight.ts';
 import { EvaluationSet, MetricDirection } from '../gate/metric-direction.ts';
 import { AutoLabelRule, MINING_REASONS, MiningReason } from '../mining/mining-reason.ts';
 import { ReviewerId } from '../review/review-decision.ts';
+import { PERTURBATION_FAMILIES, PerturbationFamily } from '../robustness/perturbations.ts';
 import { Duration } from '../time/duration.ts';
 import { readableIssues } from '../validation/readable-issues.ts';
 
@@ -180,6 +182,10 @@ export const DatasetConfig = z
   .prefault({});
 export type DatasetConfig = z.output<typeof DatasetConfig>;
 
+const FreshLabelWeight = z.number().int().min(1).max(50);
+/** Measured with bench/label-efficiency.ts --fresh-weights (README, "Benchmarks"). */
+export const DEFAULT_FRESH_LABEL_WEIGHT = 2;
+
 export const TrainingConfig = z
   .strictObject({
     params: z
@@ -192,6 +198,11 @@ export const TrainingConfig = z
       .describe(
         'Optional sweep: each entry is merged over params and trains one candidate; empty trains one.',
       ),
+    freshLabelWeight: FreshLabelWeight.default(DEFAULT_FRESH_LABEL_WEIGHT).describe(
+      'How many times each label cycles gathered from production traffic (corrected mistakes, reviewed edge ' +
+        'cases) is repeated in the train split, against the seed corpus: importance weighting for drift. ' +
+        'A variant or params may set it too (a sweep over it). 1 adds them once.',
+    ),
     trainer: z
       .string()
       .min(1)
@@ -205,6 +216,22 @@ export const TrainingConfig = z
       .min(1)
       .default('flywheel-training')
       .describe('Task queue of the training activity, so GPU hosts can serve it alone.'),
+  })
+  .superRefine((training, ctx) => {
+    const check = (params: Record<string, unknown>, path: (string | number)[]) => {
+      if (!(FRESH_LABEL_WEIGHT_PARAM in params)) return;
+      if (!FreshLabelWeight.safeParse(params[FRESH_LABEL_WEIGHT_PARAM]).success) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [...path, FRESH_LABEL_WEIGHT_PARAM],
+          message: 'must be a whole number ≥ 1 (times each fresh label is repeated)',
+        });
+      }
+    };
+    check(training.params, ['params']);
+    training.variants.forEach((variant, index) => {
+      check(variant, ['variants', index]);
+    });
   })
   .prefault({});
 export type TrainingConfig = z.output<typeof TrainingConfig>;
@@ -232,6 +259,33 @@ export const ChangeThreshold = z.strictObject({
     ),
 });
 export type ChangeThreshold = z.output<typeof ChangeThreshold>;
+
+export const RobustnessConfig = z
+  .strictObject({
+    families: z
+      .array(PerturbationFamily)
+      .default([...PERTURBATION_FAMILIES])
+      .describe(
+        'Perturbations of the holdout both models are measured on: "character-substitution" (fr3e, v1agra), ' +
+          '"case-and-spacing", "markup-noise" (HTML), "good-words" (benign words appended), "truncation". ' +
+          'Empty turns the robustness rule off.',
+      ),
+    maxDropBelowChampion: Share.default(0.05).describe(
+      "On no perturbed holdout may the candidate's accuracy fall more than this below the champion's (absolute).",
+    ),
+    bounds: z
+      .partialRecord(PerturbationFamily, Share)
+      .default({})
+      .describe('Per-family overrides of maxDropBelowChampion, e.g. {"truncation": 0.05}.'),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .default(0)
+      .describe('Seeds the perturbations: the same holdout and seed give the same perturbed texts.'),
+  })
+  .prefault({});
+export type RobustnessConfig = z.output<typeof RobustnessConfig>;
 
 export const GateConfig = z
   .strictObject({
@@ -296,6 +350,7 @@ export const GateConfig = z
       .min(1)
       .default(5)
       .describe('The fix-rate is judged only with at least this many mined mistakes.'),
+    robustness: RobustnessConfig,
   })
   .prefault({});
 export type GateConfig = z.output<typeof GateConfig>;

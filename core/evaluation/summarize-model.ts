@@ -1,12 +1,15 @@
 import type { DatasetItem } from '../datasets/dataset.ts';
 import type { EvaluationSummary, MetricSet, SliceMetrics } from '../gate/evaluation-summary.ts';
 import { classificationMetrics } from '../metrics/classification-metrics.ts';
+import type { PerturbedHoldout } from '../robustness/perturbed-holdout.ts';
 
 export interface EvaluationSets {
   holdout: readonly DatasetItem[];
   golden: readonly DatasetItem[];
   /** This cycle's mined mistakes (final label ≠ served label), trained on or not. */
   minedMistakes: readonly DatasetItem[];
+  /** The holdout rewritten by each perturbation family the gate checks (none: no robustness figures). */
+  perturbedHoldouts?: readonly PerturbedHoldout[];
 }
 
 /**
@@ -46,5 +49,13 @@ export function summarizeModel(
     golden: sets.golden.length > 0 ? measure(sets.golden) : null,
     slices,
     minedMistakes: sets.minedMistakes.length > 0 ? { total: sets.minedMistakes.length, fixed } : null,
+    robustness: (sets.perturbedHoldouts ?? []).map(({ family, items }) => ({
+      family,
+      size: items.length,
+      accuracy:
+        items.length === 0
+          ? 0
+          : items.filter((item) => predict(item.text) === item.label).length / items.length,
+    })),
   };
 }

@@ -134,6 +134,7 @@ describe('evaluateGate', () => {
     expect(verdict.notes).toEqual([
       'slice group=new-group accuracy not compared: the champion has no such slice',
       'slice group=spam-2 accuracy not judged: 12 items < 30',
+      'robustness not checked: the candidate was measured on no perturbed holdout',
     ]);
   });
 

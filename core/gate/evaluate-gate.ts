@@ -1,4 +1,4 @@
-import type { ChangeThreshold, GateConfig, ValueThreshold } from '../cycle/cycle-config.ts';
+import type { ChangeThreshold, GateConfig, RobustnessConfig, ValueThreshold } from '../cycle/cycle-config.ts';
 import { figure, percent, signedFigure, signedPercent } from '../figures/format-figures.ts';
 import type {
   EvaluationSummary,
@@ -18,6 +18,8 @@ import type { EvaluationSet, MetricDirection } from './metric-direction.ts';
  * - Slices (per label, per data group): no slice may regress beyond a bound; small slices are noted,
  *   not judged.
  * - Fix-rate: the share of this cycle's mined mistakes the candidate now gets right.
+ * - Robustness: on the holdout rewritten by each perturbation family (look-alike characters, markup,
+ *   appended good words…) the candidate may not fall more than a bound below the champion.
  *
  * With no champion (the first model), only value thresholds and the fix-rate apply. A threshold whose
  * metric the candidate lacks fails: an unmeasured model is not blessed. Comparisons the champion
@@ -48,6 +50,7 @@ export function evaluateGate(
       else checks.push(check);
     }
     sliceChecks(candidate.slices, champion.slices, config.slices, checks, notes);
+    robustnessChecks(candidate, champion, config.robustness, checks, notes);
   }
 
   const fixRate = fixRateCheck(candidate, config);
@@ -206,6 +209,61 @@ function sliceChecks(
         (regression > 0
           ? `regression ${figure(regression)} ${passed ? 'within' : 'beyond'} the bound ${figure(config.maxRegression)}`
           : 'no regression'),
+    });
+  }
+}
+
+/** On each perturbed holdout the candidate may fall at most the family's bound below the champion. */
+function robustnessChecks(
+  candidate: EvaluationSummary,
+  champion: EvaluationSummary,
+  config: RobustnessConfig,
+  checks: GateCheck[],
+  notes: string[],
+): void {
+  if (config.families.length === 0) return;
+  if (candidate.robustness === undefined) {
+    notes.push('robustness not checked: the candidate was measured on no perturbed holdout');
+    return;
+  }
+  const championByFamily = new Map((champion.robustness ?? []).map((figure) => [figure.family, figure]));
+  for (const family of config.families) {
+    const label = `robustness ${family} accuracy`;
+    const bound = config.bounds[family] ?? config.maxDropBelowChampion;
+    const mine = candidate.robustness.find((figure) => figure.family === family);
+    const theirs = championByFamily.get(family);
+    if (mine === undefined) {
+      checks.push({
+        name: `robustness:${family}`,
+        kind: 'robustness',
+        value: null,
+        threshold: bound,
+        passed: false,
+        detail: `${label} was not measured for the candidate`,
+      });
+      continue;
+    }
+    if (theirs === undefined) {
+      notes.push(`${label} not compared: the champion was not measured on it`);
+      continue;
+    }
+    if (mine.size === 0) {
+      notes.push(`${label} not judged: empty holdout`);
+      continue;
+    }
+    const drop = theirs.accuracy - mine.accuracy;
+    const passed = drop <= bound + FLOAT_SLACK;
+    checks.push({
+      name: `robustness:${family}`,
+      kind: 'robustness',
+      value: drop,
+      threshold: bound,
+      passed,
+      detail:
+        `${label} ${figure(mine.accuracy)} vs champion ${figure(theirs.accuracy)} (${mine.size} items): ` +
+        (drop > 0
+          ? `drop ${figure(drop)} ${passed ? 'within' : 'beyond'} the bound ${figure(bound)}`
+          : 'no drop'),
     });
   }
 }

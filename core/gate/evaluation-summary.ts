@@ -13,6 +13,14 @@ export const SliceMetrics = z.object({
 });
 export type SliceMetrics = z.infer<typeof SliceMetrics>;
 
+/** Accuracy on the holdout as one perturbation family rewrote it. */
+export const RobustnessFigure = z.object({
+  family: z.string(),
+  size: z.number().int().min(0),
+  accuracy: z.number(),
+});
+export type RobustnessFigure = z.infer<typeof RobustnessFigure>;
+
 /**
  * What the gate needs to know about one model, measured on the same sets for candidate and champion.
  * Computed by the evaluation activity; the gate only compares.
@@ -24,13 +32,15 @@ export const EvaluationSummary = z.object({
   slices: z.array(SliceMetrics),
   /** Of this cycle's mined mistakes (final label ≠ served label), how many this model labels right. */
   minedMistakes: z.object({ total: z.number().int().min(0), fixed: z.number().int().min(0) }).nullable(),
+  /** Per perturbation family of the holdout; absent in reports from before the robustness suite. */
+  robustness: z.array(RobustnessFigure).optional(),
 });
 export type EvaluationSummary = z.infer<typeof EvaluationSummary>;
 
 /** One rule the gate applied. `value` and `threshold` are in the rule's own terms (see `detail`). */
 export interface GateCheck {
   name: string;
-  kind: 'value' | 'change' | 'slice' | 'fix-rate';
+  kind: 'value' | 'change' | 'slice' | 'fix-rate' | 'robustness';
   value: number | null;
   threshold: number;
   passed: boolean;

@@ -19,7 +19,7 @@ export interface FlywheelHarness {
   taskQueue: string;
   trainingTaskQueue: string;
   /** Starts workers for both queues in this process (omit `training` to leave training to another process). */
-  startWorkers(options?: { training?: boolean }): Promise<void>;
+  startWorkers(options?: { training?: boolean; trainingConcurrency?: number }): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -56,6 +56,7 @@ export async function flywheelHarness(): Promise<FlywheelHarness> {
         activities: createActivities({ ...deps, cycles: cycleStarterOf(client) }),
         taskQueue,
         trainingTaskQueue,
+        ...(options.trainingConcurrency ? { trainingConcurrency: options.trainingConcurrency } : {}),
         ...(options.training === false ? {} : { trainingActivities: createTrainingActivities(deps) }),
       });
     },
