@@ -1,4 +1,4 @@
-import { openFileArtifactStore } from '../adapters/artifacts/file-artifact-store.ts';
+import { openArtifactStore } from '../adapters/artifacts/open-artifact-store.ts';
 import { openEmbeddedFlags } from '../adapters/flags/embedded.ts';
 import { createLogger, type Logger } from '../adapters/log/logger.ts';
 import { openStore } from '../adapters/store/open-store.ts';
@@ -28,7 +28,13 @@ export interface RunningGateway {
 /** The gateway as a process runs it (`flywheel gateway`, `flywheel dev`): opens its deps and listens. */
 export async function runGateway(config: RunGatewayConfig): Promise<RunningGateway> {
   const logger = config.logger ?? createLogger('gateway');
-  const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
+  const artifacts = await openArtifactStore({ dataDir: config.dataDir, env: process.env });
+  const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl }).catch(
+    (error) => {
+      artifacts.close();
+      throw error;
+    },
+  );
   const flags = openEmbeddedFlags(config.dataDir);
   const predictionCapture = new ThreadedCapture(
     { dataDir: config.dataDir, databaseUrl: config.databaseUrl },
@@ -38,13 +44,14 @@ export async function runGateway(config: RunGatewayConfig): Promise<RunningGatew
   const gateway = createGateway({
     store,
     flags,
-    artifacts: openFileArtifactStore(config.dataDir),
+    artifacts,
     logger,
     options: { ...config.options, predictionCapture },
   });
   const closeDeps = async () => {
     await flags.close();
     await store.close();
+    artifacts.close();
   };
   let address: string;
   try {
