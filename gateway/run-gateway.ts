@@ -1,5 +1,5 @@
 import { openArtifactStore } from '../adapters/artifacts/open-artifact-store.ts';
-import { openEmbeddedFlags } from '../adapters/flags/embedded.ts';
+import { openFlags } from '../adapters/flags/open-flags.ts';
 import { createLogger, type Logger } from '../adapters/log/logger.ts';
 import { openStore } from '../adapters/store/open-store.ts';
 import { createGateway, type GatewayOptions, startGateway } from './create-gateway.ts';
@@ -35,7 +35,18 @@ export async function runGateway(config: RunGatewayConfig): Promise<RunningGatew
       throw error;
     },
   );
-  const flags = openEmbeddedFlags(config.dataDir);
+  const flags = await openFlags({
+    dataDir: config.dataDir,
+    env: process.env,
+    role: 'gateway',
+    // The last state read stays in service while Unleash is away; say so, once per failed poll.
+    onPollError: (err) =>
+      logger.warn({ err: err.message }, 'cannot refresh flags from Unleash; serving the last state read'),
+  }).catch(async (error) => {
+    await store.close();
+    artifacts.close();
+    throw error;
+  });
   const predictionCapture = new ThreadedCapture(
     { dataDir: config.dataDir, databaseUrl: config.databaseUrl },
     logger.child({ component: 'capture' }),

@@ -127,7 +127,9 @@ describe('an unusable S3 at start-up', () => {
     const lines = result.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(
-      new RegExp(`FLYWHEEL_ARTIFACTS=s3://any/artifacts: cannot reach S3 at http://127.0.0.1:${port}`),
+      new RegExp(
+        `^flywheel: FLYWHEEL_ARTIFACTS=s3://any/artifacts: cannot reach S3 at http://127.0.0.1:${port}`,
+      ),
     );
   });
 });

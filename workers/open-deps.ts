@@ -1,7 +1,7 @@
 import type { ActivityDeps } from '../activities/deps.ts';
 import { trainersFromEnvironment } from '../activities/training/trainer-registry.ts';
 import { openArtifactStore } from '../adapters/artifacts/open-artifact-store.ts';
-import { openEmbeddedFlags } from '../adapters/flags/embedded.ts';
+import { openFlags } from '../adapters/flags/open-flags.ts';
 import type { Logger } from '../adapters/log/logger.ts';
 import { openReviewNotifier } from '../adapters/notifiers/open-notifier.ts';
 import { openStore } from '../adapters/store/open-store.ts';
@@ -23,7 +23,13 @@ export async function openDeps(config: DepsConfig): Promise<ActivityDeps & { clo
       throw error;
     },
   );
-  const flags = openEmbeddedFlags(config.dataDir);
+  const flags = await openFlags({ dataDir: config.dataDir, env: process.env, role: 'writer' }).catch(
+    async (error) => {
+      await store.close();
+      artifacts.close();
+      throw error;
+    },
+  );
   return {
     store,
     flags,
