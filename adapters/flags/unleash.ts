@@ -77,7 +77,7 @@ export async function openUnleashFlags(config: UnleashFlagsConfig): Promise<Flag
         }
       : {}),
     async close() {
-      reader?.destroy();
+      if (reader) destroyQuietly(reader);
     },
   };
 }
@@ -315,10 +315,23 @@ async function startClient(
       });
     });
   } catch (error) {
-    client.destroy();
+    destroyQuietly(client);
     throw error;
   }
   return client;
+}
+
+/**
+ * unleash-client's destroy() removes its repository's listeners while a poll may still be in flight; when
+ * Unleash is down that poll's failure is then emitted as an 'error' nobody listens to, which Node turns
+ * into an unhandled rejection (a crash on shutdown). A no-op listener keeps a clean shutdown clean.
+ */
+function destroyQuietly(client: Unleash): void {
+  client.destroy();
+  (client as unknown as { repository?: { on(event: 'error', listener: () => void): void } }).repository?.on(
+    'error',
+    () => {},
+  );
 }
 
 /** Plain words, not errno names: the CLI reads ECONNREFUSED in a message as "Temporal is down". */
