@@ -7,6 +7,7 @@ import {
   S3Client,
   S3ServiceException,
 } from '@aws-sdk/client-s3';
+import { networkFailureReason } from '../network-failure.ts';
 import {
   ArtifactCorruptedError,
   ArtifactNotFoundError,
@@ -142,18 +143,7 @@ function whyUnusable(error: unknown, bucket: string, address: string): string {
     }
     return `S3 at ${address} answered ${status ?? ''} ${error.name}`.replace(/\s+/g, ' ');
   }
-  return `cannot reach S3 at ${address} (${networkReason(error)}): check AWS_ENDPOINT_URL, or that the server is running`;
-}
-
-/** Plain words, not errno names: the CLI reads ECONNREFUSED in a message as "Temporal is down". */
-function networkReason(error: unknown): string {
-  const name = error instanceof Error ? error.name : '';
-  if (name === 'TimeoutError' || name === 'AbortError') return 'no answer in time';
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  if (code === 'ECONNREFUSED') return 'nothing listens there';
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'unknown host';
-  if (code === 'ECONNRESET') return 'the connection was reset';
-  return code ?? (error instanceof Error ? (error.message.split('\n')[0] ?? error.name) : String(error));
+  return `cannot reach S3 at ${address} (${networkFailureReason(error)}): check AWS_ENDPOINT_URL, or that the server is running`;
 }
 
 function sha256Of(bytes: Uint8Array): string {

@@ -1,9 +1,10 @@
 import { InMemStorageProvider, Unleash } from 'unleash-client';
-import { z } from 'zod';
 import { ModelName } from '../../core/model-name.ts';
 import type { CanaryArm } from '../../core/rollout/canary-assignment.ts';
 import { CHAMPION_ONLY, RolloutState } from '../../core/rollout/rollout-state.ts';
+import { networkFailureReason } from '../network-failure.ts';
 import type { FlagProvider } from './flag-provider.ts';
+import { parseOrExplain, sameRolloutState } from './rollout-state-input.ts';
 
 export interface UnleashFlagsConfig {
   /** The server's base address, e.g. http://unleash:4242 (the API is under /api). */
@@ -125,15 +126,6 @@ function strategyOf(model: string, state: RolloutState) {
   };
 }
 
-function sameState(a: RolloutState, b: RolloutState): boolean {
-  return (
-    a.championVersion === b.championVersion &&
-    a.candidateVersion === b.candidateVersion &&
-    a.mode === b.mode &&
-    a.percent === b.percent
-  );
-}
-
 interface AdminFeature {
   environments?: Array<{ name: string; enabled: boolean; strategies?: Array<StrategyLike & { id: string }> }>;
 }
@@ -194,7 +186,7 @@ class UnleashAdmin {
     }
     const existing = environment.strategies?.find(isRolloutStrategy);
     const before = stateOf(existing);
-    if (before && sameState(before, state) && environment.enabled) return { changed: false };
+    if (before && sameRolloutState(before, state) && environment.enabled) return { changed: false };
     const strategies = `/api/admin/projects/${this.#project}/features/${featureName(model)}/environments/${this.#environment}/strategies`;
     const body = strategyOf(model, state);
     const written = existing
@@ -208,7 +200,7 @@ class UnleashAdmin {
       );
       await expectOk(on, `switching ${featureName(model)} on`, this.#base);
     }
-    return { changed: !before || !sameState(before, state) || !environment.enabled };
+    return { changed: !before || !sameRolloutState(before, state) || !environment.enabled };
   }
 
   #environmentOf(feature: AdminFeature | null) {
@@ -240,7 +232,7 @@ class UnleashAdmin {
       });
     } catch (error) {
       const prefix = when === 'startup' ? `FLYWHEEL_UNLEASH_URL=${this.#base}: ` : '';
-      throw new Error(`${prefix}cannot reach Unleash at ${this.#base} (${networkReason(error)})`, {
+      throw new Error(`${prefix}cannot reach Unleash at ${this.#base} (${networkFailureReason(error)})`, {
         cause: error,
       });
     }
@@ -267,7 +259,7 @@ async function checkBackendToken(base: string, token: string, timeoutMs: number)
     });
   } catch (error) {
     throw new Error(
-      `FLYWHEEL_UNLEASH_URL=${base}: cannot reach Unleash at ${base} (${networkReason(error)})`,
+      `FLYWHEEL_UNLEASH_URL=${base}: cannot reach Unleash at ${base} (${networkFailureReason(error)})`,
       {
         cause: error,
       },
@@ -332,22 +324,4 @@ function destroyQuietly(client: Unleash): void {
     'error',
     () => {},
   );
-}
-
-/** Plain words, not errno names: the CLI reads ECONNREFUSED in a message as "Temporal is down". */
-function networkReason(error: unknown): string {
-  const cause = (error as { cause?: NodeJS.ErrnoException } | undefined)?.cause;
-  const name = error instanceof Error ? error.name : '';
-  if (name === 'TimeoutError' || name === 'AbortError') return 'no answer in time';
-  const code = cause?.code ?? (error as NodeJS.ErrnoException | undefined)?.code;
-  if (code === 'ECONNREFUSED') return 'nothing listens there';
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'unknown host';
-  if (code === 'ECONNRESET') return 'the connection was reset';
-  return code ?? (error instanceof Error ? error.message : String(error));
-}
-
-function parseOrExplain<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) throw new Error(`invalid ${what}: ${z.prettifyError(parsed.error)}`);
-  return parsed.data;
 }
