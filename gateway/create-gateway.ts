@@ -14,6 +14,7 @@ import { MAX_BODY_BYTES } from './request-schemas.ts';
 import { registerFeedbackRoute } from './routes/feedback.ts';
 import { registerOperationsRoutes } from './routes/operations.ts';
 import { registerPredictRoute } from './routes/predict.ts';
+import { canaryAssignerOf } from './routing.ts';
 import { DEFAULT_ROLLOUT_TTL_MS, ServingPlanCache } from './serving-plan-cache.ts';
 import { ShadowRunner } from './shadow-runner.ts';
 
@@ -72,6 +73,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       log,
       options.rolloutTtlMs ?? DEFAULT_ROLLOUT_TTL_MS,
     ),
+    assignCanaryArm: canaryAssignerOf(deps.flags),
     models,
     capture,
     captureEnabled: options.captureEnabled ?? true,

@@ -3,6 +3,7 @@ import type { FlywheelStore } from '../adapters/store/store.ts';
 import type { GatewayMetrics } from './metrics.ts';
 import type { ModelCache } from './model-cache.ts';
 import type { PredictionCapture } from './prediction-capture.ts';
+import type { CanaryAssigner } from './routing.ts';
 import type { ServingPlanCache } from './serving-plan-cache.ts';
 import type { ShadowRunner } from './shadow-runner.ts';
 
@@ -10,6 +11,8 @@ import type { ShadowRunner } from './shadow-runner.ts';
 export interface GatewayContext {
   store: FlywheelStore;
   plans: ServingPlanCache;
+  /** Who is on a canary: the flag provider's answer where its service decides, else Flywheel's hash. */
+  assignCanaryArm: CanaryAssigner;
   models: ModelCache;
   capture: PredictionCapture;
   /** False only when benchmarking the gateway without capture. */

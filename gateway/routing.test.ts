@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { assignCanaryArm } from '../core/rollout/canary-assignment.ts';
-import { routeRequest } from './routing.ts';
+import { canaryAssignerOf, routeRequest } from './routing.ts';
 import type { ServingPlan } from './serving-plan-cache.ts';
 
 const plan = (over: Partial<ServingPlan>): ServingPlan & { championVersion: string } => ({
@@ -56,5 +56,30 @@ describe('routeRequest', () => {
     expect(routeRequest(plan({ mode: 'shadow', candidateVersion: 'v1' }), 'user-1').shadowVersionId).toBe(
       null,
     );
+  });
+
+  it('asks the flag provider who is on the canary when its service decides, and only in canary mode', () => {
+    const asked: string[] = [];
+    const assign = canaryAssignerOf({
+      assignCanaryArm: (_model, userKey) => {
+        asked.push(userKey);
+        return userKey === 'user-7' ? 'canary' : 'champion';
+      },
+    });
+    const canary = plan({ mode: 'canary', percent: 1 });
+    expect(routeRequest(canary, 'user-7', assign).variant).toBe('canary');
+    expect(routeRequest(canary, 'user-8', assign).variant).toBe('champion');
+    expect(routeRequest(canary, null, assign).variant).toBe('champion');
+    expect(routeRequest(plan({ mode: 'shadow' }), 'user-7', assign).variant).toBe('champion');
+    expect(asked).toEqual(['user-7', 'user-8']);
+  });
+
+  it("uses Flywheel's own sticky hash for a provider that does not decide", () => {
+    const assign = canaryAssignerOf({});
+    for (const user of users) {
+      expect(routeRequest(plan({ mode: 'canary', percent: 30 }), user, assign).variant).toBe(
+        assignCanaryArm('spam', user, 30),
+      );
+    }
   });
 });

@@ -1,4 +1,4 @@
-import { assignCanaryArm } from '../core/rollout/canary-assignment.ts';
+import { assignCanaryArm, type CanaryArm } from '../core/rollout/canary-assignment.ts';
 import type { ServingPlan } from './serving-plan-cache.ts';
 
 /** Which version answers a request, and which (if any) runs beside it in shadow. */
@@ -21,6 +21,7 @@ export interface RequestRoute {
 export function routeRequest(
   plan: ServingPlan & { championVersion: string },
   userKey: string | null,
+  assign: CanaryAssigner = defaultAssigner,
 ): RequestRoute {
   const champion: RequestRoute = {
     variant: 'champion',
@@ -29,12 +30,20 @@ export function routeRequest(
   };
   if (!plan.candidateVersion || plan.candidateVersion === plan.championVersion) return champion;
   if (plan.mode === 'shadow') return { ...champion, shadowVersionId: plan.candidateVersion };
-  if (
-    plan.mode === 'canary' &&
-    userKey !== null &&
-    assignCanaryArm(plan.model, userKey, plan.percent) === 'canary'
-  ) {
+  if (plan.mode === 'canary' && userKey !== null && assign(plan.model, userKey, plan.percent) === 'canary') {
     return { variant: 'canary', versionId: plan.candidateVersion, shadowVersionId: null };
   }
   return champion;
+}
+
+/** Who is on the canary: Flywheel's own sticky hash, or the flag service where it decides (Unleash). */
+export type CanaryAssigner = (model: string, userKey: string, percent: number) => CanaryArm;
+
+const defaultAssigner: CanaryAssigner = assignCanaryArm;
+
+export function canaryAssignerOf(flags: {
+  assignCanaryArm?(model: string, userKey: string): CanaryArm;
+}): CanaryAssigner {
+  const byService = flags.assignCanaryArm?.bind(flags);
+  return byService ? (model, userKey) => byService(model, userKey) : defaultAssigner;
 }

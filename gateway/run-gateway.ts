@@ -1,5 +1,5 @@
-import { openFileArtifactStore } from '../adapters/artifacts/file-artifact-store.ts';
-import { openEmbeddedFlags } from '../adapters/flags/embedded.ts';
+import { openArtifactStore } from '../adapters/artifacts/open-artifact-store.ts';
+import { openFlags } from '../adapters/flags/open-flags.ts';
 import { createLogger, type Logger } from '../adapters/log/logger.ts';
 import { openStore } from '../adapters/store/open-store.ts';
 import { createGateway, type GatewayOptions, startGateway } from './create-gateway.ts';
@@ -28,8 +28,25 @@ export interface RunningGateway {
 /** The gateway as a process runs it (`flywheel gateway`, `flywheel dev`): opens its deps and listens. */
 export async function runGateway(config: RunGatewayConfig): Promise<RunningGateway> {
   const logger = config.logger ?? createLogger('gateway');
-  const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
-  const flags = openEmbeddedFlags(config.dataDir);
+  const artifacts = await openArtifactStore({ dataDir: config.dataDir, env: process.env });
+  const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl }).catch(
+    (error) => {
+      artifacts.close();
+      throw error;
+    },
+  );
+  const flags = await openFlags({
+    dataDir: config.dataDir,
+    env: process.env,
+    role: 'gateway',
+    // The last state read stays in service while Unleash is away; say so, once per failed poll.
+    onPollError: (err) =>
+      logger.warn({ err: err.message }, 'cannot refresh flags from Unleash; serving the last state read'),
+  }).catch(async (error) => {
+    await store.close();
+    artifacts.close();
+    throw error;
+  });
   const predictionCapture = new ThreadedCapture(
     { dataDir: config.dataDir, databaseUrl: config.databaseUrl },
     logger.child({ component: 'capture' }),
@@ -38,13 +55,14 @@ export async function runGateway(config: RunGatewayConfig): Promise<RunningGatew
   const gateway = createGateway({
     store,
     flags,
-    artifacts: openFileArtifactStore(config.dataDir),
+    artifacts,
     logger,
     options: { ...config.options, predictionCapture },
   });
   const closeDeps = async () => {
     await flags.close();
     await store.close();
+    artifacts.close();
   };
   let address: string;
   try {

@@ -6,6 +6,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 . scripts/bootstrap.sh
 scripts/ensure-postgres.sh
 scripts/ensure-chromium.sh
+scripts/ensure-versitygw.sh >/dev/null
 echo "== typecheck"
 npx tsc --noEmit -p tsconfig.json
 echo "== lint"

@@ -1,10 +1,10 @@
 import { join } from 'node:path';
-import { z } from 'zod';
 import { ModelName } from '../../core/model-name.ts';
 import { CHAMPION_ONLY, RolloutState } from '../../core/rollout/rollout-state.ts';
 import type { SchemaMigration } from '../schema-migration.ts';
 import { openSqliteFile, writeTransaction } from '../sqlite/sqlite-file.ts';
 import type { FlagProvider } from './flag-provider.ts';
+import { parseOrExplain, sameRolloutState } from './rollout-state-input.ts';
 
 const FLAG_MIGRATIONS: readonly SchemaMigration[] = [
   {
@@ -68,7 +68,7 @@ export function openEmbeddedFlags(dataDir: string): FlagProvider {
       const next = parseOrExplain(RolloutState, state, `rollout state of ${model}`);
       return writeTransaction(db, () => {
         const before = current(name);
-        if (before && sameState(before, next)) return { changed: false };
+        if (before && sameRolloutState(before, next)) return { changed: false };
         upsert.run(name, next.championVersion, next.candidateVersion, next.mode, next.percent, Date.now());
         return { changed: true };
       });
@@ -77,19 +77,4 @@ export function openEmbeddedFlags(dataDir: string): FlagProvider {
       if (db.isOpen) db.close();
     },
   };
-}
-
-function sameState(a: RolloutState, b: RolloutState): boolean {
-  return (
-    a.championVersion === b.championVersion &&
-    a.candidateVersion === b.candidateVersion &&
-    a.mode === b.mode &&
-    a.percent === b.percent
-  );
-}
-
-function parseOrExplain<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) throw new Error(`invalid ${what}: ${z.prettifyError(parsed.error)}`);
-  return parsed.data;
 }

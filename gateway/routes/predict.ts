@@ -32,7 +32,7 @@ export function registerPredictRoute(app: FastifyInstance, ctx: GatewayContext):
       userKey: body.data.userKey ?? null,
       metadata: body.data.metadata ?? {},
     };
-    const route = routeRequest(plan, input.userKey);
+    const route = routeRequest(plan, input.userKey, ctx.assignCanaryArm);
     const { loaded, variant } = await loadRouted(ctx, plan, route);
 
     const served = predictAndDescribe(loaded, input, variant, null);

@@ -121,12 +121,14 @@ export interface HarnessOptions {
   /** Registers v1 as the champion (alias) before starting. Default true. */
   withChampion?: boolean;
   logger?: Logger;
+  /** The flag provider the gateway reads (default: embedded flags in the harness's data folder). */
+  flags?: FlagProvider;
 }
 
 export async function startHarness(harnessOptions: HarnessOptions = {}): Promise<Harness> {
   const dataDir = mkdtempSync(join(tmpdir(), 'flywheel-gateway-'));
   const store = openEmbeddedStore(join(dataDir, 'flywheel.db'));
-  const flags = openEmbeddedFlags(dataDir);
+  const flags = harnessOptions.flags ?? openEmbeddedFlags(dataDir);
   const artifacts = openFileArtifactStore(dataDir);
   const logger = harnessOptions.logger ?? pino({ level: 'silent' });
   if (harnessOptions.withChampion ?? true) await registerChampion(store, artifacts);
