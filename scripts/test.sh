@@ -5,6 +5,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # shellcheck source=scripts/bootstrap.sh
 . scripts/bootstrap.sh
 scripts/ensure-postgres.sh
+scripts/ensure-python-torch.sh
 echo "== typecheck"
 npx tsc --noEmit -p tsconfig.json
 echo "== lint"
