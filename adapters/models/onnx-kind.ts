@@ -1,5 +1,5 @@
 import * as ort from 'onnxruntime-node';
-import { createFeaturizer } from '../../core/model/features.ts';
+import { createFeaturizer, type SparseVector } from '../../core/model/features.ts';
 import { argmax, type Prediction, softmaxInPlace } from '../../core/model/linear-model.ts';
 import { type ModelKind, ModelKindError, type ModelPredictor } from '../../core/model/model-kind.ts';
 import {
@@ -136,14 +136,30 @@ function feedsOf(manifest: OnnxManifest): (text: string) => Record<string, ort.T
     return (text) => ({ [input.text]: new ort.Tensor('string', [text], [1]) });
   }
   const featurize = createFeaturizer(input.features);
-  return (text) => {
-    const { indices, values } = featurize(text);
-    const slots = new BigInt64Array(indices.length);
+  return (text) => sparseFeeds(featurize(text), input);
+}
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/**
+ * A sparse vector as int64 slots and float32 values. The slots are written as two 32-bit words each
+ * rather than through BigInt: a BigInt per slot cost as much as ONNX Runtime's whole run.
+ */
+export function sparseFeeds(
+  vector: SparseVector,
+  names: { indices: string; values: string },
+): Record<string, ort.Tensor> {
+  const { indices, values } = vector;
+  const slots = new BigInt64Array(indices.length);
+  if (LITTLE_ENDIAN) {
+    const words = new Uint32Array(slots.buffer);
+    for (let i = 0; i < indices.length; i++) words[i * 2] = indices[i]!;
+  } else {
     for (let i = 0; i < indices.length; i++) slots[i] = BigInt(indices[i]!);
-    return {
-      [input.indices]: new ort.Tensor('int64', slots, [indices.length]),
-      [input.values]: new ort.Tensor('float32', Float32Array.from(values), [values.length]),
-    };
+  }
+  return {
+    [names.indices]: new ort.Tensor('int64', slots, [indices.length]),
+    [names.values]: new ort.Tensor('float32', Float32Array.from(values), [values.length]),
   };
 }
 
