@@ -40,6 +40,22 @@ beforeAll(async () => {
       name: 'torch/bag-of-embeddings@1',
       command: ['/usr/bin/python3', TORCH_EXAMPLE],
     }),
+    // A program whose .onnx is cut short: what a crashed export or a bad copy leaves behind.
+    truncating: createExternalCommandTrainer({
+      name: 'torch/truncated@1',
+      command: [
+        '/usr/bin/python3',
+        '-c',
+        [
+          'import json, subprocess, sys',
+          'manifest = json.load(open(sys.argv[1]))',
+          `subprocess.run(["/usr/bin/python3", ${JSON.stringify(TORCH_EXAMPLE)}, sys.argv[1]], check=True)`,
+          'path = manifest["outputDir"] + "/model.onnx"',
+          'data = open(path, "rb").read()',
+          'open(path, "wb").write(data[: len(data) // 3])',
+        ].join('\n'),
+      ],
+    }),
   };
   await harness.startWorkers();
   gateway = await gatewayOver(harness);
@@ -162,4 +178,35 @@ test('a built-in candidate rolls out over the ONNX champion the same way: shadow
   expect(status.outcome).toBe('promoted');
   expect(await harness.deps.store.models.alias(MODEL, 'champion')).toBe(builtin.id);
   await bothArmsCaptured(from, { candidate: builtin.id, champion: onnxChampion });
+}, 300_000);
+
+test('a cycle whose trainer returns a truncated .onnx fails at once with one line; nothing is registered and the champion serves on', async () => {
+  const model = 'spam-torch-broken';
+  const champion = await era1Champion(harness.deps, model);
+  await captureTraffic(harness.deps, {
+    model,
+    versionId: champion.versionId,
+    messages: traffic,
+    feedbackShare: 0.5,
+    wrongFeedbackShare: 0.05,
+    seed: 5,
+  });
+  const before = (await harness.deps.store.models.list(model)).map((version) => version.id);
+  const started = await harness.client.startCycle(model, {
+    config: {
+      training: { taskQueue: harness.trainingTaskQueue, trainer: 'truncating', params: { epochs: 1 } },
+      mining: { labelBudget: 0 },
+    },
+  });
+  const handle = harness.client.temporal.workflow.getHandle(started.workflowId);
+  await handle.result().catch(() => undefined);
+  const status = await harness.client.cycleStatus(model, started.number);
+  expect(status.outcome).toBe('failed');
+  expect(status.reasons.join(' ')).toMatch(
+    /trainer "torch\/truncated@1" wrote an artifact Flywheel cannot load: the .onnx graph cannot be loaded \(corrupt or truncated\?\)/,
+  );
+  expect((await harness.deps.store.models.list(model)).map((version) => version.id)).toEqual(before);
+  expect(await harness.deps.store.models.alias(model, 'champion')).toBe(champion.versionId);
+  const answers = await askEach(gateway.address, model, userKeys('broken', 20), traffic);
+  expect(answers.every((a) => a.status === 200 && a.modelVersion === champion.versionId)).toBe(true);
 }, 300_000);

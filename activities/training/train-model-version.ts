@@ -1,4 +1,4 @@
-import type { Trainer } from '../../adapters/trainers/trainer.ts';
+import { ArtifactRefusedError, type Trainer } from '../../adapters/trainers/trainer.ts';
 import { sha256OfText } from '../../core/hashing/sha256.ts';
 import { invalidInput, notFound } from '../activity-errors.ts';
 import type { ActivityDeps } from '../deps.ts';
@@ -71,19 +71,24 @@ export async function trainModelVersion(
   const { seed = DEFAULT_SEED, ...params } = request.params;
   if (typeof seed !== 'number') throw invalidInput('training param "seed" must be a number');
 
-  const result = await trainer.train({
-    datasetId: request.datasetId,
-    labels,
-    train,
-    holdout,
-    params,
-    seed,
-    resumeFrom: hooks.resumeFrom ?? null,
-    ...(hooks.onCheckpoint ? { onCheckpoint: hooks.onCheckpoint } : {}),
-    ...(hooks.onProgress ? { onProgress: hooks.onProgress } : {}),
-    ...(hooks.checkpointEveryMs !== undefined ? { checkpointEveryMs: hooks.checkpointEveryMs } : {}),
-    ...(hooks.signal ? { signal: hooks.signal } : {}),
-  });
+  // A refused artifact fails the training at once, before anything is registered: the champion serves on.
+  const result = await trainer
+    .train({
+      datasetId: request.datasetId,
+      labels,
+      train,
+      holdout,
+      params,
+      seed,
+      resumeFrom: hooks.resumeFrom ?? null,
+      ...(hooks.onCheckpoint ? { onCheckpoint: hooks.onCheckpoint } : {}),
+      ...(hooks.onProgress ? { onProgress: hooks.onProgress } : {}),
+      ...(hooks.checkpointEveryMs !== undefined ? { checkpointEveryMs: hooks.checkpointEveryMs } : {}),
+      ...(hooks.signal ? { signal: hooks.signal } : {}),
+    })
+    .catch((error: unknown) => {
+      throw error instanceof ArtifactRefusedError ? invalidInput(error.message) : error;
+    });
   const artifactSha256 = await artifacts.put(result.artifact);
   const { created } = await store.models.register({
     id: versionId,

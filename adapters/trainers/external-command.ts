@@ -15,7 +15,13 @@ import {
   type TrainingManifest,
 } from './external-protocol.ts';
 import { checkLabels, holdoutMetrics } from './holdout-metrics.ts';
-import type { Trainer, TrainingExample, TrainingRequest, TrainingResult } from './trainer.ts';
+import {
+  ArtifactRefusedError,
+  type Trainer,
+  type TrainingExample,
+  type TrainingRequest,
+  type TrainingResult,
+} from './trainer.ts';
 import { runTrainerProcess } from './trainer-process.ts';
 
 export interface ExternalCommandTrainerOptions {
@@ -221,12 +227,12 @@ async function readResult(
   } catch (error) {
     const known = error instanceof OnnxBundleError || error instanceof ModelKindError;
     if (!known && (error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    throw new Error(
+    throw new ArtifactRefusedError(
       `trainer "${trainer}" wrote an artifact Flywheel cannot load: ${(error as Error).message}`,
     );
   }
   if (predictor.labels.join('\u0000') !== request.labels.join('\u0000')) {
-    throw new Error(
+    throw new ArtifactRefusedError(
       `trainer "${trainer}" artifact has labels [${predictor.labels.join(', ')}], the dataset [${request.labels.join(', ')}]`,
     );
   }

@@ -61,3 +61,11 @@ export interface Trainer {
   readonly name: string;
   train(request: TrainingRequest): Promise<TrainingResult>;
 }
+
+/**
+ * The trainer finished but its artifact is refused (it does not load, or its labels are not the
+ * dataset's): training it again would give the same artifact, so this is not worth a retry.
+ */
+export class ArtifactRefusedError extends Error {
+  override name = 'ArtifactRefusedError';
+}
