@@ -123,12 +123,14 @@ test('a cycle whose candidate PyTorch trained as ONNX passes the gate, shadow an
   expect(candidate?.metrics.accuracy).toBeGreaterThan(0.9);
   expect(candidate?.metrics['reported.holdoutAccuracy']).toBeGreaterThan(0.9);
 
+  // No user feedback: at the 100% step the champion arm has too few answers for a feedback error rate,
+  // and that verdict is core/rollout's business (tested there); here the arms' kinds are what differs.
   const users = simulateUsers({
     url: gateway.address,
     model: MODEL,
     messages: traffic,
     users: 300,
-    feedbackShare: 0.5,
+    feedbackShare: 0,
   });
   const result = (await harness.client.temporal.workflow
     .getHandle(started.workflowId)
