@@ -2,9 +2,9 @@ import type { ModelRegistry } from '../adapters/store/store.ts';
 import type { ModelVersion } from '../core/registry/model-version.ts';
 import { GatewayError } from './errors.ts';
 
-/** What the gateway needs of a classifier. */
+/** What the gateway needs of a classifier, whatever its kind (core/model/model-kind.ts). */
 export interface ServingClassifier {
-  predict(text: string): { label: string; confidence: number; scores: Record<string, number> };
+  predict(text: string): Promise<{ label: string; confidence: number; scores: Record<string, number> }>;
 }
 
 /** Turns a registered version into a classifier ready to predict (reads and deserializes its artifact). */

@@ -10,14 +10,14 @@ export interface PredictionInput {
 }
 
 /** Runs a loaded version on one input and describes the outcome as the record the store will keep. */
-export function predictAndDescribe(
+export async function predictAndDescribe(
   loaded: LoadedModel,
   input: PredictionInput,
   variant: Variant,
   servedPredictionId: string | null,
-): PredictionRecord {
+): Promise<PredictionRecord> {
   const started = performance.now();
-  const { label, confidence, scores } = loaded.classifier.predict(input.text);
+  const { label, confidence, scores } = await loaded.classifier.predict(input.text);
   const latencyMs = performance.now() - started;
   const createdAt = Date.now();
   return {

@@ -24,7 +24,9 @@ const version = (id: string): ModelVersion => ({
 const registry = {
   get: async (id: string) => (id === 'missing' ? null : version(id)),
 } as unknown as ModelRegistry;
-const classifier = { predict: () => ({ label: 'spam', confidence: 0.7, scores: { ham: 0.3, spam: 0.7 } }) };
+const classifier = {
+  predict: async () => ({ label: 'spam', confidence: 0.7, scores: { ham: 0.3, spam: 0.7 } }),
+};
 const input = { model: 'spam', text: 'buy now', userKey: 'u1', metadata: {} };
 
 function setup(maxPending?: number) {

@@ -46,8 +46,9 @@ export class ShadowRunner {
     }
     const run = new Promise<void>((resolve) => setImmediate(resolve))
       .then(() => this.#models.get(versionId))
-      .then((loaded) => {
-        this.#capture.enqueue(predictAndDescribe(loaded, input, 'shadow', servedPredictionId));
+      .then((loaded) => predictAndDescribe(loaded, input, 'shadow', servedPredictionId))
+      .then((shadow) => {
+        this.#capture.enqueue(shadow);
         this.#metrics.countPrediction(input.model, 'shadow');
       })
       .catch((err: unknown) => {

@@ -44,6 +44,8 @@ ensure_node_modules() {
   want="$("$FLYWHEEL_NODE" --version)-$(sha256sum "$FLYWHEEL_ROOT/package-lock.json" | cut -c1-16)"
   if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then return; fi
   say "installing dependencies from package-lock.json"
+  # onnxruntime-node carries its CPU binaries; its install script would only fetch GPU ones from the internet.
+  export ONNXRUNTIME_NODE_INSTALL=skip
   # `npm install --no-save` rather than `npm ci`: this npm leaves other platforms' optional packages
   # out of the lockfile and `npm ci` then refuses it; install still takes the locked versions.
   (cd "$FLYWHEEL_ROOT" && npm install --no-save --no-audit --no-fund --loglevel=error >&2)

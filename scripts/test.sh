@@ -7,6 +7,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 scripts/ensure-postgres.sh
 scripts/ensure-chromium.sh
 scripts/ensure-versitygw.sh >/dev/null
+scripts/ensure-python-torch.sh
 echo "== typecheck"
 npx tsc --noEmit -p tsconfig.json
 echo "== lint"

@@ -1,7 +1,8 @@
+import { modelKinds } from '../../adapters/models/model-kinds.ts';
 import type { DatasetItem } from '../../core/datasets/dataset.ts';
 import { summarizeModel } from '../../core/evaluation/summarize-model.ts';
 import { evaluateGate } from '../../core/gate/evaluate-gate.ts';
-import { deserializeClassifier, type LoadedClassifier } from '../../core/model/artifact.ts';
+import { labelsOf, type ModelPredictor } from '../../core/model/model-kind.ts';
 import { contentIdOf } from '../../core/review/batch-items.ts';
 import { perturbHoldout } from '../../core/robustness/perturbed-holdout.ts';
 import { notFound } from '../activity-errors.ts';
@@ -14,10 +15,10 @@ import type { EvaluateInput, EvaluateResult } from './contracts.ts';
  * the verdict persisted as a report, and a blessing recorded when it passes.
  */
 export function evaluateCandidateActivity({ store, artifacts, logger }: ActivityDeps) {
-  const load = async (versionId: string): Promise<LoadedClassifier> => {
+  const load = async (versionId: string): Promise<ModelPredictor> => {
     const version = await store.models.get(versionId);
     if (!version) throw notFound(`model version ${versionId} is not in the registry`);
-    return deserializeClassifier(await artifacts.get(version.artifactSha256));
+    return modelKinds.load(await artifacts.get(version.artifactSha256));
   };
 
   return async function evaluateCandidate(input: EvaluateInput): Promise<EvaluateResult> {
@@ -26,7 +27,7 @@ export function evaluateCandidateActivity({ store, artifacts, logger }: Activity
     const holdout = await store.datasets.items(input.datasetId, 'holdout');
     const golden = await store.datasets.items(input.datasetId, 'golden');
     const minedMistakes = await cycleMistakes(input, await store.datasets.items(input.datasetId));
-    const labels = candidate.model.labels;
+    const labels = candidate.labels;
     const { families, seed } = input.gate.robustness;
     const robustnessStartedAt = performance.now();
     const sets = {
@@ -35,9 +36,15 @@ export function evaluateCandidateActivity({ store, artifacts, logger }: Activity
       minedMistakes,
       perturbedHoldouts: perturbHoldout(holdout, families, seed),
     };
-    const candidateSummary = summarizeModel((text) => candidate.predict(text).label, labels, sets);
-    const championSummary = champion
-      ? summarizeModel((text) => champion.predict(text).label, labels, sets)
+    // Each model scores every distinct text once, in batches, whatever its kind; the summaries look up.
+    const texts = [holdout, golden, minedMistakes, ...sets.perturbedHoldouts.map((set) => set.items)]
+      .flat()
+      .map((item) => item.text);
+    const candidateLabels = await labelsOf(candidate, texts);
+    const candidateSummary = summarizeModel((text) => candidateLabels.get(text)!, labels, sets);
+    const championLabels = champion ? await labelsOf(champion, texts) : null;
+    const championSummary = championLabels
+      ? summarizeModel((text) => championLabels.get(text)!, labels, sets)
       : null;
     const robustnessMs = Math.round(performance.now() - robustnessStartedAt);
     logger.info(

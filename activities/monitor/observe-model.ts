@@ -1,9 +1,9 @@
 import { heartbeat } from '@temporalio/activity';
+import { modelKinds } from '../../adapters/models/model-kinds.ts';
 import type { FlywheelStore } from '../../adapters/store/store.ts';
 import { type PredictionRecord, START_OF_CAPTURE } from '../../core/capture/records.ts';
 import { mineEdgeCases } from '../../core/mining/mine-edge-cases.ts';
-import { deserializeClassifier } from '../../core/model/artifact.ts';
-import { outOfVocabularyRates, vocabularyMeter } from '../../core/monitor/out-of-vocabulary.ts';
+import { outOfVocabularyRates } from '../../core/monitor/out-of-vocabulary.ts';
 import { summarizeWindow } from '../../core/monitor/window-summary.ts';
 import { invalidInput, notFound } from '../activity-errors.ts';
 import type { ActivityDeps } from '../deps.ts';
@@ -46,28 +46,29 @@ export function observeModelActivity(deps: ActivityDeps) {
     }
     const version = await store.models.get(championVersion);
     if (!version) throw notFound(`champion ${championVersion} of ${input.model} is not in the registry`);
-    const classifier = deserializeClassifier(await artifacts.get(version.artifactSha256));
+    const predictor = await modelKinds.load(await artifacts.get(version.artifactSha256));
 
     // The champion's own traffic only: a canary's answers are judged by its rollout, not by drift.
     const served = (await store.predictions.listBetween(input.model, from, input.at)).filter(
       (p) => p.modelVersion === championVersion && p.variant !== 'shadow',
     );
     heartbeat({ window: served.length });
-    const meter = vocabularyMeter(classifier.model);
+    // Kinds whose weights say nothing about which words they saw have no out-of-vocabulary rate.
+    const meter = predictor.vocabularyMeter();
     const window = summarizeWindow({
       from,
       to: input.at,
       predictions: served,
       feedback: await store.feedback.listForPredictions(served.map((p) => p.id)),
       labels: version.labels,
-      oovRates: outOfVocabularyRates(meter, evenSample(served, MAX_OOV_SAMPLE)),
+      ...(meter ? { oovRates: outOfVocabularyRates(meter, evenSample(served, MAX_OOV_SAMPLE)) } : {}),
     });
     const backlog = await edgeCaseBacklog(store, input, version.labels);
     return {
       championVersion,
       window,
       backlog,
-      vocabularyCoverage: meter.coverage,
+      vocabularyCoverage: meter?.coverage ?? null,
       cycles: await cycles.state(input.model),
     };
   };

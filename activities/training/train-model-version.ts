@@ -1,4 +1,4 @@
-import type { Trainer } from '../../adapters/trainers/trainer.ts';
+import { ArtifactRefusedError, type Trainer } from '../../adapters/trainers/trainer.ts';
 import { FRESH_LABEL_WEIGHT_PARAM, weightFreshLabels } from '../../core/datasets/fresh-label-weight.ts';
 import { sha256OfText } from '../../core/hashing/sha256.ts';
 import { invalidInput, notFound } from '../activity-errors.ts';
@@ -78,19 +78,24 @@ export async function trainModelVersion(
     throw invalidInput(`dataset ${request.datasetId} has fewer than two labels in its train split`);
   }
 
-  const result = await trainer.train({
-    datasetId: request.datasetId,
-    labels,
-    train,
-    holdout,
-    params,
-    seed,
-    resumeFrom: hooks.resumeFrom ?? null,
-    ...(hooks.onCheckpoint ? { onCheckpoint: hooks.onCheckpoint } : {}),
-    ...(hooks.onProgress ? { onProgress: hooks.onProgress } : {}),
-    ...(hooks.checkpointEveryMs !== undefined ? { checkpointEveryMs: hooks.checkpointEveryMs } : {}),
-    ...(hooks.signal ? { signal: hooks.signal } : {}),
-  });
+  // A refused artifact fails the training at once, before anything is registered: the champion serves on.
+  const result = await trainer
+    .train({
+      datasetId: request.datasetId,
+      labels,
+      train,
+      holdout,
+      params,
+      seed,
+      resumeFrom: hooks.resumeFrom ?? null,
+      ...(hooks.onCheckpoint ? { onCheckpoint: hooks.onCheckpoint } : {}),
+      ...(hooks.onProgress ? { onProgress: hooks.onProgress } : {}),
+      ...(hooks.checkpointEveryMs !== undefined ? { checkpointEveryMs: hooks.checkpointEveryMs } : {}),
+      ...(hooks.signal ? { signal: hooks.signal } : {}),
+    })
+    .catch((error: unknown) => {
+      throw error instanceof ArtifactRefusedError ? invalidInput(error.message) : error;
+    });
   const artifactSha256 = await artifacts.put(result.artifact);
   const { created } = await store.models.register({
     id: versionId,

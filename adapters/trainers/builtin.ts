@@ -1,6 +1,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { z } from 'zod';
 import { serializeClassifier } from '../../core/model/artifact.ts';
+import { builtinPredictor } from '../../core/model/builtin-kind.ts';
 import { deserializeCheckpoint, serializeCheckpoint } from '../../core/model/checkpoint.ts';
 import { DEFAULT_FEATURES, FeatureConfig } from '../../core/model/features.ts';
 import { createClassifier } from '../../core/model/linear-model.ts';
@@ -57,7 +58,11 @@ async function trainBuiltin(request: TrainingRequest): Promise<TrainingResult> {
     },
   });
 
-  const metrics = holdoutMetrics(createClassifier(trained.model), request.holdout, request.labels);
+  const metrics = await holdoutMetrics(
+    builtinPredictor(createClassifier(trained.model)),
+    request.holdout,
+    request.labels,
+  );
   const params = { ...trained.params, features };
   const artifact = serializeClassifier(trained.model, {
     trainer: BUILTIN_TRAINER,

@@ -2,8 +2,11 @@ import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
-import { ARTIFACT_FORMAT, deserializeClassifier } from '../../core/model/artifact.ts';
+import { ARTIFACT_FORMAT } from '../../core/model/artifact.ts';
 import { DEFAULT_FEATURES, FeatureConfig } from '../../core/model/features.ts';
+import { ModelKindError, type ModelPredictor } from '../../core/model/model-kind.ts';
+import { bundleOnnx, OnnxBundleError, parseOnnxManifest } from '../../core/onnx/onnx-manifest.ts';
+import { modelKinds } from '../models/model-kinds.ts';
 import {
   EXTERNAL_PROTOCOL,
   TRAINER_EVENT_TYPES,
@@ -12,7 +15,13 @@ import {
   type TrainingManifest,
 } from './external-protocol.ts';
 import { checkLabels, holdoutMetrics } from './holdout-metrics.ts';
-import type { Trainer, TrainingExample, TrainingRequest, TrainingResult } from './trainer.ts';
+import {
+  ArtifactRefusedError,
+  type Trainer,
+  type TrainingExample,
+  type TrainingRequest,
+  type TrainingResult,
+} from './trainer.ts';
 import { runTrainerProcess } from './trainer-process.ts';
 
 export interface ExternalCommandTrainerOptions {
@@ -33,8 +42,9 @@ export interface ExternalCommandTrainerOptions {
 /**
  * Trains with any program that speaks the protocol in external-protocol.ts and README.md: Flywheel
  * writes the data and a manifest to a fresh folder, runs the program, relays its progress and
- * checkpoints, then checks its result and artifact. The artifact must be a Flywheel classifier artifact,
- * the format the gateway serves.
+ * checkpoints, then checks its result and artifact. The artifact is a Flywheel classifier artifact or
+ * an `.onnx` graph with its manifest (any kind in adapters/models/model-kinds.ts), loaded and measured on
+ * the holdout by Flywheel itself.
  */
 export function createExternalCommandTrainer(options: ExternalCommandTrainerOptions): Trainer {
   if (options.command.length === 0)
@@ -98,6 +108,7 @@ async function writeRunFolder(workDir: string, trainer: string, request: Trainin
     resultPath: path.join(outputDir, 'result.json'),
     resumeFrom,
     artifactFormat: ARTIFACT_FORMAT,
+    artifactFormats: modelKinds.formats,
   };
   const manifestPath = path.join(workDir, 'manifest.json');
   await writeFile(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
@@ -204,18 +215,25 @@ async function readResult(
   );
   if (!exists)
     throw new Error(`trainer "${trainer}" result names artifact "${result.artifact}", which does not exist`);
-  const artifact = new Uint8Array(await readFile(artifactPath));
-  let classifier: ReturnType<typeof deserializeClassifier>;
+  let artifact: Uint8Array = new Uint8Array(await readFile(artifactPath));
+  let predictor: ModelPredictor;
   try {
-    classifier = deserializeClassifier(artifact);
+    if (result.manifest !== undefined) {
+      // An .onnx graph and its manifest become one content-addressed onnx/v1 artifact.
+      const manifestPath = insideOutput(manifest.outputDir, result.manifest, 'manifest');
+      artifact = bundleOnnx(parseOnnxManifest(await readFile(manifestPath, 'utf8')), artifact);
+    }
+    predictor = await modelKinds.load(artifact);
   } catch (error) {
-    throw new Error(
+    const known = error instanceof OnnxBundleError || error instanceof ModelKindError;
+    if (!known && (error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    throw new ArtifactRefusedError(
       `trainer "${trainer}" wrote an artifact Flywheel cannot load: ${(error as Error).message}`,
     );
   }
-  if (classifier.model.labels.join('\u0000') !== request.labels.join('\u0000')) {
-    throw new Error(
-      `trainer "${trainer}" artifact has labels [${classifier.model.labels.join(', ')}], the request [${request.labels.join(', ')}]`,
+  if (predictor.labels.join('\u0000') !== request.labels.join('\u0000')) {
+    throw new ArtifactRefusedError(
+      `trainer "${trainer}" artifact has labels [${predictor.labels.join(', ')}], the dataset [${request.labels.join(', ')}]`,
     );
   }
   const reported = Object.fromEntries(
@@ -224,7 +242,7 @@ async function readResult(
   return {
     trainer,
     artifact,
-    metrics: { ...holdoutMetrics(classifier, request.holdout, request.labels), ...reported },
+    metrics: { ...(await holdoutMetrics(predictor, request.holdout, request.labels)), ...reported },
     params: result.params,
     resumedFromEpoch: result.resumedFromEpoch,
   };

@@ -26,8 +26,10 @@ export const TrainingManifest = z.object({
   resultPath: z.string(),
   /** A checkpoint file the program wrote in an earlier attempt of this request, or null. */
   resumeFrom: z.string().nullable(),
-  /** The artifact format the result must name. */
+  /** The built-in artifact format, the one a trainer writes unless it returns an ONNX graph. */
   artifactFormat: z.string(),
+  /** Every artifact format this deployment loads (e.g. "onnx/v1": see `manifest` in the result). */
+  artifactFormats: z.array(z.string()).default([]),
 });
 export type TrainingManifest = z.infer<typeof TrainingManifest>;
 
@@ -54,6 +56,11 @@ export const TRAINER_EVENT_TYPES: readonly string[] = ['progress', 'checkpoint']
 export const TrainerResultFile = z.object({
   /** The artifact file inside outputDir, relative to it. */
   artifact: z.string().min(1),
+  /**
+   * For an `.onnx` artifact: its manifest (core/onnx/onnx-manifest.ts) inside outputDir. Flywheel bundles
+   * both into one onnx/v1 artifact and checks the graph against the manifest before measuring it.
+   */
+  manifest: z.string().min(1).optional(),
   /** The program's own figures; kept as `reported.<name>` beside Flywheel's holdout measurement. */
   metrics: z.record(z.string(), z.number()).default({}),
   /** The params the program actually used. */

@@ -1,18 +1,19 @@
 import { classificationMetrics } from '../../core/metrics/classification-metrics.ts';
-import type { TextClassifier } from '../../core/model/linear-model.ts';
+import type { ModelPredictor } from '../../core/model/model-kind.ts';
 import type { TrainingExample } from './trainer.ts';
 
 /**
  * The figures every trainer's result carries, measured the same way whoever trained the model; the
  * keys match what the registry shows for a model version.
  */
-export function holdoutMetrics(
-  classifier: TextClassifier,
+export async function holdoutMetrics(
+  predictor: ModelPredictor,
   holdout: readonly TrainingExample[],
   labels: readonly string[],
-): Record<string, number> {
+): Promise<Record<string, number>> {
+  const predictions = await predictor.predictBatch(holdout.map((example) => example.text));
   const metrics = classificationMetrics(
-    holdout.map((example) => ({ actual: example.label, predicted: classifier.predict(example.text).label })),
+    holdout.map((example, i) => ({ actual: example.label, predicted: predictions[i]!.label })),
     labels,
   );
   return { accuracy: metrics.accuracy, macroF1: metrics.macroF1, holdoutSize: holdout.length };

@@ -1,8 +1,9 @@
 /**
  * Where models get trained. Two implementations: `builtin` (core/model, in process) and
  * `external-command` (any program speaking the protocol in README.md, e.g. a Python script). Both
- * return a Flywheel classifier artifact — the one format the gateway serves — and both measure the
- * result on the same holdout in the same way, so their metrics compare.
+ * return an artifact of a model kind the gateway serves (adapters/models/model-kinds.ts: the built-in
+ * classifier, or an ONNX graph with its manifest), and both measure the result on the same holdout in
+ * the same way, so their metrics compare.
  */
 export interface TrainingExample {
   text: string;
@@ -46,7 +47,7 @@ export interface TrainingProgress {
 export interface TrainingResult {
   /** Name and version of the trainer, e.g. "builtin/logistic-regression@1". */
   trainer: string;
-  /** A Flywheel classifier artifact (core/model/artifact.ts), already checked to load. */
+  /** An artifact of a known model kind (core/model/model-kind.ts), already checked to load. */
   artifact: Uint8Array;
   /** Measured by Flywheel on the holdout: accuracy, macroF1, holdoutSize, then `reported.*` from the trainer. */
   metrics: Record<string, number>;
@@ -59,4 +60,12 @@ export interface TrainingResult {
 export interface Trainer {
   readonly name: string;
   train(request: TrainingRequest): Promise<TrainingResult>;
+}
+
+/**
+ * The trainer finished but its artifact is refused (it does not load, or its labels are not the
+ * dataset's): training it again would give the same artifact, so this is not worth a retry.
+ */
+export class ArtifactRefusedError extends Error {
+  override name = 'ArtifactRefusedError';
 }

@@ -6,6 +6,7 @@ import { CliError, EXIT } from '../cli-error.ts';
 import { checkModelName } from '../flywheel-client.ts';
 import { formatTable, printResult } from '../table.ts';
 import { withLocalDeps } from './local-deps.ts';
+import { registerModelsExportCommand } from './models-export.ts';
 import { refuseWhileRollingOut } from './rollout.ts';
 
 export function registerModelsCommand(program: Command): void {
@@ -157,4 +158,6 @@ export function registerModelsCommand(program: Command): void {
           'gateways serve it within their rollout cache bound (0.5 s by default)',
       );
     });
+
+  registerModelsExportCommand(models);
 }

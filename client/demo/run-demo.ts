@@ -4,8 +4,8 @@ import type { ActivityDeps } from '../../activities/deps.ts';
 import { registerModelFromCorpus } from '../../activities/training/register-first-model.ts';
 import type { CorpusMessage } from '../../adapters/corpus/spamassassin.ts';
 import { createLogger } from '../../adapters/log/logger.ts';
+import { modelKinds } from '../../adapters/models/model-kinds.ts';
 import { classificationMetrics } from '../../core/metrics/classification-metrics.ts';
-import { deserializeClassifier } from '../../core/model/artifact.ts';
 import { MAX_TEXT_LENGTH } from '../../gateway/request-schemas.ts';
 import { startStack } from '../../workers/embedded-stack.ts';
 import { freePort } from '../../workers/free-port.ts';
@@ -265,9 +265,10 @@ async function summarize(input: {
   const measure = async (versionId: string, set: ReadonlyArray<{ text: string; label: string }>) => {
     const version = await deps.store.models.get(versionId);
     if (!version) throw new Error(`version ${versionId} is not registered`);
-    const classifier = deserializeClassifier(await deps.artifacts.get(version.artifactSha256));
+    const predictor = await modelKinds.load(await deps.artifacts.get(version.artifactSha256));
+    const predictions = await predictor.predictBatch(set.map((item) => item.text));
     return classificationMetrics(
-      set.map((item) => ({ actual: item.label, predicted: classifier.predict(item.text).label })),
+      set.map((item, i) => ({ actual: item.label, predicted: predictions[i]!.label })),
       ['ham', 'spam'],
     );
   };

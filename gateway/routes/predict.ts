@@ -35,7 +35,7 @@ export function registerPredictRoute(app: FastifyInstance, ctx: GatewayContext):
     const route = routeRequest(plan, input.userKey, ctx.assignCanaryArm);
     const { loaded, variant } = await loadRouted(ctx, plan, route);
 
-    const served = predictAndDescribe(loaded, input, variant, null);
+    const served = await predictAndDescribe(loaded, input, variant, null);
     if (ctx.captureEnabled) {
       ctx.capture.enqueue(served);
       if (route.shadowVersionId) ctx.shadows.schedule(route.shadowVersionId, input, served.id);

@@ -1,14 +1,19 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CorpusMessage, loadSpamAssassin } from '../../adapters/corpus/spamassassin.ts';
+import { modelKinds } from '../../adapters/models/model-kinds.ts';
 import { createExternalCommandTrainer } from '../../adapters/trainers/external-command.ts';
 import type { TrainingProgress, TrainingRequest } from '../../adapters/trainers/trainer.ts';
 import { splitItems } from '../../core/datasets/split.ts';
 import { deserializeClassifier } from '../../core/model/artifact.ts';
+import { DEFAULT_FEATURES } from '../../core/model/features.ts';
+import type { LinearTextModel } from '../../core/model/linear-model.ts';
+import { linearModelGraph, linearModelManifest } from '../../core/onnx/linear-graph.ts';
 
 const PYTHON_EXAMPLE = path.resolve(import.meta.dirname, '../../examples/trainers/logistic_regression.py');
+const TORCH_EXAMPLE = path.resolve(import.meta.dirname, '../../examples/trainers/torch_bag_of_embeddings.py');
 let workRoot: string;
 let request: TrainingRequest;
 
@@ -215,3 +220,94 @@ function isAlive(pid: number): boolean {
     return false;
   }
 }
+
+describe('external-command trainer returning ONNX', () => {
+  const model: LinearTextModel = {
+    labels: ['ham', 'spam'],
+    features: { ...DEFAULT_FEATURES, dimension: 1024 },
+    weights: new Float32Array(1024 * 2).map((_, i) => Math.cos(i)),
+    bias: Float32Array.from([0, 0]),
+  };
+
+  /** A program that hands back the given graph bytes and manifest as its ONNX artifact. */
+  async function returning(graph: Uint8Array, manifest: unknown) {
+    const source = await mkdtemp(path.join(workRoot, 'onnx-source-'));
+    await writeFile(path.join(source, 'model.onnx'), graph);
+    await writeFile(path.join(source, 'model.manifest.json'), JSON.stringify(manifest));
+    return inline(
+      `import shutil\nfor name in ["model.onnx", "model.manifest.json"]: shutil.copy(os.path.join(${JSON.stringify(source)}, name), manifest["outputDir"])\n` +
+        'open(manifest["resultPath"], "w").write(\'{"artifact": "model.onnx", "manifest": "model.manifest.json"}\')',
+    );
+  }
+
+  it('bundles the graph and its manifest into one onnx/v1 artifact that Flywheel measures itself', async () => {
+    const trainer = await returning(linearModelGraph(model, 'test'), linearModelManifest(model));
+    const result = await trainer.train(request);
+    expect(modelKinds.kindOf(result.artifact).format).toBe('onnx/v1');
+    expect(result.metrics.holdoutSize).toBe(request.holdout.length);
+    expect(result.metrics.accuracy).toBeGreaterThanOrEqual(0);
+  });
+
+  it('refuses, in one line, a truncated graph, a missing output, unnormalised probabilities and labels that differ from the dataset', async () => {
+    const graph = linearModelGraph(model, 'test');
+    const manifest = linearModelManifest(model);
+    const refusal = async (trainer: Promise<ReturnType<typeof inline>>) => {
+      const error = (await (await trainer).train(request).catch((e: unknown) => e)) as Error;
+      expect(error.message).not.toContain('\n');
+      return error.message;
+    };
+    expect(await refusal(returning(graph.subarray(0, 5000), manifest))).toMatch(
+      /^trainer "inline@1" wrote an artifact Flywheel cannot load: the .onnx graph cannot be loaded \(corrupt or truncated\?\)/,
+    );
+    expect(
+      await refusal(returning(graph, { ...manifest, output: { name: 'scores', holds: 'probabilities' } })),
+    ).toBe(
+      'trainer "inline@1" wrote an artifact Flywheel cannot load: the manifest reads output "scores" but the graph\'s outputs are [probabilities]',
+    );
+    const logits = linearModelGraph(model, 'test', { output: 'logits' });
+    expect(
+      await refusal(returning(logits, { ...manifest, output: { name: 'logits', holds: 'probabilities' } })),
+    ).toMatch(/graph output "logits" is declared to hold probabilities but they sum to -?[\d.]+, not 1/);
+    expect(await refusal(returning(graph, { ...manifest, labels: ['spam', 'ham'] }))).toBe(
+      'trainer "inline@1" artifact has labels [spam, ham], the dataset [ham, spam]',
+    );
+  });
+
+  it('the PyTorch example: cancelled after its first checkpoint, resumed from it, ends with an ONNX model', async () => {
+    const trainer = createExternalCommandTrainer({
+      name: 'torch/bag-of-embeddings@1',
+      command: ['/usr/bin/python3', TORCH_EXAMPLE],
+      workRoot,
+      killGraceMs: 1_000,
+    });
+    const abort = new AbortController();
+    let checkpoint: Uint8Array | null = null;
+    const stopped = await trainer
+      .train({
+        ...request,
+        params: { epochs: 3 },
+        signal: abort.signal,
+        onCheckpoint: (bytes) => {
+          checkpoint = bytes;
+          abort.abort(new Error('cancelled by the test'));
+        },
+      })
+      .catch((e: unknown) => e);
+    expect((stopped as Error).message).toMatch(/cancelled by the test/);
+    expect(checkpoint).not.toBeNull();
+
+    const progress: number[] = [];
+    const result = await trainer.train({
+      ...request,
+      params: { epochs: 3 },
+      resumeFrom: checkpoint,
+      onProgress: (p) => void progress.push(p.epoch),
+    });
+    expect(result.resumedFromEpoch).toBe(1);
+    expect(progress).toEqual([2, 3]);
+    expect(modelKinds.kindOf(result.artifact).format).toBe('onnx/v1');
+    const predictor = await modelKinds.load(result.artifact);
+    expect(predictor.input.kind).toBe('hashed-ngrams');
+    expect(result.metrics.accuracy).toBeGreaterThan(0.8);
+  }, 180_000);
+});
