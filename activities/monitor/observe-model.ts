@@ -7,6 +7,7 @@ import { outOfVocabularyRates, vocabularyMeter } from '../../core/monitor/out-of
 import { summarizeWindow } from '../../core/monitor/window-summary.ts';
 import { invalidInput, notFound } from '../activity-errors.ts';
 import type { ActivityDeps } from '../deps.ts';
+import { VocabularyMeters } from '../vocabulary-meters.ts';
 import type { CycleStarter, EdgeCaseBacklog, ObserveModelInput, ObserveModelResult } from './contracts.ts';
 
 const PAGE = 5_000;
@@ -54,6 +55,8 @@ export function observeModelActivity(deps: ActivityDeps) {
     );
     heartbeat({ window: served.length });
     const meter = vocabularyMeter(classifier.model);
+    const meters = new VocabularyMeters(deps);
+    meters.remember(championVersion, meter);
     const window = summarizeWindow({
       from,
       to: input.at,
@@ -62,7 +65,7 @@ export function observeModelActivity(deps: ActivityDeps) {
       labels: version.labels,
       oovRates: outOfVocabularyRates(meter, evenSample(served, MAX_OOV_SAMPLE)),
     });
-    const backlog = await edgeCaseBacklog(store, input, version.labels);
+    const backlog = await edgeCaseBacklog(store, meters, input, version.labels);
     return {
       championVersion,
       window,
@@ -75,11 +78,13 @@ export function observeModelActivity(deps: ActivityDeps) {
 
 /**
  * What the next cycle would mine if it started now: the capture since the last cycle's watermark
- * through the cycle's own mining rules (same settings). Cheaper than the cycle in one way: items
+ * through the cycle's own mining rules (same settings, out-of-vocabulary rates measured the same way
+ * when drifted-input is enabled: about a quarter of a millisecond per e-mail). Cheaper than the cycle in one way: items
  * already in the champion's dataset are not looked up (fresh traffic rarely repeats them).
  */
 async function edgeCaseBacklog(
   store: FlywheelStore,
+  meters: VocabularyMeters,
   input: ObserveModelInput,
   labels: readonly string[],
 ): Promise<EdgeCaseBacklog> {
@@ -99,8 +104,11 @@ async function edgeCaseBacklog(
     }
   }
   const feedback = await store.feedback.listForPredictions(predictions.map((p) => p.id));
+  const oovRates = input.mining.reasons.includes('drifted-input')
+    ? await meters.rates(predictions)
+    : undefined;
   const batch = mineEdgeCases(
-    { labels, predictions, feedback },
+    { labels, predictions, feedback, ...(oovRates ? { oovRates } : {}) },
     { mining: input.mining, autoLabel: input.autoLabel },
   );
   return {
