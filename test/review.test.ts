@@ -381,6 +381,58 @@ test('a reminder reaches the webhook, and at the deadline the cycle goes on with
   }
 });
 
+test('a reminder that finds too few labels for the deadline escalates to review.escalateTo; one with enough does not', async () => {
+  const reviewers = await webhookReceiver();
+  const escalation = await webhookReceiver();
+  try {
+    const short = await openReview(
+      'review-escalated',
+      {
+        reminderAfter: '1s',
+        deadline: '4s',
+        minLabelsAtDeadline: 2,
+        webhookUrl: reviewers.url,
+        escalateTo: escalation.url,
+      },
+      2,
+    );
+    const shortResult = (await short.cycle.result()) as CycleStatus;
+    expect(shortResult.outcome).toBe('review-timeout');
+    expect(await short.review.result()).toMatchObject({ reminded: true, escalated: true });
+    // Reviewers get the reminder and the deadline notice; the escalation target gets only the escalation.
+    expect(reviewers.bodies).toHaveLength(2);
+    expect(escalation.bodies).toHaveLength(1);
+    const [escalated] = escalation.bodies as [{ text: string }];
+    expect(Object.keys(escalated)).toEqual(['text']);
+    expect(escalated.text).toMatch(
+      new RegExp(
+        `^Flywheel: the review of cycle ${short.number} of review-escalated is short of labels: 0 of the 2 needed ` +
+          '\\(review.minLabelsAtDeadline\\), 2 of 2 items undecided\\. Unless reviewers label more by ',
+      ),
+    );
+
+    const enough = await openReview(
+      'review-not-escalated',
+      {
+        reminderAfter: '1s',
+        deadline: '4s',
+        minLabelsAtDeadline: 0,
+        webhookUrl: reviewers.url,
+        escalateTo: escalation.url,
+      },
+      2,
+    );
+    const enoughResult = (await enough.cycle.result()) as CycleStatus;
+    expect(enoughResult.outcome).not.toBe('review-timeout');
+    expect(await enough.review.result()).toMatchObject({ reminded: true, escalated: false });
+    expect(reviewers.bodies).toHaveLength(4);
+    expect(escalation.bodies).toHaveLength(1);
+  } finally {
+    await reviewers.close();
+    await escalation.close();
+  }
+});
+
 test('at the deadline with too few labels the cycle ends as review-timeout and leaves its window to the next cycle', async () => {
   const { cycle, review } = await openReview(
     'review-timeout',

@@ -109,9 +109,9 @@ test('a schedule starts cycles through the numbering, skips its turns while one 
   const shown = await runCliAsync(['schedule', 'list', model, '--json'], server);
   expect(shown.code, shown.stderr).toBe(0);
   expect(JSON.parse(shown.stdout)).toMatchObject([{ model, scheduleId, when: 'every 1s' }]);
-  const deleted = await runCliAsync(['schedule', 'delete', model], server);
+  const deleted = await runCliAsync(['schedule', 'delete', model, '--json'], server);
   expect(deleted.code, deleted.stderr).toBe(0);
-  expect(deleted.stdout).toBe(`deleted schedule ${scheduleId}\n`);
+  expect(JSON.parse(deleted.stdout)).toEqual({ model, scheduleId, deleted: true });
   expect(await listCycleSchedules(harness.client, { model })).toEqual([]);
   await expect(deleteCycleSchedule(harness.client, model)).rejects.toThrow(/has no cycle schedule/);
 

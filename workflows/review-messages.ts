@@ -68,6 +68,8 @@ export interface ReviewQueueView {
   remindAt: number;
   deadlineAt: number;
   reminded: boolean;
+  /** Whether review.escalateTo was notified (the reminder found too few labels for the deadline). */
+  escalated: boolean;
   labels: string[];
   quorum: number;
   onDisagreement: 'requeue' | 'drop';
@@ -89,6 +91,8 @@ export interface ReviewResult {
   agreement: Agreement;
   decisions: { accepted: number; refused: number };
   reminded: boolean;
+  /** Whether review.escalateTo was notified (the reminder found too few labels for the deadline). */
+  escalated: boolean;
   /**
    * Whether the cycle goes on: always after a complete review; after the deadline only with at least
    * review.minLabelsAtDeadline labels (auto + human).

@@ -4,6 +4,7 @@ import {
   condition,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -16,7 +17,12 @@ import { decisionAuditEvents, reviewClosedAuditEvent } from '../core/review/revi
 import { proceedsAtDeadline } from '../core/review/review-deadline.ts';
 import { decisionFromSignal } from '../core/review/review-decision.ts';
 import { type CheckedDecision, ReviewLedger } from '../core/review/review-ledger.ts';
-import { deadlineNotice, type ReviewNotice, reminderNotice } from '../core/review/review-notice.ts';
+import {
+  deadlineNotice,
+  escalationNotice,
+  type ReviewNotice,
+  reminderNotice,
+} from '../core/review/review-notice.ts';
 import {
   decideUpdate,
   decisionLogQuery,
@@ -56,6 +62,7 @@ export async function review(input: ReviewInput): Promise<ReviewResult> {
   const early: Array<{ decision: unknown; at: number }> = [];
   let closedBy: ReviewClosedBy | null = null;
   let reminded = false;
+  let escalated = false;
   let audited = 0;
 
   const showProgress = () => {
@@ -118,6 +125,7 @@ export async function review(input: ReviewInput): Promise<ReviewResult> {
       remindAt: input.remindAt,
       deadlineAt: input.deadlineAt,
       reminded,
+      escalated,
       labels: input.labels,
       quorum: input.review.quorum,
       onDisagreement: input.review.onDisagreement,
@@ -140,9 +148,12 @@ export async function review(input: ReviewInput): Promise<ReviewResult> {
     });
     audited += entries.length;
   };
-  const notify = async (notice: ReviewNotice): Promise<boolean> => {
+  const notify = async (
+    notice: ReviewNotice,
+    webhookUrl: string | null = input.review.webhookUrl,
+  ): Promise<boolean> => {
     try {
-      await notifier.notifyReviewers({ notice, webhookUrl: input.review.webhookUrl });
+      await notifier.notifyReviewers({ notice, webhookUrl });
       return true;
     } catch (error) {
       if (isCancellation(error)) throw error;
@@ -184,6 +195,27 @@ export async function review(input: ReviewInput): Promise<ReviewResult> {
         reminderHandled = true;
         const counts = open.counts();
         if (counts.open > 0) reminded = await notify(reminderNotice(context, counts, input.deadlineAt));
+        // Histories recorded before review.escalateTo existed have no escalation; the input of such a
+        // review has no escalateTo either, so patched() is only asked when there is one.
+        const escalateTo = input.review.escalateTo ?? null;
+        const labelsSoFar = { auto: input.autoLabelled, human: counts.humanLabels };
+        if (
+          escalateTo !== null &&
+          counts.open > 0 &&
+          !proceedsAtDeadline(labelsSoFar, input.review.minLabelsAtDeadline) &&
+          patched('review-escalation')
+        ) {
+          escalated = await notify(
+            escalationNotice(
+              context,
+              counts,
+              labelsSoFar,
+              input.review.minLabelsAtDeadline,
+              input.deadlineAt,
+            ),
+            escalateTo,
+          );
+        }
       }
       if (open.counts().open === 0) {
         closedBy = 'complete';
@@ -220,6 +252,7 @@ export async function review(input: ReviewInput): Promise<ReviewResult> {
       agreement,
       decisions: { accepted: open.log.length - refused, refused },
       reminded,
+      escalated,
       proceeds,
       reason: proceeds
         ? null

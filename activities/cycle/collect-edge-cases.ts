@@ -4,6 +4,7 @@ import type { FeedbackRecord, PredictionRecord } from '../../core/capture/record
 import { mineEdgeCases } from '../../core/mining/mine-edge-cases.ts';
 import { reviewItemsFromBatch } from '../../core/review/batch-items.ts';
 import type { ActivityDeps } from '../deps.ts';
+import { VocabularyMeters } from '../vocabulary-meters.ts';
 import type { CollectInput, CollectResult } from './contracts.ts';
 
 const PAGE = 5_000;
@@ -12,7 +13,7 @@ const PAGE = 5_000;
  * Reads what was captured since the last cycle's watermark, mines the edge cases (core rules) and
  * keeps them as the cycle's review items: auto-labelled ones settled, the rest pending for review.
  */
-export function collectEdgeCasesActivity({ store }: ActivityDeps) {
+export function collectEdgeCasesActivity({ store, artifacts }: ActivityDeps) {
   return async function collectEdgeCases(input: CollectInput): Promise<CollectResult> {
     const to = await store.captureHead(input.model);
     const predictions = await readPredictions(store, input.model, input.from.predictionSeq, to.predictionSeq);
@@ -34,10 +35,14 @@ export function collectEdgeCasesActivity({ store }: ActivityDeps) {
       if (!feedbackIds.has(row.id)) feedback.push(row);
     }
     heartbeat({ read: predictions.length });
+    // Measured only when asked for: tokenising every captured text is the costly part of the read.
+    const oovRates = input.mining.reasons.includes('drifted-input')
+      ? await new VocabularyMeters({ store, artifacts }).rates(predictions)
+      : undefined;
 
     const knownItemIds = (await store.datasets.items(input.parentDatasetId)).map((item) => item.id);
     const batch = mineEdgeCases(
-      { labels: input.labels, predictions, feedback, knownItemIds },
+      { labels: input.labels, predictions, feedback, knownItemIds, ...(oovRates ? { oovRates } : {}) },
       { mining: input.mining, autoLabel: input.autoLabel },
     );
     const batchId = input.cycleId;

@@ -22,14 +22,18 @@ const cycles: ModelCycleState = {
 };
 const config = parseCycleConfig({});
 if (!config.ok) throw new Error(config.errors.join('; '));
-const input = (at: number): ObserveModelInput => ({
+const input = (at: number, reasons = config.config.mining.reasons): ObserveModelInput => ({
   model: 'm',
   at,
   window: 1_000,
-  mining: config.config.mining,
+  mining: { ...config.config.mining, reasons },
   autoLabel: config.config.autoLabel,
 });
-const observe = (at: number, withCycles = true): Promise<ObserveModelResult> =>
+const observe = (
+  at: number,
+  withCycles = true,
+  reasons = config.config.mining.reasons,
+): Promise<ObserveModelResult> =>
   new MockActivityEnvironment().run(
     observeModelActivity({
       ...deps,
@@ -42,7 +46,7 @@ const observe = (at: number, withCycles = true): Promise<ObserveModelResult> =>
           }
         : {}),
     }),
-    input(at),
+    input(at, reasons),
   );
 
 beforeAll(async () => {
@@ -111,8 +115,11 @@ describe('observeModel', () => {
     expect(result.window.meanOovRate).toBeGreaterThan(0.1);
     expect(result.vocabularyCoverage).toBeGreaterThan(0);
     // The backlog reads all served capture since the start (no cycle has a watermark yet): a is called
-    // wrong, b is below the 0.7 confidence threshold; the canary, old and late ones are confident and unrated.
-    expect(result.backlog).toEqual({ count: 2, scanned: 6, capped: false });
+    // wrong, b is below the 0.7 confidence threshold, and old and late are drifted inputs (their words were
+    // never in the corpus); the canary is confident, unrated and unmeasured (its version is not registered).
+    expect(result.backlog).toEqual({ count: 4, scanned: 6, capped: false });
+    const measuredOnly = await observe(at, true, ['negative-feedback', 'low-confidence']);
+    expect(measuredOnly.backlog).toEqual({ count: 2, scanned: 6, capped: false });
     expect(result.cycles).toEqual(cycles);
   });
 

@@ -7,6 +7,7 @@ import { outOfVocabularyRates } from '../../core/monitor/out-of-vocabulary.ts';
 import { summarizeWindow } from '../../core/monitor/window-summary.ts';
 import { invalidInput, notFound } from '../activity-errors.ts';
 import type { ActivityDeps } from '../deps.ts';
+import { VocabularyMeters } from '../vocabulary-meters.ts';
 import type { CycleStarter, EdgeCaseBacklog, ObserveModelInput, ObserveModelResult } from './contracts.ts';
 
 const PAGE = 5_000;
@@ -55,6 +56,8 @@ export function observeModelActivity(deps: ActivityDeps) {
     heartbeat({ window: served.length });
     // Kinds whose weights say nothing about which words they saw have no out-of-vocabulary rate.
     const meter = predictor.vocabularyMeter();
+    const meters = new VocabularyMeters(deps);
+    meters.remember(championVersion, meter);
     const window = summarizeWindow({
       from,
       to: input.at,
@@ -63,7 +66,7 @@ export function observeModelActivity(deps: ActivityDeps) {
       labels: version.labels,
       ...(meter ? { oovRates: outOfVocabularyRates(meter, evenSample(served, MAX_OOV_SAMPLE)) } : {}),
     });
-    const backlog = await edgeCaseBacklog(store, input, version.labels);
+    const backlog = await edgeCaseBacklog(store, meters, input, version.labels);
     return {
       championVersion,
       window,
@@ -76,11 +79,13 @@ export function observeModelActivity(deps: ActivityDeps) {
 
 /**
  * What the next cycle would mine if it started now: the capture since the last cycle's watermark
- * through the cycle's own mining rules (same settings). Cheaper than the cycle in one way: items
+ * through the cycle's own mining rules (same settings, out-of-vocabulary rates measured the same way
+ * when drifted-input is enabled: about a quarter of a millisecond per e-mail). Cheaper than the cycle in one way: items
  * already in the champion's dataset are not looked up (fresh traffic rarely repeats them).
  */
 async function edgeCaseBacklog(
   store: FlywheelStore,
+  meters: VocabularyMeters,
   input: ObserveModelInput,
   labels: readonly string[],
 ): Promise<EdgeCaseBacklog> {
@@ -100,8 +105,11 @@ async function edgeCaseBacklog(
     }
   }
   const feedback = await store.feedback.listForPredictions(predictions.map((p) => p.id));
+  const oovRates = input.mining.reasons.includes('drifted-input')
+    ? await meters.rates(predictions)
+    : undefined;
   const batch = mineEdgeCases(
-    { labels, predictions, feedback },
+    { labels, predictions, feedback, ...(oovRates ? { oovRates } : {}) },
     { mining: input.mining, autoLabel: input.autoLabel },
   );
   return {

@@ -77,10 +77,15 @@ export function registerCycleCommand(program: Command): void {
   cycle
     .command('cancel <model> [number]')
     .description('cancel a running cycle (the running one when no number is given)')
-    .action(async (model: string, number: string | undefined) => {
+    .option('--json', 'print JSON')
+    .action(async (model: string, number: string | undefined, options: { json?: boolean }) => {
       await withClient(async (client) => {
         const workflowId = await client.cancelCycle(model, number ? parsePositiveInteger(number) : undefined);
-        process.stdout.write(`cancellation requested for ${workflowId}\n`);
+        printResult(
+          { model, workflowId, cancellationRequested: true },
+          Boolean(options.json),
+          () => `cancellation requested for ${workflowId}`,
+        );
       });
     });
 }

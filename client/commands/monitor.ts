@@ -101,10 +101,15 @@ export function registerMonitorCommand(program: Command): void {
   monitor
     .command('stop <model>')
     .description('stop the monitor (a running cycle goes on)')
-    .action(async (model: string) => {
+    .option('--json', 'print JSON')
+    .action(async (model: string, options: { json?: boolean }) => {
       await withClient(async (client) => {
         const workflowId = await stopMonitor(client, model);
-        process.stdout.write(`stop requested for ${workflowId}\n`);
+        printResult(
+          { model, workflowId, stopRequested: true },
+          Boolean(options.json),
+          () => `stop requested for ${workflowId}`,
+        );
       });
     });
 
@@ -112,23 +117,32 @@ export function registerMonitorCommand(program: Command): void {
     .command('pause <model>')
     .description('stop checking (and triggering) until resumed')
     .option('--reason <text>', 'why, for the record')
-    .action(async (model: string, options: { reason?: string }) => {
+    .option('--json', 'print JSON')
+    .action(async (model: string, options: { reason?: string; json?: boolean }) => {
       await withClient(async (client) => {
-        await pauseMonitor(client, model, {
-          by: actor(),
-          ...(options.reason ? { reason: options.reason } : {}),
-        });
-        process.stdout.write(`paused the monitor of ${model}\n`);
+        const by = actor();
+        await pauseMonitor(client, model, { by, ...(options.reason ? { reason: options.reason } : {}) });
+        printResult(
+          { model, paused: true, by, reason: options.reason ?? null },
+          Boolean(options.json),
+          () => `paused the monitor of ${model}`,
+        );
       });
     });
 
   monitor
     .command('resume <model>')
     .description('check again at once and carry on')
-    .action(async (model: string) => {
+    .option('--json', 'print JSON')
+    .action(async (model: string, options: { json?: boolean }) => {
       await withClient(async (client) => {
-        await resumeMonitor(client, model, { by: actor() });
-        process.stdout.write(`resumed the monitor of ${model}\n`);
+        const by = actor();
+        await resumeMonitor(client, model, { by });
+        printResult(
+          { model, paused: false, by },
+          Boolean(options.json),
+          () => `resumed the monitor of ${model}`,
+        );
       });
     });
 

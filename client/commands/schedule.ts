@@ -17,10 +17,18 @@ export function registerScheduleCommand(program: Command): void {
     .option('--config <file>', 'config of the cycles it starts, as JSON (as for `flywheel cycle start`)')
     .option('--paused', 'create it paused')
     .option('--note <text>', 'a note shown with the schedule')
+    .option('--json', 'print JSON')
     .action(
       async (
         model: string,
-        options: { every?: string; cron?: string; config?: string; paused?: boolean; note?: string },
+        options: {
+          every?: string;
+          cron?: string;
+          config?: string;
+          paused?: boolean;
+          note?: string;
+          json?: boolean;
+        },
       ) => {
         checkModelName(model);
         const cycleConfig = options.config ? readConfig(options.config) : {};
@@ -37,8 +45,11 @@ export function registerScheduleCommand(program: Command): void {
             paused: Boolean(options.paused),
             ...(options.note ? { note: options.note } : {}),
           });
-          process.stdout.write(
-            `created schedule ${scheduleId}: ${options.every ? `every ${options.every}` : `cron ${options.cron}`}${options.paused ? ' (paused)' : ''}\n`,
+          printResult(
+            { model, scheduleId, ...when, paused: Boolean(options.paused), note: options.note ?? null },
+            Boolean(options.json),
+            () =>
+              `created schedule ${scheduleId}: ${options.every ? `every ${options.every}` : `cron ${options.cron}`}${options.paused ? ' (paused)' : ''}`,
           );
         });
       },
@@ -68,10 +79,15 @@ export function registerScheduleCommand(program: Command): void {
   schedule
     .command('delete <model>')
     .description("delete the model's cycle schedule (a running cycle goes on)")
-    .action(async (model: string) => {
+    .option('--json', 'print JSON')
+    .action(async (model: string, options: { json?: boolean }) => {
       await withClient(async (client) => {
         const scheduleId = await deleteCycleSchedule(client, model);
-        process.stdout.write(`deleted schedule ${scheduleId}\n`);
+        printResult(
+          { model, scheduleId, deleted: true },
+          Boolean(options.json),
+          () => `deleted schedule ${scheduleId}`,
+        );
       });
     });
 }

@@ -144,6 +144,15 @@ export const ReviewConfig = z
           "null uses the worker's FLYWHEEL_REVIEW_WEBHOOK_URL; with neither they are only logged. The URL is kept " +
           'in workflow history: prefer the variable for secret URLs.',
       ),
+    escalateTo: z
+      .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+      .nullable()
+      .default(null)
+      .describe(
+        'A second webhook (same JSON body), e.g. the channel of whoever can free reviewers or lower the bar: ' +
+          'notified when, at the reminder, the labels so far (auto + human) are fewer than minLabelsAtDeadline, ' +
+          'so the cycle would end as review-timeout if nothing changed. null: no escalation.',
+      ),
   })
   .superRefine((review, ctx) => {
     if (review.reminderAfter >= review.deadline) {
