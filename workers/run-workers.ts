@@ -5,7 +5,7 @@ import { FLYWHEEL_TASK_QUEUE, TRAINING_TASK_QUEUE } from './task-queues.ts';
 import { installTemporalRuntime } from './temporal-logging.ts';
 
 export interface WorkerPlan {
-  target: Pick<TemporalTarget, 'connectionOptions' | 'namespace'>;
+  target: Pick<TemporalTarget, 'connectionOptions' | 'namespace' | 'dataConverter'>;
   logger: Logger;
   /** Activities for the main queue (everything but training). */
   activities: object;
@@ -38,6 +38,7 @@ export async function startWorkers(plan: WorkerPlan): Promise<RunningWorkers> {
   installTemporalRuntime(plan.logger);
   let connection: NativeConnection | undefined;
   const workers: Worker[] = [];
+  const dataConverter = plan.target.dataConverter ? { dataConverter: plan.target.dataConverter } : {};
   try {
     connection = await NativeConnection.connect(plan.target.connectionOptions as { address: string });
     if (plan.orchestration !== false) {
@@ -45,6 +46,7 @@ export async function startWorkers(plan: WorkerPlan): Promise<RunningWorkers> {
         await Worker.create({
           connection,
           namespace: plan.target.namespace,
+          ...dataConverter,
           taskQueue: plan.taskQueue ?? FLYWHEEL_TASK_QUEUE,
           ...(plan.workflowBundle
             ? { workflowBundle: plan.workflowBundle }
@@ -58,6 +60,7 @@ export async function startWorkers(plan: WorkerPlan): Promise<RunningWorkers> {
         await Worker.create({
           connection,
           namespace: plan.target.namespace,
+          ...dataConverter,
           taskQueue: plan.trainingTaskQueue ?? TRAINING_TASK_QUEUE,
           activities: plan.trainingActivities,
           // Training is CPU-bound: one at a time keeps heartbeats timely on a small host.

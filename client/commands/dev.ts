@@ -14,27 +14,38 @@ export function registerDevCommand(program: Command): void {
     .option('--temporal-port <port>', 'Temporal frontend port', parsePort, 7233)
     .option('--ui-port <port>', 'Temporal Web UI port', parsePort, 8233)
     .option('--gateway-port <port>', 'inference gateway port', parsePort, 8080)
-    .action(async (options: { temporalPort: number; uiPort: number; gatewayPort: number }) => {
-      const logger = createLogger('flywheel');
-      const folder = dataDir();
-      const stack = await startStack({
-        dataDir: folder,
-        databaseUrl: process.env.FLYWHEEL_DATABASE_URL,
-        logger,
-        temporalPort: options.temporalPort,
-        uiPort: options.uiPort,
-        gatewayPort: options.gatewayPort,
-      });
-      const lines = [
-        `Flywheel is running (data in ${folder})`,
-        `  Temporal:    ${stack.temporal.address} (namespace ${stack.temporal.namespace})`,
-        stack.temporal.uiUrl ? `  Temporal UI: ${stack.temporal.uiUrl}` : '  Temporal UI: (your cluster)',
-        `  Gateway:     ${stack.gatewayUrl} (POST /v1/models/<model>/predict)`,
-        'Press Ctrl-C to stop.',
-      ];
-      process.stdout.write(`${lines.join('\n')}\n`);
-      await waitForStopSignal();
-      process.stdout.write('stopping…\n');
-      await stack.stop();
-    });
+    .option('--codec-port <port>', 'codec server port (when FLYWHEEL_PAYLOAD_KEYS is set)', parsePort, 8234)
+    .action(
+      async (options: { temporalPort: number; uiPort: number; gatewayPort: number; codecPort: number }) => {
+        const logger = createLogger('flywheel');
+        const folder = dataDir();
+        const stack = await startStack({
+          dataDir: folder,
+          databaseUrl: process.env.FLYWHEEL_DATABASE_URL,
+          logger,
+          temporalPort: options.temporalPort,
+          uiPort: options.uiPort,
+          gatewayPort: options.gatewayPort,
+          codecPort: options.codecPort,
+        });
+        const lines = [
+          `Flywheel is running (data in ${folder})`,
+          `  Temporal:    ${stack.temporal.address} (namespace ${stack.temporal.namespace})`,
+          stack.temporal.uiUrl ? `  Temporal UI: ${stack.temporal.uiUrl}` : '  Temporal UI: (your cluster)',
+          `  Gateway:     ${stack.gatewayUrl} (POST /v1/models/<model>/predict)`,
+          ...(stack.codec
+            ? [
+                `  Codec:       ${stack.codec.endpoint} (payloads encrypted; Authorization: Bearer ${
+                  stack.codec.generatedToken ? stack.codec.token : '$FLYWHEEL_CODEC_TOKEN'
+                })`,
+              ]
+            : ['  Codec:       off (workflow histories hold payloads in clear; see FLYWHEEL_PAYLOAD_KEYS)']),
+          'Press Ctrl-C to stop.',
+        ];
+        process.stdout.write(`${lines.join('\n')}\n`);
+        await waitForStopSignal();
+        process.stdout.write('stopping…\n');
+        await stack.stop();
+      },
+    );
 }

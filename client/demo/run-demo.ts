@@ -4,6 +4,7 @@ import type { ActivityDeps } from '../../activities/deps.ts';
 import { registerModelFromCorpus } from '../../activities/training/register-first-model.ts';
 import type { CorpusMessage } from '../../adapters/corpus/spamassassin.ts';
 import { createLogger } from '../../adapters/log/logger.ts';
+import { dataConverterFromEnvironment } from '../../adapters/temporal-codec/data-converter.ts';
 import { classificationMetrics } from '../../core/metrics/classification-metrics.ts';
 import { deserializeClassifier } from '../../core/model/artifact.ts';
 import { MAX_TEXT_LENGTH } from '../../gateway/request-schemas.ts';
@@ -72,6 +73,7 @@ export async function runDemo(run: DemoRun): Promise<DemoSummary> {
     namespace: stack.temporal.namespace,
     connectionOptions: { address: stack.temporal.address },
     embedded: stack.temporal.embedded,
+    dataConverter: dataConverterFromEnvironment(),
   });
   const stopTraffic = new AbortController();
   try {
