@@ -6,6 +6,7 @@ import { registerDemoCommand } from './commands/demo.ts';
 import { registerDevCommand } from './commands/dev.ts';
 import { registerGateCommand } from './commands/gate.ts';
 import { registerGatewayCommand } from './commands/gateway.ts';
+import { registerKeysCommand } from './commands/keys.ts';
 import { registerModelsCommand } from './commands/models.ts';
 import { registerMonitorCommand } from './commands/monitor.ts';
 import { registerReviewCommand } from './commands/review.ts';
@@ -29,6 +30,7 @@ const COMMANDS: Array<(program: Command) => void> = [
   registerGateCommand,
   registerWorkerCommand,
   registerGatewayCommand,
+  registerKeysCommand,
   registerTrafficCommand,
 ];
 

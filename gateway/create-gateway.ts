@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { ArtifactStore } from '../adapters/artifacts/artifact-store.ts';
 import type { FlagProvider } from '../adapters/flags/flag-provider.ts';
 import type { FlywheelStore } from '../adapters/store/store.ts';
+import { type GatewayAuth, installApiKeyAuth } from './api-key-auth.ts';
 import { CaptureBuffer, type CaptureBufferOptions } from './capture-buffer.ts';
 import { classifierFromArtifacts } from './classifier-loader.ts';
 import { frameworkErrorReply, GatewayError, installErrorShapes } from './errors.ts';
@@ -34,6 +35,8 @@ export interface GatewayOptions {
   captureEnabled?: boolean;
   /** Most model versions kept deserialized. Default 8. */
   maxCachedVersions?: number;
+  /** API keys (api-key-auth.ts). Default: off. */
+  auth?: GatewayAuth;
 }
 
 export interface GatewayDeps {
@@ -91,6 +94,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   // Only JSON bodies: without this Fastify would hand text/plain through as a string.
   app.removeContentTypeParser('text/plain');
   installErrorShapes(app);
+  installApiKeyAuth(app, deps.store.apiKeys, options.auth ?? { mode: 'off', protectMetrics: false });
 
   // Callback-style hooks: on every request, an async hook would cost a promise for nothing.
   app.addHook('onResponse', (request, reply, done) => {

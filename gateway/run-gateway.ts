@@ -2,6 +2,7 @@ import { openFileArtifactStore } from '../adapters/artifacts/file-artifact-store
 import { openEmbeddedFlags } from '../adapters/flags/embedded.ts';
 import { createLogger, type Logger } from '../adapters/log/logger.ts';
 import { openStore } from '../adapters/store/open-store.ts';
+import { type GatewayAuth, gatewayAuthFromEnvironment } from './api-key-auth.ts';
 import { createGateway, type GatewayOptions, startGateway } from './create-gateway.ts';
 import { ThreadedCapture, type ThreadedCaptureOptions } from './threaded-capture.ts';
 
@@ -21,6 +22,8 @@ export interface RunGatewayConfig {
 export interface RunningGateway {
   /** Base URL, e.g. http://127.0.0.1:8080 */
   address: string;
+  /** Whether callers need an API key. */
+  auth: GatewayAuth['mode'];
   /** Stops listening, flushes captured predictions to the store, then closes the store and flags. */
   close(): Promise<void>;
 }
@@ -28,6 +31,7 @@ export interface RunningGateway {
 /** The gateway as a process runs it (`flywheel gateway`, `flywheel dev`): opens its deps and listens. */
 export async function runGateway(config: RunGatewayConfig): Promise<RunningGateway> {
   const logger = config.logger ?? createLogger('gateway');
+  const auth = config.options?.auth ?? gatewayAuthFromEnvironment();
   const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
   const flags = openEmbeddedFlags(config.dataDir);
   const predictionCapture = new ThreadedCapture(
@@ -40,7 +44,7 @@ export async function runGateway(config: RunGatewayConfig): Promise<RunningGatew
     flags,
     artifacts: openFileArtifactStore(config.dataDir),
     logger,
-    options: { ...config.options, predictionCapture },
+    options: { ...config.options, auth, predictionCapture },
   });
   const closeDeps = async () => {
     await flags.close();
@@ -59,10 +63,17 @@ export async function runGateway(config: RunGatewayConfig): Promise<RunningGatew
     }
     throw error;
   }
-  logger.info({ address, store: store.kind }, 'gateway listening');
+  logger.info({ address, store: store.kind, auth: auth.mode }, 'gateway listening');
+  if (auth.mode === 'off') {
+    logger.warn(
+      { address },
+      'the gateway answers anyone who can reach it: set FLYWHEEL_GATEWAY_AUTH=keys and create keys with `flywheel keys create`',
+    );
+  }
   let closing: Promise<void> | undefined;
   return {
     address,
+    auth: auth.mode,
     close() {
       closing ??= (async () => {
         await gateway.close();

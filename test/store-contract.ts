@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FlywheelStore } from '../adapters/store/store.ts';
+import type { ApiKeyRecord } from '../core/access/api-key.ts';
 import {
   aCycle,
   aDatasetItem,
@@ -504,6 +505,37 @@ export function describeStoreContract(name: string, openFreshStore: () => Promis
         expect(await store.audit.list({ cycleId: 'spam-cycle-1' })).toEqual([events[3], events[0]]);
         expect(await store.audit.list({ model: 'other', cycleId: 'spam-cycle-1' })).toEqual([]);
         expect(await store.audit.list({ model: 'spam', limit: 2 })).toEqual([events[4], events[3]]);
+      });
+    });
+
+    describe('api keys', () => {
+      const key = (id: string, overrides: Partial<ApiKeyRecord> = {}): ApiKeyRecord => ({
+        id,
+        name: `key ${id}`,
+        scopes: ['predict', 'feedback'],
+        hash: `hash-of-${id}`,
+        createdAt: T0,
+        revokedAt: null,
+        ...overrides,
+      });
+
+      it('keeps keys by their hash, lists them oldest first, and refuses a second key with the same id', async () => {
+        await store.apiKeys.create(key('aaaa0001'));
+        await store.apiKeys.create(key('aaaa0002', { scopes: ['admin'], createdAt: T0 + 1 }));
+        expect(await store.apiKeys.findByHash('hash-of-aaaa0002')).toEqual(
+          key('aaaa0002', { scopes: ['admin'], createdAt: T0 + 1 }),
+        );
+        expect(await store.apiKeys.findByHash('hash-of-nobody')).toBeNull();
+        expect((await store.apiKeys.list()).map((k) => k.id)).toEqual(['aaaa0001', 'aaaa0002']);
+        await expect(store.apiKeys.create(key('aaaa0001', { hash: 'other' }))).rejects.toThrow();
+      });
+
+      it('revokes a key once: the first revocation time stays, an unknown id says so', async () => {
+        await store.apiKeys.create(key('bbbb0001'));
+        expect(await store.apiKeys.revoke('bbbb0001', T0 + 10)).toBe(true);
+        expect(await store.apiKeys.revoke('bbbb0001', T0 + 20)).toBe(true);
+        expect((await store.apiKeys.findByHash('hash-of-bbbb0001'))?.revokedAt).toBe(T0 + 10);
+        expect(await store.apiKeys.revoke('nobody', T0)).toBe(false);
       });
     });
   });

@@ -31,6 +31,8 @@ export interface RunningStack {
   workers: RunningWorkers;
   /** Base URL of the inference gateway, or null when none runs. */
   gatewayUrl: string | null;
+  /** Whether the gateway asks callers for API keys. */
+  gatewayAuth: 'off' | 'keys' | null;
   /** The codec server, when payloads are encrypted: its endpoint and the bearer token it asks for. */
   codec: { endpoint: string; token: string; generatedToken: boolean } | null;
   stop(): Promise<void>;
@@ -118,6 +120,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       },
       workers,
       gatewayUrl: gateway?.address ?? null,
+      gatewayAuth: gateway?.auth ?? null,
       codec: codec
         ? { endpoint: codec.server.endpoint, token: codec.token, generatedToken: codec.generatedToken }
         : null,

@@ -1,3 +1,4 @@
+import type { ApiKeyRecord } from '../../core/access/api-key.ts';
 import type { CaptureWatermark, FeedbackRecord, PredictionRecord } from '../../core/capture/records.ts';
 import type { AuditEvent, CycleRecord, GateReportRecord } from '../../core/cycle/cycle-record.ts';
 import type { DatasetItem, DatasetVersion, Split } from '../../core/datasets/dataset.ts';
@@ -20,6 +21,7 @@ export interface FlywheelStore {
   readonly cycles: CycleRepository;
   readonly reports: GateReportRepository;
   readonly audit: AuditLog;
+  readonly apiKeys: ApiKeyRepository;
   /** The newest position of the capture stream of a model right now. */
   captureHead(model: string): Promise<CaptureWatermark>;
   close(): Promise<void>;
@@ -115,4 +117,15 @@ export interface AuditLog {
   append(event: AuditEvent): Promise<void>;
   /** Events matching every given filter, NEWEST first, at most `limit` (all when absent). */
   list(filter: { model?: string; cycleId?: string; limit?: number }): Promise<AuditEvent[]>;
+}
+
+export interface ApiKeyRepository {
+  /** Stores a new key; an id already present is refused (ids are random: a clash means a bug). */
+  create(key: ApiKeyRecord): Promise<void>;
+  /** The key with this hash, revoked or not. */
+  findByHash(hash: string): Promise<ApiKeyRecord | null>;
+  /** Every key, oldest first. */
+  list(): Promise<ApiKeyRecord[]>;
+  /** Marks a key revoked; false when no such key. Revoking twice keeps the first time. */
+  revoke(id: string, at: number): Promise<boolean>;
 }

@@ -1,6 +1,6 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { METADATA_ENCODING_KEY, type Payload, type PayloadCodec } from '@temporalio/common';
-import { temporal } from '@temporalio/proto';
+import proto from '@temporalio/proto';
 import type { PayloadKeyRing } from './payload-keys.ts';
 
 /** The encoding an encrypted payload carries, so a codec (or the Temporal UI) knows to decrypt it. */
@@ -10,7 +10,8 @@ export const KEY_ID_METADATA = 'encryption-key-id';
 
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
-const ProtoPayload = temporal.api.common.v1.Payload;
+// @temporalio/proto is CommonJS: Node's ESM loader sees only its default export.
+const ProtoPayload = proto.temporal.api.common.v1.Payload;
 
 /** A payload names a key this process does not have: add the key (keep old keys after a rotation). */
 export class UnknownPayloadKeyError extends Error {

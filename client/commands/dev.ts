@@ -33,6 +33,11 @@ export function registerDevCommand(program: Command): void {
           `  Temporal:    ${stack.temporal.address} (namespace ${stack.temporal.namespace})`,
           stack.temporal.uiUrl ? `  Temporal UI: ${stack.temporal.uiUrl}` : '  Temporal UI: (your cluster)',
           `  Gateway:     ${stack.gatewayUrl} (POST /v1/models/<model>/predict)`,
+          ...(stack.gatewayAuth === 'off'
+            ? [
+                '  WARNING:     the gateway answers anyone who can reach it (FLYWHEEL_GATEWAY_AUTH=keys asks for API keys)',
+              ]
+            : []),
           ...(stack.codec
             ? [
                 `  Codec:       ${stack.codec.endpoint} (payloads encrypted; Authorization: Bearer ${

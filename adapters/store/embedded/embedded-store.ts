@@ -1,5 +1,6 @@
 import { openSqliteFile } from '../../sqlite/sqlite-file.ts';
 import type { FlywheelStore } from '../store.ts';
+import { embeddedApiKeys } from './api-keys.ts';
 import { embeddedAuditLog } from './audit-log.ts';
 import { embeddedCaptureHead, embeddedFeedback, embeddedPredictions } from './capture.ts';
 import { embeddedCycles } from './cycles.ts';
@@ -26,6 +27,7 @@ export function openEmbeddedStore(path: string): FlywheelStore {
     cycles: embeddedCycles(db),
     reports: embeddedGateReports(db),
     audit: embeddedAuditLog(db),
+    apiKeys: embeddedApiKeys(db),
     captureHead: embeddedCaptureHead(db),
     async close() {
       if (db.isOpen) db.close();

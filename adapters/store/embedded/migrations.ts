@@ -180,4 +180,19 @@ export const EMBEDDED_MIGRATIONS: readonly SchemaMigration[] = [
       CREATE INDEX audit_events_by_cycle ON audit_events (cycle_id);
     `,
   },
+  {
+    version: 4,
+    name: 'api keys',
+    sql: `
+      CREATE TABLE api_keys (
+        seq INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        name TEXT NOT NULL,
+        scopes TEXT NOT NULL,
+        hash TEXT NOT NULL UNIQUE,
+        created_at INTEGER NOT NULL,
+        revoked_at INTEGER
+      );
+    `,
+  },
 ];

@@ -177,4 +177,19 @@ export const POSTGRES_MIGRATIONS: readonly SchemaMigration[] = [
       CREATE INDEX audit_events_by_cycle ON audit_events (cycle_id, seq);
     `,
   },
+  {
+    version: 4,
+    name: 'api keys',
+    sql: `
+      CREATE TABLE api_keys (
+        seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        id text NOT NULL UNIQUE,
+        name text NOT NULL,
+        scopes jsonb NOT NULL,
+        hash text NOT NULL UNIQUE,
+        created_at bigint NOT NULL,
+        revoked_at bigint
+      );
+    `,
+  },
 ];

@@ -1,4 +1,5 @@
 import type { FlywheelStore } from '../store.ts';
+import { postgresApiKeys } from './api-keys.ts';
 import { postgresAuditLog } from './audit-log.ts';
 import { postgresCaptureHead, postgresFeedback, postgresPredictions } from './capture.ts';
 import { postgresCycles } from './cycles.ts';
@@ -33,6 +34,7 @@ export async function openPostgresStore(url: string): Promise<FlywheelStore> {
     cycles: postgresCycles(pool),
     reports: postgresGateReports(pool),
     audit: postgresAuditLog(pool),
+    apiKeys: postgresApiKeys(pool),
     captureHead: postgresCaptureHead(pool),
     async close() {
       if (closed) return;
