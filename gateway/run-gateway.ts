@@ -4,6 +4,7 @@ import { createLogger, type Logger } from '../adapters/log/logger.ts';
 import { openStore } from '../adapters/store/open-store.ts';
 import { type GatewayAuth, gatewayAuthFromEnvironment } from './api-key-auth.ts';
 import { createGateway, type GatewayOptions, startGateway } from './create-gateway.ts';
+import { redactionPolicyFromEnvironment } from './redacting-predictions.ts';
 import { ThreadedCapture, type ThreadedCaptureOptions } from './threaded-capture.ts';
 
 export interface RunGatewayConfig {
@@ -37,7 +38,7 @@ export async function runGateway(config: RunGatewayConfig): Promise<RunningGatew
   const predictionCapture = new ThreadedCapture(
     { dataDir: config.dataDir, databaseUrl: config.databaseUrl },
     logger.child({ component: 'capture' }),
-    config.capture,
+    { redaction: redactionPolicyFromEnvironment(), ...config.capture },
   );
   const gateway = createGateway({
     store,
