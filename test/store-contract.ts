@@ -538,5 +538,63 @@ export function describeStoreContract(name: string, openFreshStore: () => Promis
         expect(await store.apiKeys.revoke('nobody', T0)).toBe(false);
       });
     });
+
+    describe('privacy', () => {
+      it("forgets a user's predictions, their shadows, feedback and review items, and names the dataset versions holding their items", async () => {
+        await store.predictions.insertMany([
+          aPrediction({ id: 'p-alice', userKey: 'alice' }),
+          aPrediction({
+            id: 'p-alice-shadow',
+            userKey: null,
+            variant: 'shadow',
+            servedPredictionId: 'p-alice',
+          }),
+          aPrediction({ id: 'p-bob', userKey: 'bob' }),
+        ]);
+        await store.feedback.insertMany([
+          aFeedback({ id: 'f-on-alice', predictionId: 'p-alice', userKey: 'alice' }),
+          aFeedback({ id: 'f-by-alice', predictionId: 'p-bob', userKey: 'alice' }),
+          aFeedback({ id: 'f-bob', predictionId: 'p-bob', userKey: 'bob' }),
+        ]);
+        await store.reviewItems.upsertMany([
+          aReviewItem({ id: 'r-alice', predictionId: 'p-alice' }),
+          aReviewItem({ id: 'r-bob', predictionId: 'p-bob' }),
+        ]);
+        const items = [
+          aDatasetItem({ id: 'item-alice', predictionId: 'p-alice' }),
+          aDatasetItem({ id: 'item-bob', predictionId: 'p-bob' }),
+        ];
+        await store.datasets.create(aDatasetVersion(items, { id: 'ds-1' }), items);
+        await store.datasets.create(aDatasetVersion(items.slice(1), { id: 'ds-2' }), items.slice(1));
+        await store.datasets.create(aDatasetVersion(items, { id: 'ds-3', createdAt: T0 + 1 }), items);
+
+        expect(await store.privacy.forgetUser('alice', T0)).toEqual({
+          predictions: 2,
+          feedback: 2,
+          reviewItems: 1,
+          datasetItems: 1,
+          datasetVersions: ['ds-1', 'ds-3'],
+        });
+        expect(await store.predictions.get('p-alice')).toBeNull();
+        expect(await store.predictions.get('p-alice-shadow')).toBeNull();
+        expect(await store.predictions.get('p-bob')).not.toBeNull();
+        expect((await store.feedback.listForPredictions(['p-alice', 'p-bob'])).map((f) => f.id)).toEqual([
+          'f-bob',
+        ]);
+        expect(await store.reviewItems.get('r-alice')).toBeNull();
+        expect(await store.reviewItems.get('r-bob')).not.toBeNull();
+        expect(await store.privacy.forgottenAmong(['item-alice', 'item-bob'])).toEqual(
+          new Set(['item-alice']),
+        );
+
+        expect(await store.privacy.forgetUser('alice', T0 + 5)).toEqual({
+          predictions: 0,
+          feedback: 0,
+          reviewItems: 0,
+          datasetItems: 0,
+          datasetVersions: [],
+        });
+      });
+    });
   });
 }

@@ -22,6 +22,7 @@ export interface FlywheelStore {
   readonly reports: GateReportRepository;
   readonly audit: AuditLog;
   readonly apiKeys: ApiKeyRepository;
+  readonly privacy: PrivacyRepository;
   /** The newest position of the capture stream of a model right now. */
   captureHead(model: string): Promise<CaptureWatermark>;
   close(): Promise<void>;
@@ -128,4 +129,26 @@ export interface ApiKeyRepository {
   list(): Promise<ApiKeyRecord[]>;
   /** Marks a key revoked; false when no such key. Revoking twice keeps the first time. */
   revoke(id: string, at: number): Promise<boolean>;
+}
+
+/** What forgetting a user removed: counts and ids, never the data. */
+export interface ForgetResult {
+  predictions: number;
+  feedback: number;
+  reviewItems: number;
+  /** Dataset items (content ids) that came from their predictions; later versions leave them out. */
+  datasetItems: number;
+  /** Existing (immutable) dataset versions that hold those items, oldest first. */
+  datasetVersions: string[];
+}
+
+export interface PrivacyRepository {
+  /**
+   * In one transaction: deletes the user's predictions (and shadow predictions of them), all feedback
+   * on them or by the user, the review items made from them, and marks the dataset items made from
+   * them as forgotten. Forgetting again finds nothing new.
+   */
+  forgetUser(userKey: string, at: number): Promise<ForgetResult>;
+  /** Which of these dataset item ids were forgotten. */
+  forgottenAmong(itemIds: readonly string[]): Promise<Set<string>>;
 }

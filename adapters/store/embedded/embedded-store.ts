@@ -8,6 +8,7 @@ import { embeddedDatasets } from './datasets.ts';
 import { embeddedGateReports } from './gate-reports.ts';
 import { EMBEDDED_MIGRATIONS } from './migrations.ts';
 import { embeddedModelRegistry } from './model-registry.ts';
+import { embeddedPrivacy } from './privacy.ts';
 import { embeddedReviewItems } from './review-items.ts';
 
 /**
@@ -28,6 +29,7 @@ export function openEmbeddedStore(path: string): FlywheelStore {
     reports: embeddedGateReports(db),
     audit: embeddedAuditLog(db),
     apiKeys: embeddedApiKeys(db),
+    privacy: embeddedPrivacy(db),
     captureHead: embeddedCaptureHead(db),
     async close() {
       if (db.isOpen) db.close();

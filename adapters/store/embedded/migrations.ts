@@ -195,4 +195,15 @@ export const EMBEDDED_MIGRATIONS: readonly SchemaMigration[] = [
       );
     `,
   },
+  {
+    version: 5,
+    name: 'forgotten dataset items',
+    sql: `
+      CREATE TABLE forgotten_items (
+        item_id TEXT PRIMARY KEY,
+        forgotten_at INTEGER NOT NULL
+      );
+      CREATE INDEX predictions_by_user ON predictions (user_key);
+    `,
+  },
 ];

@@ -192,4 +192,15 @@ export const POSTGRES_MIGRATIONS: readonly SchemaMigration[] = [
       );
     `,
   },
+  {
+    version: 5,
+    name: 'forgotten dataset items',
+    sql: `
+      CREATE TABLE forgotten_items (
+        item_id text PRIMARY KEY,
+        forgotten_at bigint NOT NULL
+      );
+      CREATE INDEX predictions_by_user ON predictions (user_key);
+    `,
+  },
 ];

@@ -9,6 +9,7 @@ import { migratePostgres } from './migrate.ts';
 import { POSTGRES_MIGRATIONS } from './migrations.ts';
 import { postgresModelRegistry } from './model-registry.ts';
 import { connectPool } from './pool.ts';
+import { postgresPrivacy } from './privacy.ts';
 import { postgresReviewItems } from './review-items.ts';
 
 /**
@@ -35,6 +36,7 @@ export async function openPostgresStore(url: string): Promise<FlywheelStore> {
     reports: postgresGateReports(pool),
     audit: postgresAuditLog(pool),
     apiKeys: postgresApiKeys(pool),
+    privacy: postgresPrivacy(pool),
     captureHead: postgresCaptureHead(pool),
     async close() {
       if (closed) return;
