@@ -9,6 +9,7 @@ import { registerGatewayCommand } from './commands/gateway.ts';
 import { registerKeysCommand } from './commands/keys.ts';
 import { registerModelsCommand } from './commands/models.ts';
 import { registerMonitorCommand } from './commands/monitor.ts';
+import { registerPrivacyCommand } from './commands/privacy.ts';
 import { registerReviewCommand } from './commands/review.ts';
 import { registerRolloutCommand } from './commands/rollout.ts';
 import { registerScheduleCommand } from './commands/schedule.ts';
@@ -31,6 +32,7 @@ const COMMANDS: Array<(program: Command) => void> = [
   registerWorkerCommand,
   registerGatewayCommand,
   registerKeysCommand,
+  registerPrivacyCommand,
   registerTrafficCommand,
 ];
 
