@@ -24,6 +24,7 @@ import { openFileArtifactStore } from '../adapters/artifacts/file-artifact-store
 import { openEmbeddedFlags } from '../adapters/flags/embedded.ts';
 import { openEmbeddedStore } from '../adapters/store/embedded/embedded-store.ts';
 import { createGateway, startGateway } from '../gateway/create-gateway.ts';
+import { redactionPolicyFromEnvironment } from '../gateway/redacting-predictions.ts';
 import { ThreadedCapture } from '../gateway/threaded-capture.ts';
 import { MODEL, registerChampion } from '../test/gateway/gateway-harness.ts';
 import { LAST_CPU, pinThread, pinThreadWhenStarted, SERVING_CPU } from './cpu-pinning.ts';
@@ -60,7 +61,10 @@ const store = openEmbeddedStore(join(dataDir, 'flywheel.db'));
 const flags = openEmbeddedFlags(dataDir);
 const artifacts = openFileArtifactStore(dataDir);
 await registerChampion(store, artifacts);
-const threaded = () => new ThreadedCapture({ dataDir }, pino({ level: 'warn' }));
+// FLYWHEEL_REDACT (e.g. `all`) redacts in the writer thread as runGateway would: run the bench with and
+// without it to read what redaction adds to capture's cost.
+const threaded = () =>
+  new ThreadedCapture({ dataDir }, pino({ level: 'warn' }), { redaction: redactionPolicyFromEnvironment() });
 const switched = mode === 'switched' ? new SwitchedCapture(threaded()) : null;
 const gateway = createGateway({
   store,

@@ -7,8 +7,10 @@ import { registerDemoCommand } from './commands/demo.ts';
 import { registerDevCommand } from './commands/dev.ts';
 import { registerGateCommand } from './commands/gate.ts';
 import { registerGatewayCommand } from './commands/gateway.ts';
+import { registerKeysCommand } from './commands/keys.ts';
 import { registerModelsCommand } from './commands/models.ts';
 import { registerMonitorCommand } from './commands/monitor.ts';
+import { registerPrivacyCommand } from './commands/privacy.ts';
 import { registerReviewCommand } from './commands/review.ts';
 import { registerReviewersCommand } from './commands/reviewers.ts';
 import { registerRolloutCommand } from './commands/rollout.ts';
@@ -33,6 +35,8 @@ const COMMANDS: Array<(program: Command) => void> = [
   registerGateCommand,
   registerWorkerCommand,
   registerGatewayCommand,
+  registerKeysCommand,
+  registerPrivacyCommand,
   registerTrafficCommand,
 ];
 

@@ -1,4 +1,6 @@
+import type { DataConverter } from '@temporalio/common';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
+import { dataConverterFromEnvironment } from '../adapters/temporal-codec/data-converter.ts';
 
 /** Where `flywheel dev` serves Temporal when nothing else is configured. */
 export const EMBEDDED_TEMPORAL_ADDRESS = '127.0.0.1:7233';
@@ -10,12 +12,16 @@ export interface TemporalTarget {
   connectionOptions: { address: string; [option: string]: unknown };
   /** True when no Temporal cluster is configured and Flywheel's own dev server is meant. */
   embedded: boolean;
+  /** Payload encryption (FLYWHEEL_PAYLOAD_KEYS): every client and worker must use the same one. */
+  dataConverter?: DataConverter | undefined;
 }
 
 /**
  * Reads the standard Temporal client configuration (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TLS and
  * API key variables, or a TEMPORAL_PROFILE in the Temporal config file), so the same commands work
- * against a self-hosted cluster or Temporal Cloud. With none of it, the embedded dev server.
+ * against a self-hosted cluster or Temporal Cloud. With none of it, the embedded dev server. Payload
+ * encryption keys (FLYWHEEL_PAYLOAD_KEYS or FLYWHEEL_PAYLOAD_KEY_FILE) belong to the target too: a
+ * process that talks to Temporal without them would write plaintext into histories.
  */
 export function temporalTarget(): TemporalTarget {
   const config = loadClientConnectConfig();
@@ -26,5 +32,6 @@ export function temporalTarget(): TemporalTarget {
     namespace: config.namespace ?? 'default',
     connectionOptions: { ...config.connectionOptions, address },
     embedded: configured === undefined,
+    dataConverter: dataConverterFromEnvironment(),
   };
 }

@@ -58,7 +58,11 @@ export class FlywheelClient {
     this.connection = connection;
     this.target = target;
     this.taskQueue = taskQueue;
-    this.temporal = new Client({ connection, namespace: target.namespace });
+    this.temporal = new Client({
+      connection,
+      namespace: target.namespace,
+      ...(target.dataConverter ? { dataConverter: target.dataConverter } : {}),
+    });
   }
 
   static async connect(

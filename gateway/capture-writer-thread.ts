@@ -5,8 +5,10 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { openStore, type StoreConfig } from '../adapters/store/open-store.ts';
+import { type RedactionPolicy, TextRedaction } from '../core/privacy/redaction-policy.ts';
 import { type RetryPace, type WriteFailure, writeBatchWithRetries } from './batch-retries.ts';
 import { CaptureRing, type RingBatch, type SharedRing } from './capture-ring.ts';
+import { type RedactionCounts, redactingPredictions } from './redacting-predictions.ts';
 import { lowerThreadPriority, type WriterScheduling } from './writer-scheduling.ts';
 
 /** How the thread paces its writes. */
@@ -25,6 +27,8 @@ export interface WriterSetup {
   ring: SharedRing;
   pace: WriterPace;
   scheduling: WriterScheduling;
+  /** Redacted here, not on the event loop: a regex pass over every text would slow each request. */
+  redaction: RedactionPolicy;
 }
 
 export type WriterRequest = { type: 'flush'; id: number } | { type: 'close' };
@@ -39,7 +43,7 @@ export type WriterReport =
       error: string;
     };
 
-const { store: storeConfig, ring: shared, pace, scheduling } = workerData as WriterSetup;
+const { store: storeConfig, ring: shared, pace, scheduling, redaction } = workerData as WriterSetup;
 const port = parentPort!;
 // The thread writes meanwhile: its first batch can wait for a scheduling change, no prediction should.
 void lowerThreadPriority(scheduling).then((problems) => {
@@ -64,6 +68,8 @@ port.on('message', (request: WriterRequest) => {
 });
 
 const store = await openStore(storeConfig);
+const redactionCounts: RedactionCounts = { redactedTexts: 0, withheld: 0, dropped: 0 };
+const predictions = redactingPredictions(store.predictions, new TextRedaction(redaction), redactionCounts);
 let lastWrite = performance.now();
 for (;;) {
   while (
@@ -87,13 +93,26 @@ port.close();
 
 async function writeBatch(batch: RingBatch): Promise<void> {
   const rows = batch.records.length;
+  const before = { ...redactionCounts };
   const written = await writeBatchWithRetries(
-    () => store.predictions.insertMany(batch.records),
+    () => predictions.insertMany(batch.records),
     pace,
     (failure) => report(failure, rows),
   );
   ring.release(batch, written ? 'captured' : 'store_error');
   released += rows;
+  const failed = redactionCounts.withheld + redactionCounts.dropped - before.withheld - before.dropped;
+  if (failed > 0) {
+    report(
+      {
+        level: 'warn',
+        message: `capture writer: a redactor failed on ${failed} texts; they were ${redaction.onFailure === 'drop' ? 'dropped' : 'stored withheld'} (totals: ${redactionCounts.withheld} withheld, ${redactionCounts.dropped} dropped)`,
+        attempt: 0,
+        error: 'redaction failed',
+      },
+      failed,
+    );
+  }
 }
 
 /** Hands a log line to the event loop, whose logger this thread does not have. */

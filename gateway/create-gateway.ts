@@ -3,6 +3,8 @@ import type { Logger } from 'pino';
 import type { ArtifactStore } from '../adapters/artifacts/artifact-store.ts';
 import type { FlagProvider } from '../adapters/flags/flag-provider.ts';
 import type { FlywheelStore } from '../adapters/store/store.ts';
+import { NO_REDACTION, type RedactionPolicy, TextRedaction } from '../core/privacy/redaction-policy.ts';
+import { type GatewayAuth, installApiKeyAuth } from './api-key-auth.ts';
 import { CaptureBuffer, type CaptureBufferOptions } from './capture-buffer.ts';
 import { classifierFromArtifacts } from './classifier-loader.ts';
 import { frameworkErrorReply, GatewayError, installErrorShapes } from './errors.ts';
@@ -10,6 +12,7 @@ import type { GatewayContext } from './gateway-context.ts';
 import { GatewayMetrics } from './metrics.ts';
 import { type LoadClassifier, ModelCache } from './model-cache.ts';
 import type { PredictionCapture } from './prediction-capture.ts';
+import { redactingPredictions } from './redacting-predictions.ts';
 import { MAX_BODY_BYTES } from './request-schemas.ts';
 import { registerFeedbackRoute } from './routes/feedback.ts';
 import { registerOperationsRoutes } from './routes/operations.ts';
@@ -35,6 +38,10 @@ export interface GatewayOptions {
   captureEnabled?: boolean;
   /** Most model versions kept deserialized. Default 8. */
   maxCachedVersions?: number;
+  /** API keys (api-key-auth.ts). Default: off. */
+  auth?: GatewayAuth;
+  /** Redaction of captured texts by the default capture buffer (a ThreadedCapture has its own). */
+  redaction?: RedactionPolicy;
 }
 
 export interface GatewayDeps {
@@ -58,7 +65,11 @@ export function createGateway(deps: GatewayDeps): Gateway {
   const log = deps.logger;
   const capture =
     options.predictionCapture ??
-    new CaptureBuffer(deps.store.predictions, log.child({ component: 'capture' }), options.capture);
+    new CaptureBuffer(
+      redactingPredictions(deps.store.predictions, new TextRedaction(options.redaction ?? NO_REDACTION)),
+      log.child({ component: 'capture' }),
+      options.capture,
+    );
   const metrics = new GatewayMetrics(() => capture.stats());
   const models = new ModelCache(
     deps.store.models,
@@ -93,6 +104,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   // Only JSON bodies: without this Fastify would hand text/plain through as a string.
   app.removeContentTypeParser('text/plain');
   installErrorShapes(app);
+  installApiKeyAuth(app, deps.store.apiKeys, options.auth ?? { mode: 'off', protectMetrics: false });
 
   // Callback-style hooks: on every request, an async hook would cost a promise for nothing.
   app.addHook('onResponse', (request, reply, done) => {

@@ -2,7 +2,9 @@ import { openArtifactStore } from '../adapters/artifacts/open-artifact-store.ts'
 import { openFlags } from '../adapters/flags/open-flags.ts';
 import { createLogger, type Logger } from '../adapters/log/logger.ts';
 import { openStore } from '../adapters/store/open-store.ts';
+import { type GatewayAuth, gatewayAuthFromEnvironment } from './api-key-auth.ts';
 import { createGateway, type GatewayOptions, startGateway } from './create-gateway.ts';
+import { redactionPolicyFromEnvironment } from './redacting-predictions.ts';
 import { ThreadedCapture, type ThreadedCaptureOptions } from './threaded-capture.ts';
 
 export interface RunGatewayConfig {
@@ -21,6 +23,8 @@ export interface RunGatewayConfig {
 export interface RunningGateway {
   /** Base URL, e.g. http://127.0.0.1:8080 */
   address: string;
+  /** Whether callers need an API key. */
+  auth: GatewayAuth['mode'];
   /** Stops listening, flushes captured predictions to the store, then closes the store and flags. */
   close(): Promise<void>;
 }
@@ -28,6 +32,7 @@ export interface RunningGateway {
 /** The gateway as a process runs it (`flywheel gateway`, `flywheel dev`): opens its deps and listens. */
 export async function runGateway(config: RunGatewayConfig): Promise<RunningGateway> {
   const logger = config.logger ?? createLogger('gateway');
+  const auth = config.options?.auth ?? gatewayAuthFromEnvironment();
   const artifacts = await openArtifactStore({ dataDir: config.dataDir, env: process.env });
   const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl }).catch(
     (error) => {
@@ -50,14 +55,14 @@ export async function runGateway(config: RunGatewayConfig): Promise<RunningGatew
   const predictionCapture = new ThreadedCapture(
     { dataDir: config.dataDir, databaseUrl: config.databaseUrl },
     logger.child({ component: 'capture' }),
-    config.capture,
+    { redaction: redactionPolicyFromEnvironment(), ...config.capture },
   );
   const gateway = createGateway({
     store,
     flags,
     artifacts,
     logger,
-    options: { ...config.options, predictionCapture },
+    options: { ...config.options, auth, predictionCapture },
   });
   const closeDeps = async () => {
     await flags.close();
@@ -77,10 +82,17 @@ export async function runGateway(config: RunGatewayConfig): Promise<RunningGatew
     }
     throw error;
   }
-  logger.info({ address, store: store.kind }, 'gateway listening');
+  logger.info({ address, store: store.kind, auth: auth.mode }, 'gateway listening');
+  if (auth.mode === 'off') {
+    logger.warn(
+      { address },
+      'the gateway answers anyone who can reach it: set FLYWHEEL_GATEWAY_AUTH=keys and create keys with `flywheel keys create`',
+    );
+  }
   let closing: Promise<void> | undefined;
   return {
     address,
+    auth: auth.mode,
     close() {
       closing ??= (async () => {
         await gateway.close();

@@ -2,6 +2,7 @@ import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { StoreConfig } from '../adapters/store/open-store.ts';
 import type { PredictionRecord } from '../core/capture/records.ts';
+import { NO_REDACTION, type RedactionPolicy } from '../core/privacy/redaction-policy.ts';
 import { CaptureRing } from './capture-ring.ts';
 import type { WriterPace, WriterReport, WriterRequest, WriterSetup } from './capture-writer-thread.ts';
 import { type CaptureStats, DropLedger, type PredictionCapture } from './prediction-capture.ts';
@@ -16,6 +17,8 @@ export interface ThreadedCaptureOptions extends WriterPace, WriterScheduling {
    * the heap for room, up to `maxQueued`.
    */
   ringBytes: number;
+  /** Which redactors the writer thread runs on each text before storing it. */
+  redaction: RedactionPolicy;
 }
 
 export const DEFAULT_THREADED_CAPTURE_OPTIONS: ThreadedCaptureOptions = {
@@ -29,6 +32,7 @@ export const DEFAULT_THREADED_CAPTURE_OPTIONS: ThreadedCaptureOptions = {
   writerIdle: true,
   maxAttempts: 3,
   retryDelayMs: 100,
+  redaction: NO_REDACTION,
 };
 
 /**
@@ -168,12 +172,13 @@ export class ThreadedCapture implements PredictionCapture {
 
   #start(): void {
     this.#restart = null;
-    const { writerNice, writerIdle, ...pace } = this.#options;
+    const { writerNice, writerIdle, redaction, ...pace } = this.#options;
     const setup: WriterSetup = {
       store: this.#store,
       ring: this.#ring.shared,
       pace,
       scheduling: { writerNice, writerIdle },
+      redaction,
     };
     // Named so that it shows as "capture-writer" in `top -H` and /proc/<pid>/task/*/comm.
     const worker = new Worker(new URL('./capture-writer-thread.ts', import.meta.url), {

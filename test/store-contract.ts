@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FlywheelStore } from '../adapters/store/store.ts';
+import type { ApiKeyRecord } from '../core/access/api-key.ts';
 import {
   aCycle,
   aDatasetItem,
@@ -535,6 +536,95 @@ export function describeStoreContract(name: string, openFreshStore: () => Promis
         expect(await store.audit.list({ cycleId: 'spam-cycle-1' })).toEqual([events[3], events[0]]);
         expect(await store.audit.list({ model: 'other', cycleId: 'spam-cycle-1' })).toEqual([]);
         expect(await store.audit.list({ model: 'spam', limit: 2 })).toEqual([events[4], events[3]]);
+      });
+    });
+
+    describe('api keys', () => {
+      const key = (id: string, overrides: Partial<ApiKeyRecord> = {}): ApiKeyRecord => ({
+        id,
+        name: `key ${id}`,
+        scopes: ['predict', 'feedback'],
+        hash: `hash-of-${id}`,
+        createdAt: T0,
+        revokedAt: null,
+        ...overrides,
+      });
+
+      it('keeps keys by their hash, lists them oldest first, and refuses a second key with the same id', async () => {
+        await store.apiKeys.create(key('aaaa0001'));
+        await store.apiKeys.create(key('aaaa0002', { scopes: ['admin'], createdAt: T0 + 1 }));
+        expect(await store.apiKeys.findByHash('hash-of-aaaa0002')).toEqual(
+          key('aaaa0002', { scopes: ['admin'], createdAt: T0 + 1 }),
+        );
+        expect(await store.apiKeys.findByHash('hash-of-nobody')).toBeNull();
+        expect((await store.apiKeys.list()).map((k) => k.id)).toEqual(['aaaa0001', 'aaaa0002']);
+        await expect(store.apiKeys.create(key('aaaa0001', { hash: 'other' }))).rejects.toThrow();
+      });
+
+      it('revokes a key once: the first revocation time stays, an unknown id says so', async () => {
+        await store.apiKeys.create(key('bbbb0001'));
+        expect(await store.apiKeys.revoke('bbbb0001', T0 + 10)).toBe(true);
+        expect(await store.apiKeys.revoke('bbbb0001', T0 + 20)).toBe(true);
+        expect((await store.apiKeys.findByHash('hash-of-bbbb0001'))?.revokedAt).toBe(T0 + 10);
+        expect(await store.apiKeys.revoke('nobody', T0)).toBe(false);
+      });
+    });
+
+    describe('privacy', () => {
+      it("forgets a user's predictions, their shadows, feedback and review items, and names the dataset versions holding their items", async () => {
+        await store.predictions.insertMany([
+          aPrediction({ id: 'p-alice', userKey: 'alice' }),
+          aPrediction({
+            id: 'p-alice-shadow',
+            userKey: null,
+            variant: 'shadow',
+            servedPredictionId: 'p-alice',
+          }),
+          aPrediction({ id: 'p-bob', userKey: 'bob' }),
+        ]);
+        await store.feedback.insertMany([
+          aFeedback({ id: 'f-on-alice', predictionId: 'p-alice', userKey: 'alice' }),
+          aFeedback({ id: 'f-by-alice', predictionId: 'p-bob', userKey: 'alice' }),
+          aFeedback({ id: 'f-bob', predictionId: 'p-bob', userKey: 'bob' }),
+        ]);
+        await store.reviewItems.upsertMany([
+          aReviewItem({ id: 'r-alice', predictionId: 'p-alice' }),
+          aReviewItem({ id: 'r-bob', predictionId: 'p-bob' }),
+        ]);
+        const items = [
+          aDatasetItem({ id: 'item-alice', predictionId: 'p-alice' }),
+          aDatasetItem({ id: 'item-bob', predictionId: 'p-bob' }),
+        ];
+        await store.datasets.create(aDatasetVersion(items, { id: 'ds-1' }), items);
+        await store.datasets.create(aDatasetVersion(items.slice(1), { id: 'ds-2' }), items.slice(1));
+        await store.datasets.create(aDatasetVersion(items, { id: 'ds-3', createdAt: T0 + 1 }), items);
+
+        expect(await store.privacy.forgetUser('alice', T0)).toEqual({
+          predictions: 2,
+          feedback: 2,
+          reviewItems: 1,
+          datasetItems: 1,
+          datasetVersions: ['ds-1', 'ds-3'],
+        });
+        expect(await store.predictions.get('p-alice')).toBeNull();
+        expect(await store.predictions.get('p-alice-shadow')).toBeNull();
+        expect(await store.predictions.get('p-bob')).not.toBeNull();
+        expect((await store.feedback.listForPredictions(['p-alice', 'p-bob'])).map((f) => f.id)).toEqual([
+          'f-bob',
+        ]);
+        expect(await store.reviewItems.get('r-alice')).toBeNull();
+        expect(await store.reviewItems.get('r-bob')).not.toBeNull();
+        expect(await store.privacy.forgottenAmong(['item-alice', 'item-bob'])).toEqual(
+          new Set(['item-alice']),
+        );
+
+        expect(await store.privacy.forgetUser('alice', T0 + 5)).toEqual({
+          predictions: 0,
+          feedback: 0,
+          reviewItems: 0,
+          datasetItems: 0,
+          datasetVersions: [],
+        });
       });
     });
   });

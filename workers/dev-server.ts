@@ -14,6 +14,8 @@ export interface DevServerOptions {
   uiPort?: number;
   /** No Web UI (tests). */
   headless?: boolean;
+  /** The codec server the Web UI decodes encrypted payloads through. */
+  uiCodecEndpoint?: string;
   namespace?: string;
   /** Called with each line the server prints on stderr (warnings and errors at the default level). */
   onLog?: (line: string) => void;
@@ -51,6 +53,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   args.push('--log-level', 'warn', '--log-format', 'json');
   if (options.headless) args.push('--headless');
   else args.push('--ui-ip', '127.0.0.1', '--ui-port', String(uiPort));
+  if (options.uiCodecEndpoint && !options.headless) args.push('--ui-codec-endpoint', options.uiCodecEndpoint);
   if (options.dataDir) {
     mkdirSync(options.dataDir, { recursive: true });
     args.push('--db-filename', join(options.dataDir, 'temporal.db'));

@@ -1,7 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { createActivities, createTrainingActivities } from '../activities/index.ts';
 import type { Logger } from '../adapters/log/logger.ts';
+import { type RunningCodecServer, runCodecServer } from '../adapters/temporal-codec/codec-server.ts';
 import { type TemporalTarget, temporalTarget } from '../client/connection.ts';
 import { type RunningConsole, runConsole } from '../console/run-console.ts';
 import { type RunningGateway, runGateway } from '../gateway/run-gateway.ts';
@@ -23,6 +25,8 @@ export interface StackOptions {
   gatewayHost?: string;
   /** Review console port; null (or absent) runs no console. */
   consolePort?: number | null;
+  /** Codec server port, when payload encryption is configured. Default 8234. */
+  codecPort?: number;
 }
 
 export interface RunningStack {
@@ -32,6 +36,10 @@ export interface RunningStack {
   gatewayUrl: string | null;
   /** Base URL of the review console, or null when none runs. */
   consoleUrl: string | null;
+  /** Whether the gateway asks callers for API keys. */
+  gatewayAuth: 'off' | 'keys' | null;
+  /** The codec server, when payloads are encrypted: its endpoint and the bearer token it asks for. */
+  codec: { endpoint: string; token: string; generatedToken: boolean } | null;
   stop(): Promise<void>;
 }
 
@@ -43,13 +51,24 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
   const configured = temporalTarget();
   let server: DevServer | undefined;
   let target: TemporalTarget = configured;
+  const uiPort = options.uiPort ?? 8233;
+  const codec = await startCodecServer(configured, options.codecPort ?? 8234, [
+    `http://127.0.0.1:${uiPort}`,
+    `http://localhost:${uiPort}`,
+  ]);
   if (configured.embedded) {
-    server = await startDevServer({
-      dataDir: join(options.dataDir, 'temporal'),
-      port: options.temporalPort ?? 7233,
-      uiPort: options.uiPort ?? 8233,
-      onLog: (line) => options.logger.debug({ component: 'temporal-server' }, line),
-    });
+    try {
+      server = await startDevServer({
+        dataDir: join(options.dataDir, 'temporal'),
+        port: options.temporalPort ?? 7233,
+        uiPort,
+        ...(codec ? { uiCodecEndpoint: codec.server.endpoint } : {}),
+        onLog: (line) => options.logger.debug({ component: 'temporal-server' }, line),
+      });
+    } catch (error) {
+      await codec?.server.close();
+      throw error;
+    }
     target = { ...configured, address: server.address, connectionOptions: { address: server.address } };
   }
   try {
@@ -128,6 +147,10 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       workers,
       gatewayUrl: gateway?.address ?? null,
       consoleUrl: consoleServer?.address ?? null,
+      gatewayAuth: gateway?.auth ?? null,
+      codec: codec
+        ? { endpoint: codec.server.endpoint, token: codec.token, generatedToken: codec.generatedToken }
+        : null,
       async stop() {
         await consoleServer?.close();
         await gateway?.close();
@@ -135,10 +158,41 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
         await starter.close();
         await deps.close();
         await server?.stop();
+        await codec?.server.close();
       },
     };
   } catch (error) {
     await server?.stop();
+    await codec?.server.close();
     throw error;
   }
+}
+
+/**
+ * With payload encryption on, the Temporal UI shows only ciphertext unless a codec server decrypts for
+ * it. It runs apart from the gateway: the gateway faces the model's callers, the codec server opens every
+ * payload of the namespace and belongs on the operators' side, with its own token (FLYWHEEL_CODEC_TOKEN,
+ * or one made up for this run and printed). FLYWHEEL_CODEC_ORIGINS adds browser origins (a cluster's UI).
+ */
+async function startCodecServer(
+  target: TemporalTarget,
+  port: number,
+  uiOrigins: string[],
+): Promise<{ server: RunningCodecServer; token: string; generatedToken: boolean } | null> {
+  const payloadCodec = target.dataConverter?.payloadCodecs?.[0];
+  if (!payloadCodec) return null;
+  const configuredToken = process.env.FLYWHEEL_CODEC_TOKEN?.trim();
+  const token = configuredToken || randomBytes(24).toString('base64url');
+  const extraOrigins = (process.env.FLYWHEEL_CODEC_ORIGINS ?? '')
+    .split(',')
+    .map((origin) => origin.trim())
+    .filter(Boolean);
+  const server = await runCodecServer({
+    codec: payloadCodec,
+    token,
+    allowedOrigins: [...uiOrigins, ...extraOrigins],
+    port,
+    host: '127.0.0.1',
+  });
+  return { server, token, generatedToken: !configuredToken };
 }

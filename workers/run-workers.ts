@@ -6,7 +6,7 @@ import { installTemporalRuntime } from './temporal-logging.ts';
 import { trainingConcurrency } from './training-concurrency.ts';
 
 export interface WorkerPlan {
-  target: Pick<TemporalTarget, 'connectionOptions' | 'namespace'>;
+  target: Pick<TemporalTarget, 'connectionOptions' | 'namespace' | 'dataConverter'>;
   logger: Logger;
   /** Activities for the main queue (everything but training). */
   activities: object;
@@ -41,6 +41,7 @@ export async function startWorkers(plan: WorkerPlan): Promise<RunningWorkers> {
   installTemporalRuntime(plan.logger);
   let connection: NativeConnection | undefined;
   const workers: Worker[] = [];
+  const dataConverter = plan.target.dataConverter ? { dataConverter: plan.target.dataConverter } : {};
   try {
     connection = await NativeConnection.connect(plan.target.connectionOptions as { address: string });
     if (plan.orchestration !== false) {
@@ -48,6 +49,7 @@ export async function startWorkers(plan: WorkerPlan): Promise<RunningWorkers> {
         await Worker.create({
           connection,
           namespace: plan.target.namespace,
+          ...dataConverter,
           taskQueue: plan.taskQueue ?? FLYWHEEL_TASK_QUEUE,
           ...(plan.workflowBundle
             ? { workflowBundle: plan.workflowBundle }
@@ -61,6 +63,7 @@ export async function startWorkers(plan: WorkerPlan): Promise<RunningWorkers> {
         await Worker.create({
           connection,
           namespace: plan.target.namespace,
+          ...dataConverter,
           taskQueue: plan.trainingTaskQueue ?? TRAINING_TASK_QUEUE,
           activities: plan.trainingActivities,
           // A sweep's variants train side by side up to this; a training host sets it to what it can run.

@@ -37,7 +37,13 @@ export function buildDatasetActivity({ store }: ActivityDeps) {
         },
       });
     }
+    // Items whose user asked to be forgotten leave the dataset from this version on.
+    const forgotten = await store.privacy.forgottenAmong([
+      ...parentItems.map((item) => item.id),
+      ...accepted.map((label) => label.id),
+    ]);
     const next = nextDatasetVersion({
+      forgotten,
       model: input.model,
       parent,
       parentItems,

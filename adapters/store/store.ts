@@ -1,3 +1,4 @@
+import type { ApiKeyRecord } from '../../core/access/api-key.ts';
 import type { CaptureWatermark, FeedbackRecord, PredictionRecord } from '../../core/capture/records.ts';
 import type { AuditEvent, CycleRecord, GateReportRecord } from '../../core/cycle/cycle-record.ts';
 import type { DatasetItem, DatasetVersion, Split } from '../../core/datasets/dataset.ts';
@@ -22,6 +23,8 @@ export interface FlywheelStore {
   readonly reports: GateReportRepository;
   readonly audit: AuditLog;
   readonly reviewers: ReviewerAccountRepository;
+  readonly apiKeys: ApiKeyRepository;
+  readonly privacy: PrivacyRepository;
   /** The newest position of the capture stream of a model right now. */
   captureHead(model: string): Promise<CaptureWatermark>;
   close(): Promise<void>;
@@ -125,4 +128,37 @@ export interface AuditLog {
   append(event: AuditEvent): Promise<void>;
   /** Events matching every given filter, NEWEST first, at most `limit` (all when absent). */
   list(filter: { model?: string; cycleId?: string; limit?: number }): Promise<AuditEvent[]>;
+}
+
+export interface ApiKeyRepository {
+  /** Stores a new key; an id already present is refused (ids are random: a clash means a bug). */
+  create(key: ApiKeyRecord): Promise<void>;
+  /** The key with this hash, revoked or not. */
+  findByHash(hash: string): Promise<ApiKeyRecord | null>;
+  /** Every key, oldest first. */
+  list(): Promise<ApiKeyRecord[]>;
+  /** Marks a key revoked; false when no such key. Revoking twice keeps the first time. */
+  revoke(id: string, at: number): Promise<boolean>;
+}
+
+/** What forgetting a user removed: counts and ids, never the data. */
+export interface ForgetResult {
+  predictions: number;
+  feedback: number;
+  reviewItems: number;
+  /** Dataset items (content ids) that came from their predictions; later versions leave them out. */
+  datasetItems: number;
+  /** Existing (immutable) dataset versions that hold those items, oldest first. */
+  datasetVersions: string[];
+}
+
+export interface PrivacyRepository {
+  /**
+   * In one transaction: deletes the user's predictions (and shadow predictions of them), all feedback
+   * on them or by the user, the review items made from them, and marks the dataset items made from
+   * them as forgotten. Forgetting again finds nothing new.
+   */
+  forgetUser(userKey: string, at: number): Promise<ForgetResult>;
+  /** Which of these dataset item ids were forgotten. */
+  forgottenAmong(itemIds: readonly string[]): Promise<Set<string>>;
 }

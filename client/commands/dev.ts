@@ -15,8 +15,15 @@ export function registerDevCommand(program: Command): void {
     .option('--ui-port <port>', 'Temporal Web UI port', parsePort, 8233)
     .option('--gateway-port <port>', 'inference gateway port', parsePort, 8080)
     .option('--console-port <port>', 'review console port', parsePort, 8090)
+    .option('--codec-port <port>', 'codec server port (when FLYWHEEL_PAYLOAD_KEYS is set)', parsePort, 8234)
     .action(
-      async (options: { temporalPort: number; uiPort: number; gatewayPort: number; consolePort: number }) => {
+      async (options: {
+        temporalPort: number;
+        uiPort: number;
+        gatewayPort: number;
+        consolePort: number;
+        codecPort: number;
+      }) => {
         const logger = createLogger('flywheel');
         const folder = dataDir();
         const stack = await startStack({
@@ -27,6 +34,7 @@ export function registerDevCommand(program: Command): void {
           uiPort: options.uiPort,
           gatewayPort: options.gatewayPort,
           consolePort: options.consolePort,
+          codecPort: options.codecPort,
         });
         const lines = [
           `Flywheel is running (data in ${folder})`,
@@ -34,6 +42,18 @@ export function registerDevCommand(program: Command): void {
           stack.temporal.uiUrl ? `  Temporal UI: ${stack.temporal.uiUrl}` : '  Temporal UI: (your cluster)',
           `  Gateway:     ${stack.gatewayUrl} (POST /v1/models/<model>/predict)`,
           `  Console:     ${stack.consoleUrl} (reviewers: \`flywheel reviewers add <name>\`)`,
+          ...(stack.gatewayAuth === 'off'
+            ? [
+                '  WARNING:     the gateway answers anyone who can reach it (FLYWHEEL_GATEWAY_AUTH=keys asks for API keys)',
+              ]
+            : []),
+          ...(stack.codec
+            ? [
+                `  Codec:       ${stack.codec.endpoint} (payloads encrypted; Authorization: Bearer ${
+                  stack.codec.generatedToken ? stack.codec.token : '$FLYWHEEL_CODEC_TOKEN'
+                })`,
+              ]
+            : ['  Codec:       off (workflow histories hold payloads in clear; see FLYWHEEL_PAYLOAD_KEYS)']),
           'Press Ctrl-C to stop.',
         ];
         process.stdout.write(`${lines.join('\n')}\n`);

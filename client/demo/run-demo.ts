@@ -5,6 +5,7 @@ import { registerModelFromCorpus } from '../../activities/training/register-firs
 import type { CorpusMessage } from '../../adapters/corpus/spamassassin.ts';
 import { createLogger } from '../../adapters/log/logger.ts';
 import { modelKinds } from '../../adapters/models/model-kinds.ts';
+import { dataConverterFromEnvironment } from '../../adapters/temporal-codec/data-converter.ts';
 import { classificationMetrics } from '../../core/metrics/classification-metrics.ts';
 import { MAX_TEXT_LENGTH } from '../../gateway/request-schemas.ts';
 import { startStack } from '../../workers/embedded-stack.ts';
@@ -72,6 +73,7 @@ export async function runDemo(run: DemoRun): Promise<DemoSummary> {
     namespace: stack.temporal.namespace,
     connectionOptions: { address: stack.temporal.address },
     embedded: stack.temporal.embedded,
+    dataConverter: dataConverterFromEnvironment(),
   });
   const stopTraffic = new AbortController();
   try {

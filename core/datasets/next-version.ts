@@ -27,6 +27,8 @@ export interface NextVersionInput {
   goldenShare: number;
   seed: number;
   createdAt: number;
+  /** Parent items left out (their user asked to be forgotten): they neither stay nor come back. */
+  forgotten?: ReadonlySet<string>;
 }
 
 export interface NextVersion {
@@ -42,7 +44,10 @@ export interface NextVersion {
  * parent and what was added, so building the same version twice gives the same id.
  */
 export function nextDatasetVersion(input: NextVersionInput): NextVersion {
-  const present = new Set(input.parentItems.map((item) => item.id));
+  const forgotten = input.forgotten ?? new Set<string>();
+  const kept = input.parentItems.filter((item) => !forgotten.has(item.id));
+  const removed = input.parentItems.filter((item) => forgotten.has(item.id)).map((item) => item.id);
+  const present = new Set([...kept.map((item) => item.id), ...forgotten]);
   const added: Record<Split, number> = { train: 0, holdout: 0, golden: 0 };
   const newItems: DatasetItem[] = [];
   const sorted = [...input.accepted].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
@@ -62,12 +67,14 @@ export function nextDatasetVersion(input: NextVersionInput): NextVersion {
       reason: label.reason,
     });
   }
-  const items = [...input.parentItems, ...newItems];
+  const items = [...kept, ...newItems];
   const counts: Record<Split, number> = { train: 0, holdout: 0, golden: 0 };
   for (const item of items) counts[item.split] += 1;
   const fingerprint = JSON.stringify([
     input.parent.id,
     newItems.map((item) => [item.id, item.label, item.split]),
+    // Only when something was left out, so that versions built before forgetting existed keep their ids.
+    ...(removed.length > 0 ? [{ removed: removed.sort() }] : []),
   ]);
   return {
     version: {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { DataConverter } from '@temporalio/common';
 import { inject } from 'vitest';
 import type { ActivityDeps } from '../../activities/deps.ts';
 import { createActivities, createTrainingActivities } from '../../activities/index.ts';
@@ -27,7 +28,9 @@ export interface FlywheelHarness {
  * A Flywheel of its own on the run's shared dev server: a fresh data folder (embedded store, artifacts,
  * flags), task queues no other test uses, and a typed client that starts workflows on them.
  */
-export async function flywheelHarness(): Promise<FlywheelHarness> {
+export async function flywheelHarness(
+  settings: { dataConverter?: DataConverter } = {},
+): Promise<FlywheelHarness> {
   const dataDir = mkdtempSync(join(tmpdir(), 'flywheel-test-'));
   const deps = await openDeps({ dataDir, logger: testLogger });
   const suffix = randomUUID().slice(0, 8);
@@ -39,6 +42,7 @@ export async function flywheelHarness(): Promise<FlywheelHarness> {
       namespace: inject('temporalNamespace'),
       connectionOptions: { address: inject('temporalAddress') },
       embedded: false,
+      dataConverter: settings.dataConverter,
     },
     { taskQueue },
   );
@@ -52,6 +56,7 @@ export async function flywheelHarness(): Promise<FlywheelHarness> {
     async startWorkers(options = {}) {
       harness.workers = await testWorkers({
         workflowsPath: DEFAULT_WORKFLOWS_PATH,
+        dataConverter: settings.dataConverter,
         // The monitor's and schedules' activities start cycles through this harness's typed client.
         activities: createActivities({ ...deps, cycles: cycleStarterOf(client) }),
         taskQueue,

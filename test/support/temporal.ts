@@ -1,4 +1,5 @@
 import { Client, Connection } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { inject } from 'vitest';
 import { createLogger } from '../../adapters/log/logger.ts';
@@ -33,14 +34,19 @@ export function workflowBundle(workflowsPath: string): Promise<{ code: string }>
 
 /** Starts workers on the shared dev server on a task queue of the test's own. */
 export async function testWorkers(
-  plan: Omit<WorkerPlan, 'target' | 'logger' | 'workflowBundle'> & { workflowsPath: string },
+  plan: Omit<WorkerPlan, 'target' | 'logger' | 'workflowBundle'> & {
+    workflowsPath: string;
+    dataConverter?: DataConverter | undefined;
+  },
 ): Promise<RunningWorkers> {
+  const { dataConverter, ...rest } = plan;
   return startWorkers({
-    ...plan,
+    ...rest,
     workflowBundle: await workflowBundle(plan.workflowsPath),
     target: {
       connectionOptions: { address: inject('temporalAddress') },
       namespace: inject('temporalNamespace'),
+      dataConverter,
     },
     logger: testLogger,
   });

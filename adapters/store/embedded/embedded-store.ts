@@ -1,5 +1,6 @@
 import { openSqliteFile } from '../../sqlite/sqlite-file.ts';
 import type { FlywheelStore } from '../store.ts';
+import { embeddedApiKeys } from './api-keys.ts';
 import { embeddedAuditLog } from './audit-log.ts';
 import { embeddedCaptureHead, embeddedFeedback, embeddedPredictions } from './capture.ts';
 import { embeddedCycles } from './cycles.ts';
@@ -7,6 +8,7 @@ import { embeddedDatasets } from './datasets.ts';
 import { embeddedGateReports } from './gate-reports.ts';
 import { EMBEDDED_MIGRATIONS } from './migrations.ts';
 import { embeddedModelRegistry } from './model-registry.ts';
+import { embeddedPrivacy } from './privacy.ts';
 import { embeddedReviewItems } from './review-items.ts';
 import { embeddedReviewerAccounts } from './reviewer-accounts.ts';
 
@@ -28,6 +30,8 @@ export function openEmbeddedStore(path: string): FlywheelStore {
     reports: embeddedGateReports(db),
     audit: embeddedAuditLog(db),
     reviewers: embeddedReviewerAccounts(db),
+    apiKeys: embeddedApiKeys(db),
+    privacy: embeddedPrivacy(db),
     captureHead: embeddedCaptureHead(db),
     async close() {
       if (db.isOpen) db.close();

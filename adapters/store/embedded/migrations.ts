@@ -192,4 +192,30 @@ export const EMBEDDED_MIGRATIONS: readonly SchemaMigration[] = [
       );
     `,
   },
+  {
+    version: 5,
+    name: 'api keys',
+    sql: `
+      CREATE TABLE api_keys (
+        seq INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        name TEXT NOT NULL,
+        scopes TEXT NOT NULL,
+        hash TEXT NOT NULL UNIQUE,
+        created_at INTEGER NOT NULL,
+        revoked_at INTEGER
+      );
+    `,
+  },
+  {
+    version: 6,
+    name: 'forgotten dataset items',
+    sql: `
+      CREATE TABLE forgotten_items (
+        item_id TEXT PRIMARY KEY,
+        forgotten_at INTEGER NOT NULL
+      );
+      CREATE INDEX predictions_by_user ON predictions (user_key);
+    `,
+  },
 ];

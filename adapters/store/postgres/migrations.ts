@@ -189,4 +189,30 @@ export const POSTGRES_MIGRATIONS: readonly SchemaMigration[] = [
       );
     `,
   },
+  {
+    version: 5,
+    name: 'api keys',
+    sql: `
+      CREATE TABLE api_keys (
+        seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        id text NOT NULL UNIQUE,
+        name text NOT NULL,
+        scopes jsonb NOT NULL,
+        hash text NOT NULL UNIQUE,
+        created_at bigint NOT NULL,
+        revoked_at bigint
+      );
+    `,
+  },
+  {
+    version: 6,
+    name: 'forgotten dataset items',
+    sql: `
+      CREATE TABLE forgotten_items (
+        item_id text PRIMARY KEY,
+        forgotten_at bigint NOT NULL
+      );
+      CREATE INDEX predictions_by_user ON predictions (user_key);
+    `,
+  },
 ];

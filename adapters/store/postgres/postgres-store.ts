@@ -1,4 +1,5 @@
 import type { FlywheelStore } from '../store.ts';
+import { postgresApiKeys } from './api-keys.ts';
 import { postgresAuditLog } from './audit-log.ts';
 import { postgresCaptureHead, postgresFeedback, postgresPredictions } from './capture.ts';
 import { postgresCycles } from './cycles.ts';
@@ -8,6 +9,7 @@ import { migratePostgres } from './migrate.ts';
 import { POSTGRES_MIGRATIONS } from './migrations.ts';
 import { postgresModelRegistry } from './model-registry.ts';
 import { connectPool } from './pool.ts';
+import { postgresPrivacy } from './privacy.ts';
 import { postgresReviewItems } from './review-items.ts';
 import { postgresReviewerAccounts } from './reviewer-accounts.ts';
 
@@ -35,6 +37,8 @@ export async function openPostgresStore(url: string): Promise<FlywheelStore> {
     reports: postgresGateReports(pool),
     audit: postgresAuditLog(pool),
     reviewers: postgresReviewerAccounts(pool),
+    apiKeys: postgresApiKeys(pool),
+    privacy: postgresPrivacy(pool),
     captureHead: postgresCaptureHead(pool),
     async close() {
       if (closed) return;
