@@ -35,6 +35,7 @@ interface FeedbackRow {
   kind: FeedbackRecord['kind'];
   label: string | null;
   user_key: string | null;
+  from_prediction_user: number;
   created_at: number;
 }
 
@@ -91,9 +92,9 @@ export function embeddedPredictions(db: DatabaseSync): PredictionRepository {
 }
 
 export function embeddedFeedback(db: DatabaseSync): FeedbackRepository {
-  const columns = 'id, prediction_id, model, kind, label, user_key, created_at';
+  const columns = 'id, prediction_id, model, kind, label, user_key, from_prediction_user, created_at';
   const insert = db.prepare(
-    `INSERT INTO feedback (${columns}) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+    `INSERT INTO feedback (${columns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
   );
   const listAfter = db.prepare(
     `SELECT seq, ${columns} FROM feedback WHERE model = ? AND seq > ? ORDER BY seq LIMIT ?`,
@@ -106,7 +107,16 @@ export function embeddedFeedback(db: DatabaseSync): FeedbackRepository {
   const countAll = db.prepare('SELECT count(*) AS n FROM feedback');
   const countOfModel = db.prepare('SELECT count(*) AS n FROM feedback WHERE model = ?');
   const insertRow = (statement: StatementSync, row: FeedbackRecord) =>
-    statement.run(row.id, row.predictionId, row.model, row.kind, row.label, row.userKey, row.createdAt);
+    statement.run(
+      row.id,
+      row.predictionId,
+      row.model,
+      row.kind,
+      row.label,
+      row.userKey,
+      row.fromPredictionUser ? 1 : 0,
+      row.createdAt,
+    );
 
   return {
     async insert(row) {
@@ -177,6 +187,7 @@ function toFeedback(row: FeedbackRow): FeedbackRecord {
     kind: row.kind,
     label: row.label,
     userKey: row.user_key,
+    fromPredictionUser: row.from_prediction_user === 1,
     createdAt: row.created_at,
   };
 }

@@ -14,7 +14,7 @@ const FEEDBACK_LOCK = 2;
 
 const PREDICTION_COLUMNS =
   'id, model, model_version, variant, text, label, confidence, scores, user_key, served_prediction_id, latency_ms, metadata, created_at';
-const FEEDBACK_COLUMNS = 'id, prediction_id, model, kind, label, user_key, created_at';
+const FEEDBACK_COLUMNS = 'id, prediction_id, model, kind, label, user_key, from_prediction_user, created_at';
 
 interface PredictionRow {
   seq: number;
@@ -41,6 +41,7 @@ interface FeedbackRow {
   kind: FeedbackRecord['kind'];
   label: string | null;
   user_key: string | null;
+  from_prediction_user: boolean;
   created_at: number;
 }
 
@@ -63,7 +64,8 @@ const INSERT_FEEDBACK = `
   INSERT INTO feedback (${FEEDBACK_COLUMNS})
   SELECT batch.*
   FROM capture_turn,
-       unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[])
+       unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::boolean[],
+              $8::bigint[])
          AS batch(${FEEDBACK_COLUMNS})
   ON CONFLICT (id) DO NOTHING`;
 
@@ -125,6 +127,7 @@ export function postgresFeedback(pool: pg.Pool): FeedbackRepository {
       rows.map((row) => row.kind),
       rows.map((row) => row.label),
       rows.map((row) => row.userKey),
+      rows.map((row) => row.fromPredictionUser),
       rows.map((row) => row.createdAt),
     ]);
     return rowCount ?? 0;
@@ -203,6 +206,7 @@ function toFeedback(row: FeedbackRow): FeedbackRecord {
     kind: row.kind,
     label: row.label,
     userKey: row.user_key,
+    fromPredictionUser: row.from_prediction_user,
     createdAt: row.created_at,
   };
 }
