@@ -18,6 +18,8 @@ export interface WorkerPlan {
   workflowBundle?: { code: string };
   taskQueue?: string;
   trainingTaskQueue?: string;
+  /** host:port where the Temporal SDK exports its metrics (Prometheus); none when absent. */
+  sdkMetricsAddress?: string;
 }
 
 export interface RunningWorkers {
@@ -35,7 +37,10 @@ export const DEFAULT_WORKFLOWS_PATH = new URL('../workflows/index.ts', import.me
  * half-started runtime.
  */
 export async function startWorkers(plan: WorkerPlan): Promise<RunningWorkers> {
-  installTemporalRuntime(plan.logger);
+  installTemporalRuntime(
+    plan.logger,
+    plan.sdkMetricsAddress ? { sdkMetricsAddress: plan.sdkMetricsAddress } : {},
+  );
   let connection: NativeConnection | undefined;
   const workers: Worker[] = [];
   try {

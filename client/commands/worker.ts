@@ -1,12 +1,15 @@
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { createActivities, createTrainingActivities } from '../../activities/index.ts';
 import { createLogger } from '../../adapters/log/logger.ts';
 import { connectCycleStarter } from '../../workers/cycle-starter.ts';
+import { freePort } from '../../workers/free-port.ts';
 import { openDeps } from '../../workers/open-deps.ts';
 import { startWorkers } from '../../workers/run-workers.ts';
 import { FLYWHEEL_TASK_QUEUE, TRAINING_TASK_QUEUE } from '../../workers/task-queues.ts';
+import { startWorkerMetrics, type WorkerMetricsEndpoint } from '../../workers/worker-metrics.ts';
 import { temporalTarget } from '../connection.ts';
 import { dataDir } from '../data-dir.ts';
+import { parsePort } from '../options.ts';
 import { waitForStopSignal } from './stop-signal.ts';
 
 export function registerWorkerCommand(program: Command): void {
@@ -23,12 +26,23 @@ export function registerWorkerCommand(program: Command): void {
       'training task queue (as in the cycle config)',
       TRAINING_TASK_QUEUE,
     )
+    .addOption(
+      new Option(
+        '--metrics-port <port>',
+        'serve GET /metrics (process and Temporal SDK metrics, Prometheus text) on this port; none when unset',
+      )
+        .env('FLYWHEEL_WORKER_METRICS_PORT')
+        .argParser(parsePort),
+    )
+    .option('--metrics-host <host>', 'address the metrics endpoint listens on', '127.0.0.1')
     .action(
       async (options: {
         trainingOnly?: boolean;
         training: boolean;
         taskQueue: string;
         trainingTaskQueue: string;
+        metricsPort?: number;
+        metricsHost: string;
       }) => {
         const logger = createLogger('worker');
         const deps = await openDeps({
@@ -43,8 +57,12 @@ export function registerWorkerCommand(program: Command): void {
               await deps.close();
               throw error;
             });
+        let metrics: WorkerMetricsEndpoint | undefined;
         try {
           const target = temporalTarget();
+          // The SDK's exporter listens on loopback only; the worker's own endpoint serves its text too.
+          const sdkMetricsAddress =
+            options.metricsPort === undefined ? undefined : `127.0.0.1:${await freePort()}`;
           const workers = await startWorkers({
             target,
             logger,
@@ -55,7 +73,17 @@ export function registerWorkerCommand(program: Command): void {
             ...(options.training || options.trainingOnly
               ? { trainingActivities: createTrainingActivities(deps) }
               : {}),
+            ...(sdkMetricsAddress ? { sdkMetricsAddress } : {}),
           });
+          if (options.metricsPort !== undefined) {
+            metrics = await startWorkerMetrics({
+              port: options.metricsPort,
+              host: options.metricsHost,
+              sdkMetricsUrl: `http://${sdkMetricsAddress}/metrics`,
+              logger,
+            });
+            logger.info({ url: metrics.url }, 'worker metrics served');
+          }
           logger.info(
             { temporal: target.address, namespace: target.namespace },
             'worker running; Ctrl-C stops it',
@@ -63,6 +91,7 @@ export function registerWorkerCommand(program: Command): void {
           await Promise.race([waitForStopSignal(), workers.done]);
           await workers.stop();
         } finally {
+          await metrics?.close();
           await starter?.close();
           await deps.close();
         }
