@@ -1,5 +1,5 @@
+import { createHash } from 'node:crypto';
 import type { Trainer } from '../../adapters/trainers/trainer.ts';
-import { sha256OfText } from '../../core/hashing/sha256.ts';
 import { invalidInput, notFound } from '../activity-errors.ts';
 import type { ActivityDeps } from '../deps.ts';
 import { trainersFromEnvironment } from './trainer-registry.ts';
@@ -35,7 +35,10 @@ export interface TrainedVersion {
 export function modelVersionId(request: TrainRequest, trainerName: string): string {
   const { seed = DEFAULT_SEED, ...params } = request.params;
   const sorted = Object.fromEntries(Object.entries(params).sort(([a], [b]) => a.localeCompare(b)));
-  return `mv-${sha256OfText(JSON.stringify([request.datasetId, trainerName, sorted, seed])).slice(0, 20)}`;
+  return `mv-${createHash('sha256')
+    .update(JSON.stringify([request.datasetId, trainerName, sorted, seed]))
+    .digest('hex')
+    .slice(0, 20)}`;
 }
 
 /**
