@@ -2,7 +2,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { z } from 'zod';
 import { serializeClassifier } from '../../core/model/artifact.ts';
 import { deserializeCheckpoint, serializeCheckpoint } from '../../core/model/checkpoint.ts';
-import { DEFAULT_FEATURES, FeatureConfig } from '../../core/model/features.ts';
+import { DEFAULT_FEATURES, FeatureConfig } from '../../core/model/feature-config.ts';
 import { createClassifier } from '../../core/model/linear-model.ts';
 import { TrainingParams } from '../../core/model/params.ts';
 import { trainClassifier } from '../../core/model/train.ts';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { ARTIFACT_FORMAT, deserializeClassifier } from '../../core/model/artifact.ts';
-import { DEFAULT_FEATURES, FeatureConfig } from '../../core/model/features.ts';
+import { DEFAULT_FEATURES, FeatureConfig } from '../../core/model/feature-config.ts';
 import {
   EXTERNAL_PROTOCOL,
   TRAINER_EVENT_TYPES,
