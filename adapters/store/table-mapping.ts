@@ -70,3 +70,35 @@ function decodeValue(kind: ColumnKind, value: unknown, dialect: Dialect): unknow
   if (kind === 'boolean') return Number(value) === 1;
   return value;
 }
+
+/** `(?, ?, …)`: one row's placeholders for the embedded store. */
+export function embeddedPlaceholders<R>(mapping: TableMapping<R>): string {
+  return `(${mapping.columns.map(() => '?').join(', ')})`;
+}
+
+/** `b = excluded.b, …` for every column but the key: an upsert that keeps the row (and its seq). */
+export function updateFromExcluded<R>(mapping: TableMapping<R>, key = 'id'): string {
+  return mapping.columns
+    .filter((c) => c.column !== key)
+    .map((c) => `${c.column} = excluded.${c.column}`)
+    .join(', ');
+}
+
+/**
+ * `SELECT … FROM unnest($1::text[], …) AS batch(…)`: many rows in one PostgreSQL statement, one array
+ * parameter per column (see columnArrays); JSON arrives as text and is cast here. `from` names other
+ * relations to join first (an advisory-lock CTE).
+ */
+export function postgresUnnestSelect<R>(mapping: TableMapping<R>, from = ''): string {
+  const columns = columnList(mapping);
+  const arrays = mapping.columns.map((c, i) => `$${i + 1}::${POSTGRES_ARRAY_TYPE[c.kind]}`).join(', ');
+  const selected = mapping.columns
+    .map((c) => (c.kind === 'json' ? `${c.column}::jsonb` : c.column))
+    .join(', ');
+  return `SELECT ${selected} FROM ${from ? `${from}, ` : ''}unnest(${arrays}) AS batch(${columns})`;
+}
+
+/** `($1, $2, …)`: one row's placeholders for PostgreSQL (JSON as text, which the column casts). */
+export function postgresPlaceholders<R>(mapping: TableMapping<R>): string {
+  return `(${mapping.columns.map((_, i) => `$${i + 1}`).join(', ')})`;
+}

@@ -3,10 +3,10 @@ import type { CaptureWatermark, FeedbackRecord, PredictionRecord } from '../../.
 import { writeTransaction } from '../../sqlite/sqlite-file.ts';
 import { FEEDBACK, PREDICTIONS } from '../capture-tables.ts';
 import type { FeedbackRepository, PredictionRepository, Sequenced } from '../store.ts';
-import { columnList, recordOf, rowValues } from '../table-mapping.ts';
+import { columnList, embeddedPlaceholders, recordOf, rowValues } from '../table-mapping.ts';
 
 const PREDICTION_COLUMNS = columnList(PREDICTIONS);
-const PREDICTION_PLACEHOLDERS = `(${PREDICTIONS.columns.map(() => '?').join(', ')})`;
+const PREDICTION_PLACEHOLDERS = embeddedPlaceholders(PREDICTIONS);
 const FEEDBACK_COLUMNS = columnList(FEEDBACK);
 /** Rows per INSERT statement: one call per 100 rows binds ~30% faster than one call per row. */
 const ROWS_PER_STATEMENT = 100;
@@ -77,7 +77,7 @@ export function embeddedPredictions(db: DatabaseSync): PredictionRepository {
 export function embeddedFeedback(db: DatabaseSync): FeedbackRepository {
   const columns = FEEDBACK_COLUMNS;
   const insert = db.prepare(
-    `INSERT INTO feedback (${columns}) VALUES (${FEEDBACK.columns.map(() => '?').join(', ')})
+    `INSERT INTO feedback (${columns}) VALUES ${embeddedPlaceholders(FEEDBACK)}
      ON CONFLICT (id) DO NOTHING`,
   );
   const listAfter = db.prepare(

@@ -5,7 +5,7 @@ import type { FeedbackRepository, PredictionRepository, Sequenced } from '../sto
 import {
   columnArrays,
   columnList,
-  POSTGRES_ARRAY_TYPE,
+  postgresUnnestSelect,
   recordOf,
   type TableMapping,
 } from '../table-mapping.ts';
@@ -33,16 +33,10 @@ const toFeedback = (row: Row) => recordOf(FEEDBACK, row, 'postgres');
  * and released at commit: one round trip per batch instead of four. JSON columns travel as text.
  */
 function batchInsert<R>(mapping: TableMapping<R>, lock: number): string {
-  const columns = columnList(mapping);
-  const arrays = mapping.columns.map((c, i) => `$${i + 1}::${POSTGRES_ARRAY_TYPE[c.kind]}`).join(', ');
-  const selected = mapping.columns
-    .map((c) => (c.kind === 'json' ? `${c.column}::jsonb` : c.column))
-    .join(', ');
   return `
   WITH capture_turn AS MATERIALIZED (SELECT pg_advisory_xact_lock(${CAPTURE_LOCK}, ${lock}))
-  INSERT INTO ${mapping.table} (${columns})
-  SELECT ${selected}
-  FROM capture_turn, unnest(${arrays}) AS batch(${columns})
+  INSERT INTO ${mapping.table} (${columnList(mapping)})
+  ${postgresUnnestSelect(mapping, 'capture_turn')}
   ON CONFLICT (id) DO NOTHING`;
 }
 
