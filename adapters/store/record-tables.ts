@@ -1,4 +1,5 @@
-import type { AuditEvent, GateReportRecord } from '../../core/cycle/cycle-record.ts';
+import type { CaptureWatermark } from '../../core/capture/records.ts';
+import type { AuditEvent, CycleRecord, GateReportRecord } from '../../core/cycle/cycle-record.ts';
 import type { TableMapping } from './table-mapping.ts';
 
 /** The gate's reports on candidates. */
@@ -28,3 +29,50 @@ export const AUDIT_EVENTS: TableMapping<AuditEvent> = {
     { column: 'details', field: 'details', kind: 'json' },
   ],
 };
+
+/** A cycle as its row holds it: the watermark spread over two columns (null when none was recorded). */
+export type StoredCycle = Omit<CycleRecord, 'watermark'> & {
+  watermarkPredictionSeq: number | null;
+  watermarkFeedbackSeq: number | null;
+};
+
+/** The cycles run, with where each read the capture stream up to. */
+export const CYCLES: TableMapping<StoredCycle> = {
+  table: 'cycles',
+  columns: [
+    { column: 'id', field: 'id', kind: 'text' },
+    { column: 'model', field: 'model', kind: 'text' },
+    { column: 'number', field: 'number', kind: 'integer' },
+    { column: 'workflow_id', field: 'workflowId', kind: 'text' },
+    { column: 'outcome', field: 'outcome', kind: 'text' },
+    { column: 'watermark_prediction_seq', field: 'watermarkPredictionSeq', kind: 'integer' },
+    { column: 'watermark_feedback_seq', field: 'watermarkFeedbackSeq', kind: 'integer' },
+    { column: 'trigger', field: 'trigger', kind: 'text' },
+    { column: 'started_at', field: 'startedAt', kind: 'integer' },
+    { column: 'ended_at', field: 'endedAt', kind: 'integer' },
+    { column: 'summary', field: 'summary', kind: 'json' },
+  ],
+};
+
+export function storedCycle({ watermark, ...cycle }: CycleRecord): StoredCycle {
+  return {
+    ...cycle,
+    watermarkPredictionSeq: watermark?.predictionSeq ?? null,
+    watermarkFeedbackSeq: watermark?.feedbackSeq ?? null,
+  };
+}
+
+export function cycleOf({
+  watermarkPredictionSeq,
+  watermarkFeedbackSeq,
+  ...cycle
+}: StoredCycle): CycleRecord {
+  return { ...cycle, watermark: watermarkOf(watermarkPredictionSeq, watermarkFeedbackSeq) };
+}
+
+export function watermarkOf(
+  predictionSeq: number | null,
+  feedbackSeq: number | null,
+): CaptureWatermark | null {
+  return predictionSeq === null ? null : { predictionSeq, feedbackSeq: feedbackSeq ?? 0 };
+}
