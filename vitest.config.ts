@@ -19,6 +19,8 @@ export default defineConfig({
           name: 'integration',
           include: ['test/**/*.test.ts'],
           globalSetup: ['test/support/global-setup.ts'],
+          // Logs are held per test and printed only for a failing one (test/support/test-logs.ts).
+          setupFiles: ['test/support/quiet-logs.ts'],
           testTimeout: 120_000,
           hookTimeout: 180_000,
           fileParallelism: false,

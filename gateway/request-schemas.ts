@@ -41,10 +41,13 @@ export type PredictRequest = z.infer<typeof PredictRequest>;
 
 export const PredictParams = z.object({ model: ModelName });
 
-/** Body of `POST /v1/predictions/:id/feedback`; `label` goes with kind "label" and only with it. */
+/**
+ * Body of `POST /v1/predictions/:id/feedback`; `label` goes with kind "label" and only with it. Without a
+ * `feedbackId` the gateway derives one (see derived-feedback-id.ts).
+ */
 export const FeedbackRequest = z
   .strictObject({
-    feedbackId: z.string().min(1).max(MAX_FEEDBACK_ID_LENGTH),
+    feedbackId: z.string().min(1).max(MAX_FEEDBACK_ID_LENGTH).nullish(),
     kind: FeedbackKind,
     label: Label.nullish(),
     userKey: UserKey.nullish(),

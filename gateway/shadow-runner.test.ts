@@ -61,7 +61,7 @@ describe('ShadowRunner', () => {
     await runner.settle();
     await capture.close();
     expect(stored.map((r) => r.servedPredictionId)).toEqual(['s2']);
-    const text = metrics.render();
+    const text = await metrics.render();
     expect(text).toContain('flywheel_gateway_shadow_skipped_total{model="spam",reason="failed"} 1');
     expect(text).toContain('flywheel_gateway_shadow_skipped_total{model="spam",reason="overloaded"} 1');
   });

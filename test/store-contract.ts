@@ -195,6 +195,26 @@ export function describeStoreContract(name: string, openFreshStore: () => Promis
         expect(await store.feedback.listAfter('spam', all[2]!.seq, 10)).toEqual([]);
       });
 
+      it('keeps whether the feedback came from the user who got the answer, one row or a batch', async () => {
+        const stranger = aFeedback({ id: 'f-stranger', userKey: 'user-2', fromPredictionUser: false });
+        const own = aFeedback({ id: 'f-own', fromPredictionUser: true });
+        await store.feedback.insert(stranger);
+        await store.feedback.insertMany([
+          own,
+          aFeedback({ id: 'f-anonymous', userKey: null, fromPredictionUser: false }),
+        ]);
+        expect(
+          (await store.feedback.listForPredictions(['p-1'])).map((row) => [row.id, row.fromPredictionUser]),
+        ).toEqual([
+          ['f-stranger', false],
+          ['f-own', true],
+          ['f-anonymous', false],
+        ]);
+        expect((await store.feedback.listAfter('spam', 0, 10))[0]).toMatchObject({
+          fromPredictionUser: false,
+        });
+      });
+
       it('lists the feedback on given predictions, in recording order', async () => {
         await store.feedback.insertMany([
           aFeedback({ id: 'f-1', predictionId: 'p-2' }),

@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { openSqliteFile } from '../adapters/sqlite/sqlite-file.ts';
 import { openEmbeddedStore } from '../adapters/store/embedded/embedded-store.ts';
+import { EMBEDDED_MIGRATIONS } from '../adapters/store/embedded/migrations.ts';
 import { describeStoreContract } from './store-contract.ts';
 import { predictions } from './support/store-records.ts';
 
@@ -60,6 +62,34 @@ describe('embedded store shared by several processes', () => {
     } finally {
       await gateway.close();
       await worker.close();
+    }
+  });
+
+  it('migrates feedback recorded before the sender was compared with the prediction user', async () => {
+    const path = freshPath();
+    const db = openSqliteFile(path, EMBEDDED_MIGRATIONS.slice(0, 3));
+    db.exec(`
+      INSERT INTO predictions (id, model, model_version, variant, text, label, confidence, scores, user_key,
+                               served_prediction_id, latency_ms, metadata, created_at)
+      VALUES ('p-1', 'spam', 'v1', 'champion', 'hello', 'ham', 0.9, '{}', 'alice', NULL, 1, '{}', 1);
+      INSERT INTO feedback (id, prediction_id, model, kind, label, user_key, created_at) VALUES
+        ('f-own', 'p-1', 'spam', 'incorrect', NULL, 'alice', 2),
+        ('f-stranger', 'p-1', 'spam', 'incorrect', NULL, 'mallory', 3),
+        ('f-anonymous', 'p-1', 'spam', 'incorrect', NULL, NULL, 4),
+        ('f-orphan', 'p-gone', 'spam', 'incorrect', NULL, 'alice', 5);
+    `);
+    db.close();
+    const store = openEmbeddedStore(path);
+    try {
+      const rows = await store.feedback.listAfter('spam', 0, 10);
+      expect(rows.map((row) => [row.id, row.fromPredictionUser])).toEqual([
+        ['f-own', true],
+        ['f-stranger', false],
+        ['f-anonymous', false],
+        ['f-orphan', false],
+      ]);
+    } finally {
+      await store.close();
     }
   });
 

@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migratePostgres } from '../adapters/store/postgres/migrate.ts';
+import { POSTGRES_MIGRATIONS } from '../adapters/store/postgres/migrations.ts';
+import { connectPool } from '../adapters/store/postgres/pool.ts';
 import { openPostgresStore } from '../adapters/store/postgres/postgres-store.ts';
 import type { FlywheelStore } from '../adapters/store/store.ts';
 import { describeStoreContract } from './store-contract.ts';
@@ -48,6 +51,38 @@ describe('postgres store with several processes', () => {
       expect(new Set(seen).size).toBe(seen.length);
     } finally {
       await Promise.all([...writers, reader].map((store: FlywheelStore) => store.close()));
+    }
+  });
+
+  it('migrates feedback recorded before the sender was compared with the prediction user', async () => {
+    const url = await postgres.createDatabase();
+    const pool = await connectPool(url);
+    try {
+      await migratePostgres(pool, url, POSTGRES_MIGRATIONS.slice(0, 3));
+      await pool.query(`
+        INSERT INTO predictions (id, model, model_version, variant, text, label, confidence, scores, user_key,
+                                 served_prediction_id, latency_ms, metadata, created_at)
+        VALUES ('p-1', 'spam', 'v1', 'champion', 'hello', 'ham', 0.9, '{}', 'alice', NULL, 1, '{}', 1);
+        INSERT INTO feedback (id, prediction_id, model, kind, label, user_key, created_at) VALUES
+          ('f-own', 'p-1', 'spam', 'incorrect', NULL, 'alice', 2),
+          ('f-stranger', 'p-1', 'spam', 'incorrect', NULL, 'mallory', 3),
+          ('f-anonymous', 'p-1', 'spam', 'incorrect', NULL, NULL, 4),
+          ('f-orphan', 'p-gone', 'spam', 'incorrect', NULL, 'alice', 5);
+      `);
+    } finally {
+      await pool.end();
+    }
+    const store = await openPostgresStore(url);
+    try {
+      const rows = await store.feedback.listAfter('spam', 0, 10);
+      expect(rows.map((row) => [row.id, row.fromPredictionUser])).toEqual([
+        ['f-own', true],
+        ['f-stranger', false],
+        ['f-anonymous', false],
+        ['f-orphan', false],
+      ]);
+    } finally {
+      await store.close();
     }
   });
 

@@ -21,6 +21,8 @@ export interface WorkerPlan {
   trainingTaskQueue?: string;
   /** Training activities run at once on this worker; default FLYWHEEL_TRAINING_CONCURRENCY, else one per core. */
   trainingConcurrency?: number;
+  /** host:port where the Temporal SDK exports its metrics (Prometheus); none when absent. */
+  sdkMetricsAddress?: string;
 }
 
 export interface RunningWorkers {
@@ -38,7 +40,10 @@ export const DEFAULT_WORKFLOWS_PATH = new URL('../workflows/index.ts', import.me
  * half-started runtime.
  */
 export async function startWorkers(plan: WorkerPlan): Promise<RunningWorkers> {
-  installTemporalRuntime(plan.logger);
+  installTemporalRuntime(
+    plan.logger,
+    plan.sdkMetricsAddress ? { sdkMetricsAddress: plan.sdkMetricsAddress } : {},
+  );
   let connection: NativeConnection | undefined;
   const workers: Worker[] = [];
   const dataConverter = plan.target.dataConverter ? { dataConverter: plan.target.dataConverter } : {};

@@ -27,15 +27,32 @@ export function temporalLoggerFor(logger: Logger): TemporalLogger {
 
 let installed = false;
 
-/** Installs the Temporal runtime once per process with its logs routed into pino. */
-export function installTemporalRuntime(logger: Logger): void {
+/**
+ * Installs the Temporal runtime once per process with its logs routed into pino. With
+ * `sdkMetricsAddress` (host:port) the SDK's metrics are exported there in Prometheus text, with the
+ * conventional `_total` counters and durations in seconds (see worker-metrics.ts, which serves them).
+ */
+export function installTemporalRuntime(logger: Logger, options: { sdkMetricsAddress?: string } = {}): void {
   if (installed) return;
   Runtime.install({
     // The SDK is chatty at info (bundle reports, state changes); FLYWHEEL_TEMPORAL_LOG_LEVEL opens it up.
     logger: temporalLoggerFor(
       logger.child({ component: 'temporal' }, { level: process.env.FLYWHEEL_TEMPORAL_LOG_LEVEL ?? 'warn' }),
     ),
-    telemetryOptions: { logging: { forward: {}, filter: { core: 'WARN', other: 'WARN' } } },
+    telemetryOptions: {
+      logging: { forward: {}, filter: { core: 'WARN', other: 'WARN' } },
+      ...(options.sdkMetricsAddress
+        ? {
+            metrics: {
+              prometheus: {
+                bindAddress: options.sdkMetricsAddress,
+                countersTotalSuffix: true,
+                useSecondsForDurations: true,
+              },
+            },
+          }
+        : {}),
+    },
   });
   installed = true;
 }

@@ -1,6 +1,6 @@
+import { createHash } from 'node:crypto';
 import { ArtifactRefusedError, type Trainer } from '../../adapters/trainers/trainer.ts';
 import { FRESH_LABEL_WEIGHT_PARAM, weightFreshLabels } from '../../core/datasets/fresh-label-weight.ts';
-import { sha256OfText } from '../../core/hashing/sha256.ts';
 import { invalidInput, notFound } from '../activity-errors.ts';
 import type { ActivityDeps } from '../deps.ts';
 import { trainersFromEnvironment } from './trainer-registry.ts';
@@ -39,7 +39,10 @@ export interface TrainedVersion {
 export function modelVersionId(request: TrainRequest, trainerName: string): string {
   const { seed = DEFAULT_SEED, ...params } = request.params;
   const sorted = Object.fromEntries(Object.entries(params).sort(([a], [b]) => a.localeCompare(b)));
-  return `mv-${sha256OfText(JSON.stringify([request.datasetId, trainerName, sorted, seed])).slice(0, 20)}`;
+  return `mv-${createHash('sha256')
+    .update(JSON.stringify([request.datasetId, trainerName, sorted, seed]))
+    .digest('hex')
+    .slice(0, 20)}`;
 }
 
 /**

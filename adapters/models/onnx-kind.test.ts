@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { serializeClassifier } from '../../core/model/artifact.ts';
-import { DEFAULT_FEATURES } from '../../core/model/features.ts';
+import { DEFAULT_FEATURES } from '../../core/model/feature-config.ts';
 import { createClassifier, type LinearTextModel } from '../../core/model/linear-model.ts';
 import { ModelKindError } from '../../core/model/model-kind.ts';
 import { linearModelGraph, linearModelManifest } from '../../core/onnx/linear-graph.ts';

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { serializeClassifier } from '../../core/model/artifact.ts';
 import { builtinPredictor } from '../../core/model/builtin-kind.ts';
 import { deserializeCheckpoint, serializeCheckpoint } from '../../core/model/checkpoint.ts';
-import { DEFAULT_FEATURES, FeatureConfig } from '../../core/model/features.ts';
+import { DEFAULT_FEATURES, FeatureConfig } from '../../core/model/feature-config.ts';
 import { createClassifier } from '../../core/model/linear-model.ts';
 import { TrainingParams } from '../../core/model/params.ts';
 import { trainClassifier } from '../../core/model/train.ts';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { ARTIFACT_FORMAT } from '../../core/model/artifact.ts';
-import { DEFAULT_FEATURES, FeatureConfig } from '../../core/model/features.ts';
+import { DEFAULT_FEATURES, FeatureConfig } from '../../core/model/feature-config.ts';
 import { ModelKindError, type ModelPredictor } from '../../core/model/model-kind.ts';
 import { bundleOnnx, OnnxBundleError, parseOnnxManifest } from '../../core/onnx/onnx-manifest.ts';
 import { modelKinds } from '../models/model-kinds.ts';

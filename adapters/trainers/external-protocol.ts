@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { FeatureConfig } from '../../core/model/features.ts';
+import { FeatureConfig } from '../../core/model/feature-config.ts';
 
 /**
  * The contract between Flywheel and an external training program (README.md tells it to users):

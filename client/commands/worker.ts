@@ -1,7 +1,8 @@
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { createActivities, createTrainingActivities } from '../../activities/index.ts';
 import { createLogger } from '../../adapters/log/logger.ts';
 import { connectCycleStarter } from '../../workers/cycle-starter.ts';
+import { freePort } from '../../workers/free-port.ts';
 import { openDeps } from '../../workers/open-deps.ts';
 import { startWorkers } from '../../workers/run-workers.ts';
 import { FLYWHEEL_TASK_QUEUE, TRAINING_TASK_QUEUE } from '../../workers/task-queues.ts';
@@ -10,9 +11,11 @@ import {
   TRAINING_CONCURRENCY_VARIABLE,
   trainingConcurrency,
 } from '../../workers/training-concurrency.ts';
+import { startWorkerMetrics, type WorkerMetricsEndpoint } from '../../workers/worker-metrics.ts';
 import { CliError, EXIT } from '../cli-error.ts';
 import { temporalTarget } from '../connection.ts';
 import { dataDir } from '../data-dir.ts';
+import { parsePort } from '../options.ts';
 import { waitForStopSignal } from './stop-signal.ts';
 
 export function registerWorkerCommand(program: Command): void {
@@ -33,6 +36,15 @@ export function registerWorkerCommand(program: Command): void {
       '--training-concurrency <n>',
       `training activities run at once, e.g. a sweep's variants (default: ${TRAINING_CONCURRENCY_VARIABLE}, else one per core: ${defaultTrainingConcurrency()} here)`,
     )
+    .addOption(
+      new Option(
+        '--metrics-port <port>',
+        'serve GET /metrics (process and Temporal SDK metrics, Prometheus text) on this port; none when unset',
+      )
+        .env('FLYWHEEL_WORKER_METRICS_PORT')
+        .argParser(parsePort),
+    )
+    .option('--metrics-host <host>', 'address the metrics endpoint listens on', '127.0.0.1')
     .action(
       async (options: {
         trainingOnly?: boolean;
@@ -40,6 +52,8 @@ export function registerWorkerCommand(program: Command): void {
         taskQueue: string;
         trainingTaskQueue: string;
         trainingConcurrency?: string;
+        metricsPort?: number;
+        metricsHost: string;
       }) => {
         let concurrency: number;
         try {
@@ -60,8 +74,12 @@ export function registerWorkerCommand(program: Command): void {
               await deps.close();
               throw error;
             });
+        let metrics: WorkerMetricsEndpoint | undefined;
         try {
           const target = temporalTarget();
+          // The SDK's exporter listens on loopback only; the worker's own endpoint serves its text too.
+          const sdkMetricsAddress =
+            options.metricsPort === undefined ? undefined : `127.0.0.1:${await freePort()}`;
           const workers = await startWorkers({
             target,
             logger,
@@ -73,7 +91,17 @@ export function registerWorkerCommand(program: Command): void {
             ...(options.training || options.trainingOnly
               ? { trainingActivities: createTrainingActivities(deps) }
               : {}),
+            ...(sdkMetricsAddress ? { sdkMetricsAddress } : {}),
           });
+          if (options.metricsPort !== undefined) {
+            metrics = await startWorkerMetrics({
+              port: options.metricsPort,
+              host: options.metricsHost,
+              sdkMetricsUrl: `http://${sdkMetricsAddress}/metrics`,
+              logger,
+            });
+            logger.info({ url: metrics.url }, 'worker metrics served');
+          }
           logger.info(
             { temporal: target.address, namespace: target.namespace, trainingConcurrency: concurrency },
             'worker running; Ctrl-C stops it',
@@ -81,6 +109,7 @@ export function registerWorkerCommand(program: Command): void {
           await Promise.race([waitForStopSignal(), workers.done]);
           await workers.stop();
         } finally {
+          await metrics?.close();
           await starter?.close();
           await deps.close();
         }

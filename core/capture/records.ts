@@ -29,13 +29,21 @@ export const FeedbackKind = z.enum(['correct', 'incorrect', 'label']);
 export type FeedbackKind = z.infer<typeof FeedbackKind>;
 
 export const FeedbackRecord = z.object({
-  /** Client-chosen id: sending the same feedback twice records it once. */
+  /**
+   * Sending the same feedback twice records it once: the client's `feedbackId`, or, when it sent none,
+   * a key the gateway derives from the prediction, the user and the verdict.
+   */
   id: z.string().min(1),
   predictionId: z.string().min(1),
   model: ModelName,
   kind: FeedbackKind,
   label: Label.nullable(),
   userKey: z.string().nullable(),
+  /**
+   * Whether the feedback came from the user who got the answer: both carry the same, non-null user key.
+   * Anyone holding a prediction id can send feedback on it; auto-label rules trust only these by default.
+   */
+  fromPredictionUser: z.boolean(),
   createdAt: z.number().int(),
 });
 export type FeedbackRecord = z.infer<typeof FeedbackRecord>;

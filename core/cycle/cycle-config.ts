@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { FRESH_LABEL_WEIGHT_PARAM } from '../datasets/fresh-label-weight.ts';
 import { EvaluationSet, MetricDirection } from '../gate/metric-direction.ts';
-import { AutoLabelRule, MINING_REASONS, MiningReason } from '../mining/mining-reason.ts';
+import { AutoLabelRule, FeedbackTrust, MINING_REASONS, MiningReason } from '../mining/mining-reason.ts';
 import { ReviewerId } from '../review/review-decision.ts';
 import { PERTURBATION_FAMILIES, PerturbationFamily } from '../robustness/perturbations.ts';
 import { Duration } from '../time/duration.ts';
@@ -97,6 +97,11 @@ export const AutoLabelConfig = z
         'Rules allowed to label without review. "user-label": a label a user sent for a binary model\'s prediction. ' +
           '"binary-flip": "incorrect" on a binary model means the other label. Empty sends everything to review.',
       ),
+    trustFeedbackFrom: FeedbackTrust.default('prediction-user').describe(
+      'Whose feedback the rules may act on. "prediction-user": only feedback sent with the user key of the user ' +
+        'who got the answer (anyone holding a prediction id can send feedback); "anyone": all feedback. ' +
+        'Feedback the rules may not trust goes to review.',
+    ),
   })
   .prefault({});
 export type AutoLabelConfig = z.output<typeof AutoLabelConfig>;

@@ -38,6 +38,7 @@ describe('sha256', () => {
       }),
     );
     expect(Array.from(utf8Bytes('\ud800x'))).toEqual([0xef, 0xbf, 0xbd, 0x78]);
+    expect(sha256OfText('\ud800x')).toBe(createHash('sha256').update('\ud800x', 'utf8').digest('hex'));
   });
 
   it('gives content ids that are the hash of the exact text', () => {

@@ -19,6 +19,11 @@ export interface LabelEvidence {
   confidence: number;
   scores: Readonly<Record<string, number>>;
   verdict: FeedbackVerdict;
+  /**
+   * Whether the rules may act on the feedback behind the verdict (see `autoLabel.trustFeedbackFrom`);
+   * untrusted feedback still shapes the proposal, but a reviewer settles the label.
+   */
+  feedbackTrusted: boolean;
   /** The disagreeing shadow prediction, when there was one. */
   shadow: { label: string; confidence: number } | null;
 }
@@ -26,8 +31,8 @@ export interface LabelEvidence {
 /**
  * Settles a label without a human only for a binary model, where a user's word leaves no doubt about
  * the label: an explicit label ("user-label"), or "incorrect", which can only mean the other label
- * ("binary-flip"); and only when the config enables that rule. Everything else goes to review with the
- * best proposal at hand.
+ * ("binary-flip"); and only when the config enables that rule and the feedback is trusted. Everything
+ * else goes to review with the best proposal at hand.
  */
 export function decideLabel(
   evidence: LabelEvidence,
@@ -37,16 +42,16 @@ export function decideLabel(
   const { verdict, predictedLabel } = evidence;
   const binary = labels.length === 2 && labels.includes(predictedLabel);
   const otherLabels = labels.filter((label) => label !== predictedLabel);
+  const allowed = (rule: AutoLabelRule) => evidence.feedbackTrusted && rules.includes(rule);
 
   if (verdict.kind === 'wrong') {
     if (verdict.label !== null) {
-      if (binary && rules.includes('user-label'))
-        return { kind: 'auto', label: verdict.label, rule: 'user-label' };
+      if (binary && allowed('user-label')) return { kind: 'auto', label: verdict.label, rule: 'user-label' };
       return { kind: 'review', proposedLabel: verdict.label, proposedBecause: 'user-label' };
     }
     if (binary) {
       const other = otherLabels[0]!;
-      if (rules.includes('binary-flip')) return { kind: 'auto', label: other, rule: 'binary-flip' };
+      if (allowed('binary-flip')) return { kind: 'auto', label: other, rule: 'binary-flip' };
       return { kind: 'review', proposedLabel: other, proposedBecause: 'other-label' };
     }
     const runnerUp = runnerUpLabel(evidence.scores, otherLabels);

@@ -10,11 +10,15 @@ const LABELS = ['ham', 'spam'];
 function settings(
   overrides: Partial<MiningSettings['mining']> = {},
   rules?: MiningSettings['autoLabel']['rules'],
+  trustFeedbackFrom?: MiningSettings['autoLabel']['trustFeedbackFrom'],
 ) {
   const config = defaultCycleConfig();
   return {
     mining: { ...config.mining, ...overrides },
-    autoLabel: { rules: rules ?? config.autoLabel.rules },
+    autoLabel: {
+      rules: rules ?? config.autoLabel.rules,
+      trustFeedbackFrom: trustFeedbackFrom ?? config.autoLabel.trustFeedbackFrom,
+    },
   };
 }
 
@@ -58,6 +62,34 @@ describe('mineEdgeCases: reasons and labels', () => {
     expect(batch.needsReview.map((i) => [i.predictionId, i.proposedLabel, i.proposedBecause])).toEqual([
       ['p1', 'spam', 'other-label'],
       ['p2', 'spam', 'user-label'],
+    ]);
+  });
+
+  it('sends feedback from someone other than the prediction user to review unless the config trusts anyone', () => {
+    const input = {
+      predictions: [prediction({ id: 'p1' }), prediction({ id: 'p2' }), prediction({ id: 'p3' })],
+      feedback: [
+        feedback('p1', 'incorrect', null, 'p1-stranger', false),
+        feedback('p2', 'label', 'spam', 'p2-stranger', false),
+        // The prediction's user agrees, but a stranger's word is part of the verdict too.
+        feedback('p3', 'incorrect', null, 'p3-own', true),
+        feedback('p3', 'incorrect', null, 'p3-stranger', false),
+      ],
+    };
+    const cautious = mine(input);
+    expect(cautious.autoLabelled).toEqual([]);
+    expect(cautious.needsReview.map((i) => [i.predictionId, i.proposedLabel, i.proposedBecause])).toEqual([
+      ['p1', 'spam', 'other-label'],
+      ['p2', 'spam', 'user-label'],
+      ['p3', 'spam', 'other-label'],
+    ]);
+
+    const trusting = mine(input, settings({}, undefined, 'anyone'));
+    expect(trusting.needsReview).toEqual([]);
+    expect(trusting.autoLabelled.map((i) => [i.predictionId, i.label, i.rule])).toEqual([
+      ['p1', 'spam', 'binary-flip'],
+      ['p2', 'spam', 'user-label'],
+      ['p3', 'spam', 'binary-flip'],
     ]);
   });
 

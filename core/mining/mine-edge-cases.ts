@@ -38,6 +38,8 @@ interface Candidate {
   prediction: PredictionRecord;
   reasons: MiningReason[];
   verdict: FeedbackVerdict;
+  /** Every piece of feedback behind the verdict comes from someone `autoLabel.trustFeedbackFrom` trusts. */
+  feedbackTrusted: boolean;
   shadow: { label: string; confidence: number } | null;
   /** Within a reason, larger goes first (see priorityOrder). */
   urgency: number;
@@ -88,14 +90,13 @@ export function mineEdgeCases(input: MiningInput, settings: MiningSettings): Min
     }
   }
 
+  // A config recorded before the setting existed has no value: the default, the cautious one, applies.
+  const trustAnyone = autoLabel.trustFeedbackFrom === 'anyone';
   const enabled = new Set(mining.reasons);
   const candidates: Candidate[] = [];
   for (const prediction of served) {
-    const verdict = feedbackVerdict(
-      prediction.label,
-      feedbackByPrediction.get(prediction.id) ?? [],
-      input.labels,
-    );
+    const feedback = feedbackByPrediction.get(prediction.id) ?? [];
+    const verdict = feedbackVerdict(prediction.label, feedback, input.labels);
     const shadow = disagreeingShadow.get(prediction.id) ?? null;
     const oovRate = input.oovRates?.[prediction.id];
     const reasons: MiningReason[] = [];
@@ -113,6 +114,7 @@ export function mineEdgeCases(input: MiningInput, settings: MiningSettings): Min
       prediction,
       reasons: applicable,
       verdict,
+      feedbackTrusted: trustAnyone || feedback.every((f) => f.fromPredictionUser),
       shadow,
       urgency: urgencyOf(applicable[0]!, prediction, oovRate),
     });
@@ -162,6 +164,7 @@ export function mineEdgeCases(input: MiningInput, settings: MiningSettings): Min
         confidence: prediction.confidence,
         scores: prediction.scores,
         verdict,
+        feedbackTrusted: candidate.feedbackTrusted,
         shadow: candidate.shadow,
       },
       input.labels,

@@ -18,3 +18,7 @@ export const MINING_REASONS: readonly MiningReason[] = MiningReason.options;
 /** Rules that may settle a mined item's label without a human. */
 export const AutoLabelRule = z.enum(['user-label', 'binary-flip']);
 export type AutoLabelRule = z.infer<typeof AutoLabelRule>;
+
+/** Whose feedback an auto-label rule may act on (see `autoLabel.trustFeedbackFrom`). */
+export const FeedbackTrust = z.enum(['prediction-user', 'anyone']);
+export type FeedbackTrust = z.infer<typeof FeedbackTrust>;

@@ -24,6 +24,16 @@ export function feedback(
   kind: FeedbackRecord['kind'],
   label: string | null = null,
   id = `${predictionId}-${kind}-${label ?? ''}`,
+  fromPredictionUser = true,
 ): FeedbackRecord {
-  return { id, predictionId, model: 'spam', kind, label, userKey: null, createdAt: 2_000 };
+  return {
+    id,
+    predictionId,
+    model: 'spam',
+    kind,
+    label,
+    userKey: null,
+    fromPredictionUser,
+    createdAt: 2_000,
+  };
 }

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ArtifactMetadata } from './artifact.ts';
 import { ArtifactError, deserializeClassifier, serializeClassifier } from './artifact.ts';
-import { DEFAULT_FEATURES } from './features.ts';
+import { DEFAULT_FEATURES } from './feature-config.ts';
 import type { LinearTextModel } from './linear-model.ts';
 import { createClassifier } from './linear-model.ts';
 import { syntheticCorpus } from './test-corpus.ts';

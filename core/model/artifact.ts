@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { Label } from '../model-name.ts';
-import { FeatureConfig } from './features.ts';
+import { FeatureConfig } from './feature-config.ts';
 import type { LinearTextModel, TextClassifier } from './linear-model.ts';
 import { createClassifier } from './linear-model.ts';
 import { decodeRows, encodeRows } from './sparse-rows.ts';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createFeaturizer, DEFAULT_FEATURES, FeatureConfig, pairHash } from './features.ts';
+import { DEFAULT_FEATURES, FeatureConfig } from './feature-config.ts';
+import { createFeaturizer, pairHash } from './features.ts';
 import { tokenHash } from './tokenizer.ts';
 
 const small: FeatureConfig = { ...DEFAULT_FEATURES, dimension: 1 << 20 };

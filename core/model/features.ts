@@ -1,61 +1,11 @@
-import { z } from 'zod';
 import { mix32 } from '../hashing/fnv1a.ts';
+import type { FeatureConfig } from './feature-config.ts';
 import { createTokenReader, tokenBuffers } from './tokenizer.ts';
-
-/**
- * How a text becomes a vector. Stored in every artifact: a model is only meaningful with the exact
- * featurisation it was trained with.
- */
-export const FeatureConfig = z.object({
-  /** Number of hashed feature slots; a power of two so an index is a bit mask of the hash. */
-  dimension: z
-    .number()
-    .int()
-    .min(16)
-    .max(2 ** 24)
-    .refine((n) => (n & (n - 1)) === 0, 'must be a power of two'),
-  lowercase: z.boolean(),
-  /** A JavaScript regular expression source, run with the `gu` flags; each match is a token. */
-  tokenPattern: z
-    .string()
-    .min(1)
-    .refine(compiles, 'must be a valid regular expression')
-    .refine(
-      (pattern) => !compiles(pattern) || !new RegExp(pattern, 'u').test(''),
-      'must not match the empty string',
-    ),
-  /** Tokens past this many are ignored, which bounds the cost of one huge message. */
-  maxTokens: z.number().int().min(1).max(30_000),
-  /** 1: words; 2: words and pairs of adjacent words. */
-  ngrams: z.union([z.literal(1), z.literal(2)]),
-  /** log-tf: 1 + ln(count); tf: count; binary: 1. Every vector is then scaled to unit L2 length. */
-  weighting: z.enum(['log-tf', 'tf', 'binary']),
-});
-export type FeatureConfig = z.infer<typeof FeatureConfig>;
-
-export const DEFAULT_FEATURES: FeatureConfig = {
-  dimension: 2 ** 18,
-  lowercase: true,
-  // Runs of letters or digits, plus "$" and "!" on their own: both are strong spam signals.
-  tokenPattern: '[\\p{L}\\p{N}]+|[$!]',
-  maxTokens: 3000,
-  ngrams: 2,
-  weighting: 'log-tf',
-};
 
 /** A sparse vector: distinct indices, in the order their tokens first occur in the text, and their values. */
 export interface SparseVector {
   readonly indices: Uint32Array;
   readonly values: Float64Array;
-}
-
-function compiles(pattern: string): boolean {
-  try {
-    new RegExp(pattern, 'gu');
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** The slot of a pair of adjacent tokens: mix32(31 × hash(first) + hash(second) mod 2^32). */

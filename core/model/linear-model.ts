@@ -1,4 +1,5 @@
-import type { FeatureConfig, SparseVector } from './features.ts';
+import type { FeatureConfig } from './feature-config.ts';
+import type { SparseVector } from './features.ts';
 import { createFeaturizer } from './features.ts';
 
 /**

@@ -1,5 +1,5 @@
 import type { VocabularyMeter } from '../monitor/out-of-vocabulary.ts';
-import type { FeatureConfig } from './features.ts';
+import type { FeatureConfig } from './feature-config.ts';
 import type { Prediction } from './linear-model.ts';
 
 /**

@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { DEFAULT_FEATURES } from './features.ts';
+import { DEFAULT_FEATURES } from './feature-config.ts';
 import type { LinearTextModel } from './linear-model.ts';
 import { tokenContributions } from './token-contributions.ts';
 import { tokenHash } from './tokenizer.ts';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_FEATURES } from './features.ts';
+import { DEFAULT_FEATURES } from './feature-config.ts';
 import { createTokenReader, createTokenScanner, tokenBuffers, tokenHash, tokenize } from './tokenizer.ts';
 
 function regexTokens(text: string, pattern: string): string[] {

@@ -1,5 +1,5 @@
 import { fnv1a32, mix32 } from '../hashing/fnv1a.ts';
-import type { FeatureConfig } from './features.ts';
+import type { FeatureConfig } from './feature-config.ts';
 
 /**
  * Where a scan writes its tokens: the slot hash of token i and its [start, end) in the text. A scan

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { serializeClassifier } from './artifact.ts';
 import type { EpochProgress, TrainingCheckpoint } from './checkpoint.ts';
 import { deserializeCheckpoint, serializeCheckpoint } from './checkpoint.ts';
-import { DEFAULT_FEATURES } from './features.ts';
+import { DEFAULT_FEATURES } from './feature-config.ts';
 import { createClassifier } from './linear-model.ts';
 import { syntheticCorpus } from './test-corpus.ts';
 import type { TrainClassifierInput } from './train.ts';

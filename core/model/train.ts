@@ -1,6 +1,7 @@
 import { mix32 } from '../hashing/fnv1a.ts';
 import type { EpochProgress, TrainingCheckpoint } from './checkpoint.ts';
-import { createFeaturizer, DEFAULT_FEATURES, FeatureConfig } from './features.ts';
+import { DEFAULT_FEATURES, FeatureConfig } from './feature-config.ts';
+import { createFeaturizer } from './features.ts';
 import type { LinearTextModel } from './linear-model.ts';
 import { argmax, softmaxInPlace } from './linear-model.ts';
 import type { TrainingParamsInput } from './params.ts';

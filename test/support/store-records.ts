@@ -46,6 +46,7 @@ export function aFeedback(overrides: Partial<FeedbackRecord> = {}): FeedbackReco
     kind: 'label',
     label: 'ham',
     userKey: 'user-1',
+    fromPredictionUser: true,
     createdAt: T0 + 1000,
     ...overrides,
   };

@@ -2,9 +2,9 @@ import { Client, Connection } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { inject } from 'vitest';
-import { createLogger } from '../../adapters/log/logger.ts';
 import { type RunningWorkers, startWorkers, type WorkerPlan } from '../../workers/run-workers.ts';
 import { temporalLoggerFor } from '../../workers/temporal-logging.ts';
+import { heldLogger } from './test-logs.ts';
 
 /** A client on the run's shared dev server (see global-setup.ts). */
 export async function testClient(): Promise<{ client: Client; connection: Connection }> {
@@ -12,10 +12,8 @@ export async function testClient(): Promise<{ client: Client; connection: Connec
   return { client: new Client({ connection, namespace: inject('temporalNamespace') }), connection };
 }
 
-export const testLogger = createLogger('test', {
-  level: process.env.FLYWHEEL_LOG_LEVEL ?? 'warn',
-  destination: 2,
-});
+/** Held per test and printed only for a failing one (see test-logs.ts). */
+export const testLogger = heldLogger('test');
 
 // The bundler reports every module at info; tests only want its warnings.
 const quietBundlerLogger = temporalLoggerFor(testLogger);

@@ -8,7 +8,7 @@ import { createExternalCommandTrainer } from '../../adapters/trainers/external-c
 import type { TrainingProgress, TrainingRequest } from '../../adapters/trainers/trainer.ts';
 import { splitItems } from '../../core/datasets/split.ts';
 import { deserializeClassifier } from '../../core/model/artifact.ts';
-import { DEFAULT_FEATURES } from '../../core/model/features.ts';
+import { DEFAULT_FEATURES } from '../../core/model/feature-config.ts';
 import type { LinearTextModel } from '../../core/model/linear-model.ts';
 import { linearModelGraph, linearModelManifest } from '../../core/onnx/linear-graph.ts';
 

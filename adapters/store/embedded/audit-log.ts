@@ -1,31 +1,18 @@
 import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
-import type { AuditEvent } from '../../../core/cycle/cycle-record.ts';
+import { AUDIT_EVENTS } from '../record-tables.ts';
 import type { AuditLog } from '../store.ts';
+import { columnList, embeddedPlaceholders, recordOf, rowValues } from '../table-mapping.ts';
 
-interface AuditEventRow {
-  at: number;
-  model: string;
-  cycle_id: string | null;
-  kind: string;
-  actor: string;
-  details: string;
-}
+const COLUMNS = columnList(AUDIT_EVENTS);
 
 export function embeddedAuditLog(db: DatabaseSync): AuditLog {
   const append = db.prepare(
-    'INSERT INTO audit_events (at, model, cycle_id, kind, actor, details) VALUES (?, ?, ?, ?, ?, ?)',
+    `INSERT INTO audit_events (${COLUMNS}) VALUES ${embeddedPlaceholders(AUDIT_EVENTS)}`,
   );
 
   return {
     async append(event) {
-      append.run(
-        event.at,
-        event.model,
-        event.cycleId,
-        event.kind,
-        event.actor,
-        JSON.stringify(event.details),
-      );
+      append.run(...(rowValues(AUDIT_EVENTS, event, 'embedded') as SQLInputValue[]));
     },
     async list(filter) {
       const conditions: string[] = [];
@@ -42,22 +29,9 @@ export function embeddedAuditLog(db: DatabaseSync): AuditLog {
       // LIMIT -1 is SQLite for "no limit".
       params.push(filter.limit ?? -1);
       const rows = db
-        .prepare(
-          `SELECT at, model, cycle_id, kind, actor, details FROM audit_events ${where} ORDER BY seq DESC LIMIT ?`,
-        )
-        .all(...params) as unknown as AuditEventRow[];
-      return rows.map(toAuditEvent);
+        .prepare(`SELECT ${COLUMNS} FROM audit_events ${where} ORDER BY seq DESC LIMIT ?`)
+        .all(...params);
+      return rows.map((row) => recordOf(AUDIT_EVENTS, row, 'embedded'));
     },
-  };
-}
-
-function toAuditEvent(row: AuditEventRow): AuditEvent {
-  return {
-    at: row.at,
-    model: row.model,
-    cycleId: row.cycle_id,
-    kind: row.kind,
-    actor: row.actor,
-    details: JSON.parse(row.details),
   };
 }

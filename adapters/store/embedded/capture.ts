@@ -1,42 +1,26 @@
-import type { DatabaseSync, StatementSync } from 'node:sqlite';
-import { toPredictionFields } from '../../../core/capture/prediction-fields.ts';
+import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
 import type { CaptureWatermark, FeedbackRecord, PredictionRecord } from '../../../core/capture/records.ts';
 import { writeTransaction } from '../../sqlite/sqlite-file.ts';
+import { FEEDBACK, PREDICTIONS } from '../capture-tables.ts';
 import type { FeedbackRepository, PredictionRepository, Sequenced } from '../store.ts';
+import { columnList, embeddedPlaceholders, recordOf, rowValues } from '../table-mapping.ts';
 
-const PREDICTION_COLUMNS =
-  'id, model, model_version, variant, text, label, confidence, scores, user_key, served_prediction_id, latency_ms, metadata, created_at';
-const PREDICTION_PLACEHOLDERS = `(${Array(13).fill('?').join(', ')})`;
+const PREDICTION_COLUMNS = columnList(PREDICTIONS);
+const PREDICTION_PLACEHOLDERS = embeddedPlaceholders(PREDICTIONS);
+const FEEDBACK_COLUMNS = columnList(FEEDBACK);
 /** Rows per INSERT statement: one call per 100 rows binds ~30% faster than one call per row. */
 const ROWS_PER_STATEMENT = 100;
 
-interface PredictionRow {
-  seq: number;
-  id: string;
-  model: string;
-  model_version: string;
-  variant: PredictionRecord['variant'];
-  text: string;
-  label: string;
-  confidence: number;
-  scores: string;
-  user_key: string | null;
-  served_prediction_id: string | null;
-  latency_ms: number;
-  metadata: string;
-  created_at: number;
-}
+type Row = Record<string, unknown> & { seq: number };
+type Bindable = SQLInputValue;
 
-interface FeedbackRow {
-  seq: number;
-  id: string;
-  prediction_id: string;
-  model: string;
-  kind: FeedbackRecord['kind'];
-  label: string | null;
-  user_key: string | null;
-  created_at: number;
-}
+const predictionValues = (row: PredictionRecord) => rowValues(PREDICTIONS, row, 'embedded') as Bindable[];
+const toPrediction = (row: Row) => recordOf(PREDICTIONS, row, 'embedded');
+const toSequencedPrediction = (row: Row): Sequenced<PredictionRecord> => ({
+  ...toPrediction(row),
+  seq: row.seq,
+});
+const toFeedback = (row: Row) => recordOf(FEEDBACK, row, 'embedded');
 
 export function embeddedPredictions(db: DatabaseSync): PredictionRepository {
   const insertStatement = (rows: number) =>
@@ -66,23 +50,23 @@ export function embeddedPredictions(db: DatabaseSync): PredictionRepository {
       writeTransaction(db, () => {
         let next = 0;
         for (; next + ROWS_PER_STATEMENT <= rows.length; next += ROWS_PER_STATEMENT) {
-          insertChunk.run(...rows.slice(next, next + ROWS_PER_STATEMENT).flatMap(toPredictionFields));
+          insertChunk.run(...rows.slice(next, next + ROWS_PER_STATEMENT).flatMap(predictionValues));
         }
-        for (; next < rows.length; next++) insertOne.run(...toPredictionFields(rows[next]!));
+        for (; next < rows.length; next++) insertOne.run(...predictionValues(rows[next]!));
       });
     },
     async get(id) {
-      const row = get.get(id) as PredictionRow | undefined;
+      const row = get.get(id) as Row | undefined;
       return row ? toPrediction(row) : null;
     },
     async listAfter(model, afterSeq, limit) {
-      return (listAfter.all(model, afterSeq, limit) as unknown as PredictionRow[]).map(toSequencedPrediction);
+      return (listAfter.all(model, afterSeq, limit) as unknown as Row[]).map(toSequencedPrediction);
     },
     async listBetween(model, from, to, variant) {
       const rows = variant
         ? listBetweenOfVariant.all(model, from, to, variant)
         : listBetween.all(model, from, to);
-      return (rows as unknown as PredictionRow[]).map(toPrediction);
+      return (rows as unknown as Row[]).map(toPrediction);
     },
     async count(model) {
       return countOf(model === undefined ? countAll.get() : countOfModel.get(model));
@@ -91,9 +75,10 @@ export function embeddedPredictions(db: DatabaseSync): PredictionRepository {
 }
 
 export function embeddedFeedback(db: DatabaseSync): FeedbackRepository {
-  const columns = 'id, prediction_id, model, kind, label, user_key, created_at';
+  const columns = FEEDBACK_COLUMNS;
   const insert = db.prepare(
-    `INSERT INTO feedback (${columns}) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+    `INSERT INTO feedback (${columns}) VALUES ${embeddedPlaceholders(FEEDBACK)}
+     ON CONFLICT (id) DO NOTHING`,
   );
   const listAfter = db.prepare(
     `SELECT seq, ${columns} FROM feedback WHERE model = ? AND seq > ? ORDER BY seq LIMIT ?`,
@@ -106,7 +91,7 @@ export function embeddedFeedback(db: DatabaseSync): FeedbackRepository {
   const countAll = db.prepare('SELECT count(*) AS n FROM feedback');
   const countOfModel = db.prepare('SELECT count(*) AS n FROM feedback WHERE model = ?');
   const insertRow = (statement: StatementSync, row: FeedbackRecord) =>
-    statement.run(row.id, row.predictionId, row.model, row.kind, row.label, row.userKey, row.createdAt);
+    statement.run(...(rowValues(FEEDBACK, row, 'embedded') as Bindable[]));
 
   return {
     async insert(row) {
@@ -119,16 +104,14 @@ export function embeddedFeedback(db: DatabaseSync): FeedbackRepository {
       });
     },
     async listAfter(model, afterSeq, limit) {
-      return (listAfter.all(model, afterSeq, limit) as unknown as FeedbackRow[]).map((row) => ({
+      return (listAfter.all(model, afterSeq, limit) as unknown as Row[]).map((row) => ({
         ...toFeedback(row),
         seq: row.seq,
       }));
     },
     async listForPredictions(predictionIds) {
       if (predictionIds.length === 0) return [];
-      return (listForPredictions.all(JSON.stringify(predictionIds)) as unknown as FeedbackRow[]).map(
-        toFeedback,
-      );
+      return (listForPredictions.all(JSON.stringify(predictionIds)) as unknown as Row[]).map(toFeedback);
     },
     async count(model) {
       return countOf(model === undefined ? countAll.get() : countOfModel.get(model));
@@ -144,40 +127,6 @@ export function embeddedCaptureHead(db: DatabaseSync): (model: string) => Promis
   return async (model) => {
     const row = head.get(model) as { prediction_seq: number; feedback_seq: number };
     return { predictionSeq: row.prediction_seq, feedbackSeq: row.feedback_seq };
-  };
-}
-
-function toPrediction(row: PredictionRow): PredictionRecord {
-  return {
-    id: row.id,
-    model: row.model,
-    modelVersion: row.model_version,
-    variant: row.variant,
-    text: row.text,
-    label: row.label,
-    confidence: row.confidence,
-    scores: JSON.parse(row.scores),
-    userKey: row.user_key,
-    servedPredictionId: row.served_prediction_id,
-    latencyMs: row.latency_ms,
-    metadata: JSON.parse(row.metadata),
-    createdAt: row.created_at,
-  };
-}
-
-function toSequencedPrediction(row: PredictionRow): Sequenced<PredictionRecord> {
-  return { ...toPrediction(row), seq: row.seq };
-}
-
-function toFeedback(row: FeedbackRow): FeedbackRecord {
-  return {
-    id: row.id,
-    predictionId: row.prediction_id,
-    model: row.model,
-    kind: row.kind,
-    label: row.label,
-    userKey: row.user_key,
-    createdAt: row.created_at,
   };
 }
 

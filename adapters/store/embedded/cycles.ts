@@ -1,32 +1,20 @@
-import type { DatabaseSync } from 'node:sqlite';
-import type { CycleRecord } from '../../../core/cycle/cycle-record.ts';
+import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
+import { CYCLES, cycleOf, storedCycle, watermarkOf } from '../record-tables.ts';
 import type { CycleRepository } from '../store.ts';
+import {
+  columnList,
+  embeddedPlaceholders,
+  recordOf,
+  rowValues,
+  updateFromExcluded,
+} from '../table-mapping.ts';
 
-const COLUMNS =
-  'id, model, number, workflow_id, outcome, watermark_prediction_seq, watermark_feedback_seq, trigger, started_at, ended_at, summary';
-
-interface CycleRow {
-  id: string;
-  model: string;
-  number: number;
-  workflow_id: string;
-  outcome: CycleRecord['outcome'];
-  watermark_prediction_seq: number | null;
-  watermark_feedback_seq: number | null;
-  trigger: string;
-  started_at: number;
-  ended_at: number | null;
-  summary: string;
-}
+const COLUMNS = columnList(CYCLES);
 
 export function embeddedCycles(db: DatabaseSync): CycleRepository {
   const upsert = db.prepare(
-    `INSERT INTO cycles (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-     ON CONFLICT (id) DO UPDATE SET
-       model = excluded.model, number = excluded.number, workflow_id = excluded.workflow_id,
-       outcome = excluded.outcome, watermark_prediction_seq = excluded.watermark_prediction_seq,
-       watermark_feedback_seq = excluded.watermark_feedback_seq, trigger = excluded.trigger,
-       started_at = excluded.started_at, ended_at = excluded.ended_at, summary = excluded.summary`,
+    `INSERT INTO cycles (${COLUMNS}) VALUES ${embeddedPlaceholders(CYCLES)}
+     ON CONFLICT (id) DO UPDATE SET ${updateFromExcluded(CYCLES)}`,
   );
   const get = db.prepare(`SELECT ${COLUMNS} FROM cycles WHERE id = ?`);
   const listAll = db.prepare(`SELECT ${COLUMNS} FROM cycles ORDER BY seq`);
@@ -36,55 +24,24 @@ export function embeddedCycles(db: DatabaseSync): CycleRepository {
      WHERE model = ? AND outcome <> 'running' AND watermark_prediction_seq IS NOT NULL
      ORDER BY number DESC LIMIT 1`,
   );
+  const toCycle = (row: unknown) => cycleOf(recordOf(CYCLES, row as Record<string, unknown>, 'embedded'));
 
   return {
     async upsert(cycle) {
-      upsert.run(
-        cycle.id,
-        cycle.model,
-        cycle.number,
-        cycle.workflowId,
-        cycle.outcome,
-        cycle.watermark?.predictionSeq ?? null,
-        cycle.watermark?.feedbackSeq ?? null,
-        cycle.trigger,
-        cycle.startedAt,
-        cycle.endedAt,
-        JSON.stringify(cycle.summary),
-      );
+      upsert.run(...(rowValues(CYCLES, storedCycle(cycle), 'embedded') as SQLInputValue[]));
     },
     async get(id) {
-      const row = get.get(id) as unknown as CycleRow | undefined;
+      const row = get.get(id);
       return row ? toCycle(row) : null;
     },
     async list(model) {
-      const rows = model === undefined ? listAll.all() : listOfModel.all(model);
-      return (rows as unknown as CycleRow[]).map(toCycle);
+      return (model === undefined ? listAll.all() : listOfModel.all(model)).map(toCycle);
     },
     async lastWatermark(model) {
-      const row = lastWatermark.get(model) as unknown as CycleRow | undefined;
-      return row ? watermarkOf(row) : null;
+      const row = lastWatermark.get(model) as
+        | { watermark_prediction_seq: number | null; watermark_feedback_seq: number | null }
+        | undefined;
+      return row ? watermarkOf(row.watermark_prediction_seq, row.watermark_feedback_seq) : null;
     },
-  };
-}
-
-function watermarkOf(row: Pick<CycleRow, 'watermark_prediction_seq' | 'watermark_feedback_seq'>) {
-  return row.watermark_prediction_seq === null
-    ? null
-    : { predictionSeq: row.watermark_prediction_seq, feedbackSeq: row.watermark_feedback_seq ?? 0 };
-}
-
-function toCycle(row: CycleRow): CycleRecord {
-  return {
-    id: row.id,
-    model: row.model,
-    number: row.number,
-    workflowId: row.workflow_id,
-    outcome: row.outcome,
-    watermark: watermarkOf(row),
-    trigger: row.trigger,
-    startedAt: row.started_at,
-    endedAt: row.ended_at,
-    summary: JSON.parse(row.summary),
   };
 }

@@ -218,4 +218,15 @@ export const EMBEDDED_MIGRATIONS: readonly SchemaMigration[] = [
       CREATE INDEX predictions_by_user ON predictions (user_key);
     `,
   },
+  {
+    version: 7,
+    name: 'feedback-from-prediction-user',
+    // Feedback recorded before the column existed is judged as the gateway judges it now.
+    sql: `
+      ALTER TABLE feedback ADD COLUMN from_prediction_user INTEGER NOT NULL DEFAULT 0;
+      UPDATE feedback SET from_prediction_user = 1
+      WHERE user_key IS NOT NULL
+        AND user_key = (SELECT p.user_key FROM predictions p WHERE p.id = feedback.prediction_id);
+    `,
+  },
 ];

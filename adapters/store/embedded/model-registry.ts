@@ -1,38 +1,18 @@
-import type { DatabaseSync } from 'node:sqlite';
-import type { AliasMove, ModelVersion } from '../../../core/registry/model-version.ts';
+import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
+import type { AliasMove } from '../../../core/registry/model-version.ts';
 import { writeTransaction } from '../../sqlite/sqlite-file.ts';
+import { ALIAS_MOVES, MODEL_VERSIONS } from '../registry-tables.ts';
 import type { ModelRegistry } from '../store.ts';
+import { columnList, embeddedPlaceholders, recordOf, rowValues } from '../table-mapping.ts';
 import { assertAliasTargetOfModel, UnknownModelVersionError } from '../write-guards.ts';
 
-const VERSION_COLUMNS =
-  'id, model, artifact_sha256, dataset_id, labels, trainer, params, metrics, blessed_by, created_at';
-
-interface ModelVersionRow {
-  id: string;
-  model: string;
-  artifact_sha256: string;
-  dataset_id: string;
-  labels: string;
-  trainer: string;
-  params: string;
-  metrics: string;
-  blessed_by: string | null;
-  created_at: number;
-}
-
-interface AliasMoveRow {
-  model: string;
-  alias: AliasMove['alias'];
-  version_id: string | null;
-  previous_version_id: string | null;
-  reason: string;
-  actor: string;
-  at: number;
-}
+const VERSION_COLUMNS = columnList(MODEL_VERSIONS);
+const MOVE_COLUMNS = columnList(ALIAS_MOVES);
+const toModelVersion = (row: unknown) => recordOf(MODEL_VERSIONS, row as Record<string, unknown>, 'embedded');
 
 export function embeddedModelRegistry(db: DatabaseSync): ModelRegistry {
   const register = db.prepare(
-    `INSERT INTO model_versions (${VERSION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    `INSERT INTO model_versions (${VERSION_COLUMNS}) VALUES ${embeddedPlaceholders(MODEL_VERSIONS)}
      ON CONFLICT (id) DO NOTHING`,
   );
   const get = db.prepare(`SELECT ${VERSION_COLUMNS} FROM model_versions WHERE id = ?`);
@@ -46,38 +26,25 @@ export function embeddedModelRegistry(db: DatabaseSync): ModelRegistry {
      ON CONFLICT (model, alias) DO UPDATE SET version_id = excluded.version_id`,
   );
   const recordMove = db.prepare(
-    `INSERT INTO alias_moves (model, alias, version_id, previous_version_id, reason, actor, at)
-     VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO alias_moves (${MOVE_COLUMNS}) VALUES ${embeddedPlaceholders(ALIAS_MOVES)}`,
   );
-  const history = db.prepare(
-    `SELECT model, alias, version_id, previous_version_id, reason, actor, at
-     FROM alias_moves WHERE model = ? ORDER BY seq`,
-  );
+  const history = db.prepare(`SELECT ${MOVE_COLUMNS} FROM alias_moves WHERE model = ? ORDER BY seq`);
   const currentTarget = (model: string, name: string): string | null =>
     (alias.get(model, name) as { version_id: string | null } | undefined)?.version_id ?? null;
 
   return {
     async register(version) {
       const { changes } = register.run(
-        version.id,
-        version.model,
-        version.artifactSha256,
-        version.datasetId,
-        JSON.stringify(version.labels),
-        version.trainer,
-        JSON.stringify(version.params),
-        JSON.stringify(version.metrics),
-        version.blessedBy,
-        version.createdAt,
+        ...(rowValues(MODEL_VERSIONS, version, 'embedded') as SQLInputValue[]),
       );
       return { created: Number(changes) === 1 };
     },
     async get(id) {
-      const row = get.get(id) as unknown as ModelVersionRow | undefined;
+      const row = get.get(id);
       return row ? toModelVersion(row) : null;
     },
     async list(model) {
-      return (list.all(model) as unknown as ModelVersionRow[]).map(toModelVersion);
+      return list.all(model).map(toModelVersion);
     },
     async models() {
       return (models.all() as unknown as { model: string }[]).map((row) => row.model);
@@ -97,15 +64,7 @@ export function embeddedModelRegistry(db: DatabaseSync): ModelRegistry {
         const recorded: AliasMove = { ...move, previousVersionId };
         if (previousVersionId === move.versionId) return recorded;
         pointAlias.run(move.model, move.alias, move.versionId);
-        recordMove.run(
-          move.model,
-          move.alias,
-          move.versionId,
-          previousVersionId,
-          move.reason,
-          move.actor,
-          move.at,
-        );
+        recordMove.run(...(rowValues(ALIAS_MOVES, recorded, 'embedded') as SQLInputValue[]));
         return recorded;
       });
     },
@@ -113,30 +72,7 @@ export function embeddedModelRegistry(db: DatabaseSync): ModelRegistry {
       return currentTarget(model, name);
     },
     async aliasHistory(model) {
-      return (history.all(model) as unknown as AliasMoveRow[]).map((row) => ({
-        model: row.model,
-        alias: row.alias,
-        versionId: row.version_id,
-        previousVersionId: row.previous_version_id,
-        reason: row.reason,
-        actor: row.actor,
-        at: row.at,
-      }));
+      return history.all(model).map((row) => recordOf(ALIAS_MOVES, row, 'embedded'));
     },
-  };
-}
-
-function toModelVersion(row: ModelVersionRow): ModelVersion {
-  return {
-    id: row.id,
-    model: row.model,
-    artifactSha256: row.artifact_sha256,
-    datasetId: row.dataset_id,
-    labels: JSON.parse(row.labels),
-    trainer: row.trainer,
-    params: JSON.parse(row.params),
-    metrics: JSON.parse(row.metrics),
-    blessedBy: row.blessed_by,
-    createdAt: row.created_at,
   };
 }

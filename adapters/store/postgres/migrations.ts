@@ -215,4 +215,15 @@ export const POSTGRES_MIGRATIONS: readonly SchemaMigration[] = [
       CREATE INDEX predictions_by_user ON predictions (user_key);
     `,
   },
+  {
+    version: 7,
+    name: 'feedback-from-prediction-user',
+    // Feedback recorded before the column existed is judged as the gateway judges it now.
+    sql: `
+      ALTER TABLE feedback ADD COLUMN from_prediction_user boolean NOT NULL DEFAULT false;
+      UPDATE feedback f SET from_prediction_user = true
+      FROM predictions p
+      WHERE p.id = f.prediction_id AND f.user_key IS NOT NULL AND f.user_key = p.user_key;
+    `,
+  },
 ];

@@ -1,65 +1,31 @@
 import type pg from 'pg';
-import type { AliasMove, ModelVersion } from '../../../core/registry/model-version.ts';
+import type { AliasMove } from '../../../core/registry/model-version.ts';
+import { ALIAS_MOVES, MODEL_VERSIONS } from '../registry-tables.ts';
 import type { ModelRegistry } from '../store.ts';
+import { columnList, postgresPlaceholders, recordOf, rowValues } from '../table-mapping.ts';
 import { assertAliasTargetOfModel, UnknownModelVersionError } from '../write-guards.ts';
 import { inTransaction } from './pool.ts';
 
-const VERSION_COLUMNS =
-  'id, model, artifact_sha256, dataset_id, labels, trainer, params, metrics, blessed_by, created_at';
-
-interface ModelVersionRow {
-  id: string;
-  model: string;
-  artifact_sha256: string;
-  dataset_id: string;
-  labels: string[];
-  trainer: string;
-  params: Record<string, unknown>;
-  metrics: Record<string, number>;
-  blessed_by: string | null;
-  created_at: number;
-}
-
-interface AliasMoveRow {
-  model: string;
-  alias: AliasMove['alias'];
-  version_id: string | null;
-  previous_version_id: string | null;
-  reason: string;
-  actor: string;
-  at: number;
-}
+const VERSION_COLUMNS = columnList(MODEL_VERSIONS);
+const MOVE_COLUMNS = columnList(ALIAS_MOVES);
+const toModelVersion = (row: Record<string, unknown>) => recordOf(MODEL_VERSIONS, row, 'postgres');
 
 export function postgresModelRegistry(pool: pg.Pool): ModelRegistry {
   return {
     async register(version) {
       const { rowCount } = await pool.query(
-        `INSERT INTO model_versions (${VERSION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+        `INSERT INTO model_versions (${VERSION_COLUMNS}) VALUES ${postgresPlaceholders(MODEL_VERSIONS)}
          ON CONFLICT (id) DO NOTHING`,
-        [
-          version.id,
-          version.model,
-          version.artifactSha256,
-          version.datasetId,
-          JSON.stringify(version.labels),
-          version.trainer,
-          JSON.stringify(version.params),
-          JSON.stringify(version.metrics),
-          version.blessedBy,
-          version.createdAt,
-        ],
+        rowValues(MODEL_VERSIONS, version, 'postgres'),
       );
       return { created: rowCount === 1 };
     },
     async get(id) {
-      const { rows } = await pool.query<ModelVersionRow>(
-        `SELECT ${VERSION_COLUMNS} FROM model_versions WHERE id = $1`,
-        [id],
-      );
+      const { rows } = await pool.query(`SELECT ${VERSION_COLUMNS} FROM model_versions WHERE id = $1`, [id]);
       return rows[0] ? toModelVersion(rows[0]) : null;
     },
     async list(model) {
-      const { rows } = await pool.query<ModelVersionRow>(
+      const { rows } = await pool.query(
         `SELECT ${VERSION_COLUMNS} FROM model_versions WHERE model = $1 ORDER BY seq`,
         [model],
       );
@@ -107,9 +73,8 @@ export function postgresModelRegistry(pool: pg.Pool): ModelRegistry {
           move.versionId,
         ]);
         await client.query(
-          `INSERT INTO alias_moves (model, alias, version_id, previous_version_id, reason, actor, at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-          [move.model, move.alias, move.versionId, previousVersionId, move.reason, move.actor, move.at],
+          `INSERT INTO alias_moves (${MOVE_COLUMNS}) VALUES ${postgresPlaceholders(ALIAS_MOVES)}`,
+          rowValues(ALIAS_MOVES, recorded, 'postgres'),
         );
         return recorded;
       });
@@ -122,35 +87,11 @@ export function postgresModelRegistry(pool: pg.Pool): ModelRegistry {
       return rows[0]?.version_id ?? null;
     },
     async aliasHistory(model) {
-      const { rows } = await pool.query<AliasMoveRow>(
-        `SELECT model, alias, version_id, previous_version_id, reason, actor, at
-         FROM alias_moves WHERE model = $1 ORDER BY seq`,
+      const { rows } = await pool.query(
+        `SELECT ${MOVE_COLUMNS} FROM alias_moves WHERE model = $1 ORDER BY seq`,
         [model],
       );
-      return rows.map((row) => ({
-        model: row.model,
-        alias: row.alias,
-        versionId: row.version_id,
-        previousVersionId: row.previous_version_id,
-        reason: row.reason,
-        actor: row.actor,
-        at: row.at,
-      }));
+      return rows.map((row) => recordOf(ALIAS_MOVES, row, 'postgres'));
     },
-  };
-}
-
-function toModelVersion(row: ModelVersionRow): ModelVersion {
-  return {
-    id: row.id,
-    model: row.model,
-    artifactSha256: row.artifact_sha256,
-    datasetId: row.dataset_id,
-    labels: row.labels,
-    trainer: row.trainer,
-    params: row.params,
-    metrics: row.metrics,
-    blessedBy: row.blessed_by,
-    createdAt: row.created_at,
   };
 }

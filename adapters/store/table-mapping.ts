@@ -1,0 +1,104 @@
+/**
+ * One description of a table that both stores read: its columns in order, what kind of value each holds,
+ * and the record field it maps to. The dialects differ only in how a kind travels — the embedded store
+ * keeps JSON as TEXT and booleans as 0/1, PostgreSQL has jsonb and boolean — so adding a column is one
+ * line here plus a migration per dialect.
+ */
+export type ColumnKind = 'text' | 'integer' | 'real' | 'boolean' | 'json';
+export type Dialect = 'embedded' | 'postgres';
+
+export interface ColumnMapping<R> {
+  column: string;
+  field: keyof R & string;
+  kind: ColumnKind;
+  /** Stored when the record has no value (null or undefined); default null. */
+  whenAbsent?: unknown;
+}
+
+export interface TableMapping<R> {
+  table: string;
+  columns: readonly ColumnMapping<R>[];
+}
+
+/** `a, b, c`: the columns in their order, for INSERT and SELECT lists. */
+export function columnList<R>(mapping: TableMapping<R>): string {
+  return mapping.columns.map((c) => c.column).join(', ');
+}
+
+/** A record's values in column order, encoded as the dialect stores them. */
+export function rowValues<R>(mapping: TableMapping<R>, record: R, dialect: Dialect): unknown[] {
+  return mapping.columns.map((c) => encodeValue(c, record[c.field], dialect));
+}
+
+/** Column-wise arrays of many records (PostgreSQL's unnest inserts take one array per column). */
+export function columnArrays<R>(
+  mapping: TableMapping<R>,
+  records: readonly R[],
+  dialect: Dialect,
+): unknown[][] {
+  return mapping.columns.map((c) => records.map((record) => encodeValue(c, record[c.field], dialect)));
+}
+
+/** The record a row holds. */
+export function recordOf<R>(mapping: TableMapping<R>, row: Record<string, unknown>, dialect: Dialect): R {
+  const record: Record<string, unknown> = {};
+  for (const c of mapping.columns) record[c.field] = decodeValue(c.kind, row[c.column], dialect);
+  return record as R;
+}
+
+/** PostgreSQL array types for unnest, by kind; JSON travels as text and is cast where it is selected. */
+export const POSTGRES_ARRAY_TYPE: Record<ColumnKind, string> = {
+  text: 'text[]',
+  integer: 'bigint[]',
+  real: 'float8[]',
+  boolean: 'boolean[]',
+  json: 'text[]',
+};
+
+function encodeValue<R>(column: ColumnMapping<R>, given: unknown, dialect: Dialect): unknown {
+  const value = given ?? column.whenAbsent ?? null;
+  if (value === null) return null;
+  if (column.kind === 'json') return JSON.stringify(value);
+  if (column.kind === 'boolean' && dialect === 'embedded') return value ? 1 : 0;
+  return value;
+}
+
+function decodeValue(kind: ColumnKind, value: unknown, dialect: Dialect): unknown {
+  if (value === null || value === undefined) return null;
+  if (dialect === 'postgres') return value;
+  if (kind === 'json') return JSON.parse(value as string);
+  if (kind === 'boolean') return Number(value) === 1;
+  return value;
+}
+
+/** `(?, ?, …)`: one row's placeholders for the embedded store. */
+export function embeddedPlaceholders<R>(mapping: TableMapping<R>): string {
+  return `(${mapping.columns.map(() => '?').join(', ')})`;
+}
+
+/** `b = excluded.b, …` for every column but the key: an upsert that keeps the row (and its seq). */
+export function updateFromExcluded<R>(mapping: TableMapping<R>, key = 'id'): string {
+  return mapping.columns
+    .filter((c) => c.column !== key)
+    .map((c) => `${c.column} = excluded.${c.column}`)
+    .join(', ');
+}
+
+/**
+ * `SELECT … FROM unnest($1::text[], …) AS batch(…)`: many rows in one PostgreSQL statement, one array
+ * parameter per column (see columnArrays); JSON arrives as text and is cast here. `from` names other
+ * relations to join first (an advisory-lock CTE).
+ */
+export function postgresUnnestSelect<R>(mapping: TableMapping<R>, from = ''): string {
+  const columns = columnList(mapping);
+  const arrays = mapping.columns.map((c, i) => `$${i + 1}::${POSTGRES_ARRAY_TYPE[c.kind]}`).join(', ');
+  const selected = mapping.columns
+    .map((c) => (c.kind === 'json' ? `${c.column}::jsonb` : c.column))
+    .join(', ');
+  return `SELECT ${selected} FROM ${from ? `${from}, ` : ''}unnest(${arrays}) AS batch(${columns})`;
+}
+
+/** `($1, $2, …)`: one row's placeholders for PostgreSQL (JSON as text, which the column casts). */
+export function postgresPlaceholders<R>(mapping: TableMapping<R>): string {
+  return `(${mapping.columns.map((_, i) => `$${i + 1}`).join(', ')})`;
+}
