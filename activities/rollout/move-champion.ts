@@ -40,35 +40,86 @@ export async function moveChampion(deps: Pick<ActivityDeps, 'store' | 'flags'>, 
   await deps.flags.write(move.model, CHAMPION_ONLY(move.to));
 }
 
+/** A hand-made change of who serves: the version named up front, so running it again changes nothing. */
+export interface ChampionChangeRequest {
+  model: string;
+  /** The version that serves afterwards. Resolved once, before the change starts, never re-read. */
+  to: string;
+  actor: string;
+  reason: string;
+  /** How it was asked for: through its workflow, or the break-glass path with Temporal down. */
+  via: 'workflow' | 'offline';
+}
+
+export interface ChampionChangeResult {
+  model: string;
+  champion: string;
+  /** What `previous` points at afterwards. */
+  previous: string | null;
+  /** False when the champion was `to` already and the flags served it champion-only. */
+  changed: boolean;
+}
+
 /**
- * `flywheel models rollback`: the previous champion serves again, in one step (aliases and flags). The
- * version rolled back from becomes `previous`, so running it again undoes it.
+ * `flywheel models rollback`: makes a named version the champion and the flags champion-only for it.
+ * Idempotent by its target: with the champion on `to` already, `previous` stays as it is (a re-run after
+ * a crash half-way cannot lose a version), only flags that disagree are written, and nothing is audited
+ * when nothing changed. Each part is idempotent, so a retry after any partial failure finishes the move.
  */
-export async function restorePreviousChampion(
+export async function changeChampion(
   deps: Pick<ActivityDeps, 'store' | 'flags'>,
-  request: { model: string; actor: string; reason: string },
-): Promise<{ champion: string; previous: string }> {
-  const current = await deps.store.models.alias(request.model, 'champion');
-  const previous = await deps.store.models.alias(request.model, 'previous');
-  if (!current || !previous) {
-    throw new Error(`${request.model} has no previous champion to go back to`);
+  request: ChampionChangeRequest,
+): Promise<ChampionChangeResult> {
+  const version = await deps.store.models.get(request.to);
+  if (!version || version.model !== request.model) {
+    throw new UnknownVersionError(
+      `${request.model} has no version ${request.to}: see \`flywheel models list ${request.model}\``,
+    );
   }
-  await moveChampion(deps, {
+  const current = await deps.store.models.alias(request.model, 'champion');
+  const registryMoves = current !== request.to;
+  if (registryMoves) {
+    await moveChampion(deps, {
+      model: request.model,
+      to: request.to,
+      from: current,
+      reason: request.reason,
+      actor: request.actor,
+    });
+  }
+  const { changed: flagsChanged } = await deps.flags.write(request.model, CHAMPION_ONLY(request.to));
+  const changed = registryMoves || flagsChanged;
+  if (changed) {
+    await deps.store.audit.append({
+      at: Date.now(),
+      model: request.model,
+      cycleId: null,
+      kind: 'champion-rolled-back',
+      actor: request.actor,
+      details: {
+        championVersion: request.to,
+        previousVersion: registryMoves ? current : await deps.store.models.alias(request.model, 'previous'),
+        reason: request.reason,
+        via: request.via,
+        registryMoved: registryMoves,
+        flagsWritten: flagsChanged,
+      },
+    });
+  }
+  return {
     model: request.model,
-    to: previous,
-    from: current,
-    reason: request.reason,
-    actor: request.actor,
-  });
-  await deps.store.audit.append({
-    at: Date.now(),
-    model: request.model,
-    cycleId: null,
-    kind: 'champion-rolled-back',
-    actor: request.actor,
-    details: { championVersion: previous, previousVersion: current, reason: request.reason },
-  });
-  return { champion: previous, previous: current };
+    champion: request.to,
+    previous: await deps.store.models.alias(request.model, 'previous'),
+    changed,
+  };
+}
+
+/** The target of a champion change is no version of the model: retrying cannot help. */
+export class UnknownVersionError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnknownVersionError';
+  }
 }
 
 /**

@@ -1,12 +1,12 @@
 import type { Command } from 'commander';
-import { restorePreviousChampion } from '../../activities/rollout/move-champion.ts';
+import { type ChampionChangeResult, changeChampion } from '../../activities/rollout/move-champion.ts';
 import { registerModelFromCorpus } from '../../activities/training/register-first-model.ts';
 import { loadSpamAssassin, parseSpamAssassinSpec } from '../../adapters/corpus/spamassassin.ts';
-import { CliError, EXIT } from '../cli-error.ts';
+import { CliError, describeForTerminal, EXIT } from '../cli-error.ts';
 import { checkModelName } from '../flywheel-client.ts';
 import { formatTable, printResult } from '../table.ts';
+import { withClient } from './cycle.ts';
 import { withLocalDeps } from './local-deps.ts';
-import { refuseWhileRollingOut } from './rollout.ts';
 
 export function registerModelsCommand(program: Command): void {
   const models = program.command('models').description('the model registry: train, list, show, rollback');
@@ -135,26 +135,56 @@ export function registerModelsCommand(program: Command): void {
   models
     .command('rollback <model>')
     .description(
-      'make the previous champion the champion again in one step (registry aliases and serving flags)',
+      'make a version the champion again (registry aliases and serving flags) through a workflow; refused while a rollout runs',
     )
+    .option('--to <version>', 'the version to serve (default: the previous champion, read once at the start)')
     .option('--reason <text>', 'why (kept in the alias history and the audit trail)')
+    .option('--offline', 'break-glass when Temporal is down: write the registry and flags from here, audited')
     .option('--json', 'print JSON')
-    .action(async (model: string, options: { reason?: string; json?: boolean }) => {
-      checkModelName(model);
-      await refuseWhileRollingOut(model);
-      const result = await withLocalDeps((deps) =>
-        restorePreviousChampion(deps, {
+    .action(
+      async (model: string, options: { to?: string; reason?: string; offline?: boolean; json?: boolean }) => {
+        checkModelName(model);
+        const to = options.to ?? (await previousChampion(model));
+        const request = {
           model,
-          actor: `cli:${process.env.USER ?? 'unknown'}`,
+          to,
+          actor: `cli${options.offline ? '-offline' : ''}:${process.env.USER ?? 'unknown'}`,
           reason: options.reason ?? 'rolled back by hand',
-        }),
-      );
-      printResult(
-        result,
-        Boolean(options.json),
-        () =>
-          `${model}: ${result.champion} is the champion again (${result.previous} is now previous); ` +
-          'gateways serve it within their rollout cache bound (0.5 s by default)',
-      );
-    });
+        };
+        const result: ChampionChangeResult = options.offline
+          ? await withLocalDeps((deps) => changeChampion(deps, { ...request, via: 'offline' }))
+          : await withClient((client) => client.changeChampion(request)).catch((error: unknown) => {
+              throw offlineHint(error, model, to);
+            });
+        printResult(result, Boolean(options.json), () =>
+          result.changed
+            ? `${model}: ${result.champion} is the champion (${result.previous ?? '-'} is previous); ` +
+              'gateways serve it within their rollout cache bound (0.5 s by default). ' +
+              `Running it again with \`--to ${result.champion}\` changes nothing.`
+            : `${model}: ${result.champion} is the champion already and the flags serve it; nothing changed`,
+        );
+      },
+    );
+}
+
+/** With Temporal unreachable, the one line also names the break-glass, with the target resolved here. */
+function offlineHint(error: unknown, model: string, to: string): unknown {
+  const { line, exitCode } = describeForTerminal(error, process.env.TEMPORAL_ADDRESS ?? 'localhost:7233');
+  if (exitCode !== EXIT.unreachable) return error;
+  return new CliError(
+    `${line}; in an emergency: \`flywheel models rollback ${model} --to ${to} --offline\``,
+    exitCode,
+  );
+}
+
+/** The default target of a rollback, read once before the change starts so every retry aims at it. */
+async function previousChampion(model: string): Promise<string> {
+  const previous = await withLocalDeps(({ store }) => store.models.alias(model, 'previous'));
+  if (!previous) {
+    throw new CliError(
+      `${model} has no previous champion to go back to: name one with \`--to <version>\` (see \`flywheel models list ${model}\`)`,
+      EXIT.notFound,
+    );
+  }
+  return previous;
 }

@@ -208,25 +208,6 @@ export function renderRollout(status: RolloutStatus): string {
   return lines.join('\n');
 }
 
-/**
- * Refuses a hand-made champion change while a rollout of the model runs (it would fight the rollout's
- * flags). When Temporal cannot be reached the change goes ahead: an emergency rollback must not depend on it.
- */
-export async function refuseWhileRollingOut(model: string): Promise<void> {
-  let running: RolloutStatus | null = null;
-  try {
-    running = await withClient((client) => client.rolloutStatus(model));
-  } catch {
-    return;
-  }
-  if (running.outcome === 'running') {
-    throw new CliError(
-      `a rollout of ${model} is running: abort it first (\`flywheel rollout abort ${model}\`)`,
-      EXIT.conflict,
-    );
-  }
-}
-
 function whoAmI(): string {
   return process.env.USER ?? 'unknown';
 }
