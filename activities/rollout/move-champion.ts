@@ -49,6 +49,11 @@ export interface ChampionChangeRequest {
   reason: string;
   /** How it was asked for: through its workflow, or the break-glass path with Temporal down. */
   via: 'workflow' | 'offline';
+  /**
+   * What the audit calls it: a rollback (the default), or champion-only flags put back for the registry's
+   * champion after a terminated rollout left the candidate's behind (`flywheel rollout abort`).
+   */
+  purpose?: 'rollback' | 'flags-reset';
 }
 
 export interface ChampionChangeResult {
@@ -94,7 +99,7 @@ export async function changeChampion(
       at: Date.now(),
       model: request.model,
       cycleId: null,
-      kind: 'champion-rolled-back',
+      kind: request.purpose === 'flags-reset' ? 'rollout-flags-reset' : 'champion-rolled-back',
       actor: request.actor,
       details: {
         championVersion: request.to,
@@ -120,30 +125,4 @@ export class UnknownVersionError extends Error {
     super(message);
     this.name = 'UnknownVersionError';
   }
-}
-
-/**
- * Champion-only flags for the registry's champion, when a rollout left others behind and can no longer
- * restore them itself (it was terminated: no code runs). What `flywheel rollout abort` does when no rollout
- * of the model runs. Changes nothing when the flags are champion-only already.
- */
-export async function resetFlagsToChampion(
-  deps: Pick<ActivityDeps, 'store' | 'flags'>,
-  request: { model: string; actor: string },
-): Promise<{ changed: boolean; championVersion: string | null }> {
-  const flags = await deps.flags.read(request.model);
-  if (flags.mode === 'off' && flags.candidateVersion === null) {
-    return { changed: false, championVersion: flags.championVersion };
-  }
-  const championVersion = await deps.store.models.alias(request.model, 'champion');
-  const { changed } = await deps.flags.write(request.model, CHAMPION_ONLY(championVersion));
-  await deps.store.audit.append({
-    at: Date.now(),
-    model: request.model,
-    cycleId: null,
-    kind: 'rollout-flags-reset',
-    actor: request.actor,
-    details: { before: flags, championVersion },
-  });
-  return { changed, championVersion };
 }
