@@ -303,19 +303,23 @@ export class FlywheelClient {
     }
   }
 
+  /** Refuses (naming it) while a rollout of the model runs: a hand-made change would fight its flags. */
+  async refuseWhileRollingOut(model: string): Promise<void> {
+    const rollout = await this.runningRollout(model);
+    if (rollout) {
+      throw new CliError(
+        `a rollout of ${model} is running (${rollout}): abort it first (\`flywheel rollout abort ${model}\`)`,
+        EXIT.conflict,
+      );
+    }
+  }
+
   /**
    * Makes a named version the champion through the championChange workflow and waits for it. Refused
    * while a rollout of the model runs (its id in the message), or while another change of it runs.
    */
   async changeChampion(input: ChampionChangeInput): Promise<ChampionChangeResult> {
-    checkModelName(input.model);
-    const rollout = await this.runningRollout(input.model);
-    if (rollout) {
-      throw new CliError(
-        `a rollout of ${input.model} is running (${rollout}): abort it first (\`flywheel rollout abort ${input.model}\`)`,
-        EXIT.conflict,
-      );
-    }
+    await this.refuseWhileRollingOut(input.model);
     const workflowId = championChangeWorkflowId(input.model);
     try {
       const handle = await this.temporal.workflow.start('championChange', {

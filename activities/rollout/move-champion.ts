@@ -50,10 +50,11 @@ export interface ChampionChangeRequest {
   /** How it was asked for: through its workflow, or the break-glass path with Temporal down. */
   via: 'workflow' | 'offline';
   /**
-   * What the audit calls it: a rollback (the default), or champion-only flags put back for the registry's
-   * champion after a terminated rollout left the candidate's behind (`flywheel rollout abort`).
+   * What the audit calls it: a rollback (the default), champion-only flags put back for the registry's
+   * champion after a terminated rollout left the candidate's behind (`flywheel rollout abort`), or a
+   * version just trained made the champion (`flywheel models train`).
    */
-  purpose?: 'rollback' | 'flags-reset';
+  purpose?: 'rollback' | 'flags-reset' | 'trained';
 }
 
 export interface ChampionChangeResult {
@@ -99,7 +100,7 @@ export async function changeChampion(
       at: Date.now(),
       model: request.model,
       cycleId: null,
-      kind: request.purpose === 'flags-reset' ? 'rollout-flags-reset' : 'champion-rolled-back',
+      kind: AUDIT_KIND[request.purpose ?? 'rollback'],
       actor: request.actor,
       details: {
         championVersion: request.to,
@@ -118,6 +119,12 @@ export async function changeChampion(
     changed,
   };
 }
+
+const AUDIT_KIND = {
+  rollback: 'champion-rolled-back',
+  'flags-reset': 'rollout-flags-reset',
+  trained: 'champion-trained',
+} as const;
 
 /** The target of a champion change is no version of the model: retrying cannot help. */
 export class UnknownVersionError extends Error {

@@ -22,11 +22,12 @@ export function registerModelsCommand(program: Command): void {
     )
     .option('--champion', 'make it the champion even if the model has one')
     .option('--epochs <n>', 'training epochs', (value) => Number(value))
+    .option('--offline', 'break-glass when Temporal is down: make it the champion from here, audited')
     .option('--json', 'print JSON')
     .action(
       async (
         model: string,
-        options: { dataset: string; champion?: boolean; epochs?: number; json?: boolean },
+        options: { dataset: string; champion?: boolean; epochs?: number; offline?: boolean; json?: boolean },
       ) => {
         checkModelName(model);
         let groups: ReturnType<typeof parseSpamAssassinSpec>;
@@ -41,16 +42,41 @@ export function registerModelsCommand(program: Command): void {
           label: message.label,
           group: message.group,
         }));
-        const result = await withLocalDeps((deps) =>
-          registerModelFromCorpus(deps, {
+        const actor = `cli${options.offline ? '-offline' : ''}:${process.env.USER ?? 'unknown'}`;
+        // Registering a version changes nothing that serves; making it the champion goes through the
+        // championChange workflow (refused under a running rollout, audited) like every change of who serves.
+        const { trained, champion } = await withLocalDeps(async (deps) => ({
+          trained: await registerModelFromCorpus(deps, {
             model,
             examples,
             source: options.dataset,
-            champion: options.champion ? 'always' : 'if-none',
+            champion: 'never',
             params: options.epochs ? { epochs: options.epochs } : {},
-            actor: `cli:${process.env.USER ?? 'unknown'}`,
+            actor,
           }),
-        );
+          champion: await deps.store.models.alias(model, 'champion'),
+        }));
+        const promote = (options.champion || champion === null) && champion !== trained.versionId;
+        if (promote) {
+          const request = {
+            model,
+            to: trained.versionId,
+            actor,
+            reason: `trained on ${options.dataset}`,
+            purpose: 'trained' as const,
+          };
+          if (options.offline) {
+            await withLocalDeps((deps) => changeChampion(deps, { ...request, via: 'offline' }));
+          } else {
+            await withClient((client) => client.changeChampion(request)).catch((error: unknown) => {
+              throw offlineHint(
+                error,
+                `models train ${model} --dataset ${options.dataset}${options.champion ? ' --champion' : ''}`,
+              );
+            });
+          }
+        }
+        const result = { ...trained, isChampion: promote || champion === trained.versionId };
         printResult(result, Boolean(options.json), () =>
           [
             `${result.reused ? 'already registered' : 'trained'} ${model} version ${result.versionId}`,
@@ -144,6 +170,13 @@ export function registerModelsCommand(program: Command): void {
     .action(
       async (model: string, options: { to?: string; reason?: string; offline?: boolean; json?: boolean }) => {
         checkModelName(model);
+        // Refused first under a running rollout (the default target means nothing then); the workflow's
+        // start checks again.
+        if (!options.offline) {
+          await withClient((client) => client.refuseWhileRollingOut(model)).catch((error: unknown) => {
+            throw offlineHint(error, `models rollback ${model} --to ${options.to ?? '<version>'}`);
+          });
+        }
         const to = options.to ?? (await previousChampion(model));
         const request = {
           model,
@@ -154,7 +187,7 @@ export function registerModelsCommand(program: Command): void {
         const result: ChampionChangeResult = options.offline
           ? await withLocalDeps((deps) => changeChampion(deps, { ...request, via: 'offline' }))
           : await withClient((client) => client.changeChampion(request)).catch((error: unknown) => {
-              throw offlineHint(error, model, to);
+              throw offlineHint(error, `models rollback ${model} --to ${to}`);
             });
         printResult(result, Boolean(options.json), () =>
           result.changed
@@ -168,13 +201,10 @@ export function registerModelsCommand(program: Command): void {
 }
 
 /** With Temporal unreachable, the one line also names the break-glass, with the target resolved here. */
-function offlineHint(error: unknown, model: string, to: string): unknown {
+function offlineHint(error: unknown, command: string): unknown {
   const { line, exitCode } = describeForTerminal(error, process.env.TEMPORAL_ADDRESS ?? 'localhost:7233');
   if (exitCode !== EXIT.unreachable) return error;
-  return new CliError(
-    `${line}; in an emergency: \`flywheel models rollback ${model} --to ${to} --offline\``,
-    exitCode,
-  );
+  return new CliError(`${line}; in an emergency: \`flywheel ${command} --offline\``, exitCode);
 }
 
 /** The default target of a rollback, read once before the change starts so every retry aims at it. */
