@@ -1,3 +1,4 @@
+import { type ChampionActivities, createChampionActivities } from './champion/change-champion.ts';
 import { beginCycleActivity } from './cycle/begin-cycle.ts';
 import { buildDatasetActivity } from './cycle/build-dataset.ts';
 import { collectEdgeCasesActivity } from './cycle/collect-edge-cases.ts';
@@ -16,8 +17,9 @@ import { trainCandidateActivity } from './training/train-candidate.ts';
 /** The activities of the main task queue, bound to their dependencies. */
 export function createActivities(
   deps: ActivityDeps,
-): CycleActivities & ReviewActivities & RolloutActivities & MonitorActivities {
+): CycleActivities & ReviewActivities & RolloutActivities & MonitorActivities & ChampionActivities {
   return {
+    ...createChampionActivities(deps),
     ...createMonitorActivities(deps),
     ...createReviewActivities(deps),
     ...createRolloutActivities(deps),

@@ -3,10 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { buildProgram } from './cli.ts';
 
 /**
- * Commands that run a process until stopped (the dev stack, a worker, the gateway): they print logs,
- * not one answer, so `--json` has nothing to shape. Every other command answers and exits.
+ * Commands that run a process until stopped (the dev stack, a worker, the gateway, the console): they
+ * print logs, not one answer, so `--json` has nothing to shape. Every other command answers and exits.
  */
-const PROCESSES = new Set(['dev', 'worker', 'gateway']);
+const PROCESSES = new Set(['dev', 'worker', 'gateway', 'console']);
 
 function leaves(command: Command, path: string[] = []): Array<{ path: string; command: Command }> {
   if (command.commands.length === 0) return [{ path: path.join(' '), command }];

@@ -2,14 +2,17 @@ import {
   Client,
   Connection,
   WorkflowExecutionAlreadyStartedError,
+  WorkflowFailedError,
   WorkflowIdConflictPolicy,
   WorkflowIdReusePolicy,
   WorkflowNotFoundError,
 } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
+import type { ChampionChangeResult } from '../activities/rollout/move-champion.ts';
 import { parseCycleConfig } from '../core/cycle/cycle-config.ts';
 import { ModelName } from '../core/model-name.ts';
 import { FLYWHEEL_TASK_QUEUE } from '../workers/task-queues.ts';
+import { type ChampionChangeInput, championChangeWorkflowId } from '../workflows/champion-change-messages.ts';
 import {
   type CycleInput,
   type CycleStatus,
@@ -287,6 +290,69 @@ export class FlywheelClient {
     }
   }
 
+  /**
+   * The id of the model's running rollout, or null when none runs. Asks the server (describe), not the
+   * workflow (a query), so it answers with no worker polling; any other failure is thrown, never taken
+   * for "no rollout".
+   */
+  async runningRollout(model: string): Promise<string | null> {
+    checkModelName(model);
+    const workflowId = rolloutWorkflowId(model);
+    try {
+      const described = await this.temporal.workflow.getHandle(workflowId).describe();
+      return described.status.name === 'RUNNING' ? `${workflowId} (run ${described.runId})` : null;
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) return null;
+      throw error;
+    }
+  }
+
+  /** Refuses (naming it) while a rollout of the model runs: a hand-made change would fight its flags. */
+  async refuseWhileRollingOut(model: string): Promise<void> {
+    const rollout = await this.runningRollout(model);
+    if (rollout) {
+      throw new CliError(
+        `a rollout of ${model} is running (${rollout}): abort it first (\`flywheel rollout abort ${model}\`)`,
+        EXIT.conflict,
+      );
+    }
+  }
+
+  /**
+   * Makes a named version the champion through the championChange workflow and waits for it. Refused
+   * while a rollout of the model runs (its id in the message), or while another change of it runs.
+   */
+  async changeChampion(input: ChampionChangeInput): Promise<ChampionChangeResult> {
+    await this.refuseWhileRollingOut(input.model);
+    const workflowId = championChangeWorkflowId(input.model);
+    try {
+      const handle = await this.temporal.workflow.start('championChange', {
+        taskQueue: this.taskQueue,
+        workflowId,
+        args: [input],
+        workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
+        workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+        typedSearchAttributes: new TypedSearchAttributes([
+          { key: MODEL, value: input.model },
+          { key: TRIGGER, value: input.actor },
+        ]),
+        staticSummary: `Flywheel champion change of ${input.model} to ${input.to} (${input.actor})`,
+      });
+      return (await handle.result()) as ChampionChangeResult;
+    } catch (error) {
+      if (error instanceof WorkflowExecutionAlreadyStartedError) {
+        throw new CliError(
+          `a champion change of ${input.model} is already running (${workflowId}): wait for it, then run this again`,
+          EXIT.conflict,
+        );
+      }
+      if (error instanceof WorkflowFailedError) {
+        throw new CliError(`the champion change of ${input.model} failed: ${rootCause(error)}`, EXIT.failure);
+      }
+      throw error;
+    }
+  }
+
   /** Polls the rollout's status until `done` holds (or the time runs out: then the last status). */
   async waitForRollout(
     model: string,
@@ -331,4 +397,10 @@ export function checkCycleConfig(config: unknown): void {
 
 function fail(message: string, exitCode: number): never {
   throw new CliError(message, exitCode);
+}
+
+function rootCause(error: Error): string {
+  let cause: unknown = error;
+  while (cause instanceof Error && cause.cause instanceof Error) cause = cause.cause;
+  return cause instanceof Error ? cause.message : String(cause);
 }

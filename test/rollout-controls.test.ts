@@ -306,7 +306,9 @@ describe('rollout controls', () => {
 
     const refused = await flywheel(['models', 'rollback', model]);
     expect(refused.code).toBe(5);
-    expect(refused.stderr).toMatch(/a rollout of rc-cli is running: abort it first/);
+    expect(refused.stderr).toMatch(
+      /a rollout of rc-cli is running \(flywheel-rollout-rc-cli .*\): abort it first/,
+    );
 
     const paused = await flywheel(['rollout', 'pause', model, '--by', 'erin', '--reason', 'lunch']);
     expect(paused.code, paused.stderr).toBe(0);
@@ -330,7 +332,12 @@ describe('rollout controls', () => {
       '--json',
     ]);
     expect(rolledBack.code, rolledBack.stderr).toBe(0);
-    expect(JSON.parse(rolledBack.stdout)).toEqual({ champion: championVersion, previous: candidateVersion });
+    expect(JSON.parse(rolledBack.stdout)).toEqual({
+      model,
+      champion: championVersion,
+      previous: candidateVersion,
+      changed: true,
+    });
     expect(await harness.deps.store.models.alias(model, 'champion')).toBe(championVersion);
     expect(await harness.deps.store.models.alias(model, 'previous')).toBe(candidateVersion);
     expect(await harness.deps.flags.read(model)).toEqual({
@@ -372,6 +379,7 @@ function flywheel(args: string[]): Promise<{ code: number | null; stdout: string
           TEMPORAL_ADDRESS: inject('temporalAddress'),
           TEMPORAL_NAMESPACE: inject('temporalNamespace'),
           FLYWHEEL_DATA_DIR: harness.dataDir,
+          FLYWHEEL_TASK_QUEUE: harness.taskQueue,
           FLYWHEEL_LOG_LEVEL: 'warn',
           USER: 'tester',
         },

@@ -1,4 +1,5 @@
 // Every workflow the Flywheel worker serves.
+export { championChange } from './champion-change.ts';
 export { cycle } from './cycle.ts';
 export { monitor } from './monitor.ts';
 export { review } from './review.ts';

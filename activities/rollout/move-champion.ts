@@ -40,59 +40,96 @@ export async function moveChampion(deps: Pick<ActivityDeps, 'store' | 'flags'>, 
   await deps.flags.write(move.model, CHAMPION_ONLY(move.to));
 }
 
-/**
- * `flywheel models rollback`: the previous champion serves again, in one step (aliases and flags). The
- * version rolled back from becomes `previous`, so running it again undoes it.
- */
-export async function restorePreviousChampion(
-  deps: Pick<ActivityDeps, 'store' | 'flags'>,
-  request: { model: string; actor: string; reason: string },
-): Promise<{ champion: string; previous: string }> {
-  const current = await deps.store.models.alias(request.model, 'champion');
-  const previous = await deps.store.models.alias(request.model, 'previous');
-  if (!current || !previous) {
-    throw new Error(`${request.model} has no previous champion to go back to`);
-  }
-  await moveChampion(deps, {
-    model: request.model,
-    to: previous,
-    from: current,
-    reason: request.reason,
-    actor: request.actor,
-  });
-  await deps.store.audit.append({
-    at: Date.now(),
-    model: request.model,
-    cycleId: null,
-    kind: 'champion-rolled-back',
-    actor: request.actor,
-    details: { championVersion: previous, previousVersion: current, reason: request.reason },
-  });
-  return { champion: previous, previous: current };
+/** A hand-made change of who serves: the version named up front, so running it again changes nothing. */
+export interface ChampionChangeRequest {
+  model: string;
+  /** The version that serves afterwards. Resolved once, before the change starts, never re-read. */
+  to: string;
+  actor: string;
+  reason: string;
+  /** How it was asked for: through its workflow, or the break-glass path with Temporal down. */
+  via: 'workflow' | 'offline';
+  /**
+   * What the audit calls it: a rollback (the default), champion-only flags put back for the registry's
+   * champion after a terminated rollout left the candidate's behind (`flywheel rollout abort`), or a
+   * version just trained made the champion (`flywheel models train`).
+   */
+  purpose?: 'rollback' | 'flags-reset' | 'trained';
+}
+
+export interface ChampionChangeResult {
+  model: string;
+  champion: string;
+  /** What `previous` points at afterwards. */
+  previous: string | null;
+  /** False when the champion was `to` already and the flags served it champion-only. */
+  changed: boolean;
 }
 
 /**
- * Champion-only flags for the registry's champion, when a rollout left others behind and can no longer
- * restore them itself (it was terminated: no code runs). What `flywheel rollout abort` does when no rollout
- * of the model runs. Changes nothing when the flags are champion-only already.
+ * `flywheel models rollback`: makes a named version the champion and the flags champion-only for it.
+ * Idempotent by its target: with the champion on `to` already, `previous` stays as it is (a re-run after
+ * a crash half-way cannot lose a version), only flags that disagree are written, and nothing is audited
+ * when nothing changed. Each part is idempotent, so a retry after any partial failure finishes the move.
  */
-export async function resetFlagsToChampion(
+export async function changeChampion(
   deps: Pick<ActivityDeps, 'store' | 'flags'>,
-  request: { model: string; actor: string },
-): Promise<{ changed: boolean; championVersion: string | null }> {
-  const flags = await deps.flags.read(request.model);
-  if (flags.mode === 'off' && flags.candidateVersion === null) {
-    return { changed: false, championVersion: flags.championVersion };
+  request: ChampionChangeRequest,
+): Promise<ChampionChangeResult> {
+  const version = await deps.store.models.get(request.to);
+  if (!version || version.model !== request.model) {
+    throw new UnknownVersionError(
+      `${request.model} has no version ${request.to}: see \`flywheel models list ${request.model}\``,
+    );
   }
-  const championVersion = await deps.store.models.alias(request.model, 'champion');
-  const { changed } = await deps.flags.write(request.model, CHAMPION_ONLY(championVersion));
-  await deps.store.audit.append({
-    at: Date.now(),
+  const current = await deps.store.models.alias(request.model, 'champion');
+  const registryMoves = current !== request.to;
+  if (registryMoves) {
+    await moveChampion(deps, {
+      model: request.model,
+      to: request.to,
+      from: current,
+      reason: request.reason,
+      actor: request.actor,
+    });
+  }
+  const { changed: flagsChanged } = await deps.flags.write(request.model, CHAMPION_ONLY(request.to));
+  const changed = registryMoves || flagsChanged;
+  if (changed) {
+    await deps.store.audit.append({
+      at: Date.now(),
+      model: request.model,
+      cycleId: null,
+      kind: AUDIT_KIND[request.purpose ?? 'rollback'],
+      actor: request.actor,
+      details: {
+        championVersion: request.to,
+        previousVersion: registryMoves ? current : await deps.store.models.alias(request.model, 'previous'),
+        reason: request.reason,
+        via: request.via,
+        registryMoved: registryMoves,
+        flagsWritten: flagsChanged,
+      },
+    });
+  }
+  return {
     model: request.model,
-    cycleId: null,
-    kind: 'rollout-flags-reset',
-    actor: request.actor,
-    details: { before: flags, championVersion },
-  });
-  return { changed, championVersion };
+    champion: request.to,
+    previous: await deps.store.models.alias(request.model, 'previous'),
+    changed,
+  };
+}
+
+const AUDIT_KIND = {
+  rollback: 'champion-rolled-back',
+  'flags-reset': 'rollout-flags-reset',
+  trained: 'champion-trained',
+} as const;
+
+/** The target of a champion change is no version of the model: retrying cannot help. */
+export class UnknownVersionError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnknownVersionError';
+  }
 }

@@ -10,8 +10,11 @@ export interface FirstModelRequest {
   /** Where the examples came from, e.g. "spamassassin:easy-ham-1,spam-1" (kept in the lineage). */
   source: string;
   params?: Record<string, unknown>;
-  /** Make it the champion: always, or only when the model has none yet. */
-  champion: 'always' | 'if-none';
+  /**
+   * Make it the champion: always, only when the model has none yet, or never (the caller moves the
+   * champion itself, e.g. `flywheel models train` through the championChange workflow).
+   */
+  champion: 'always' | 'if-none' | 'never';
   holdoutShare?: number;
   actor: string;
 }
@@ -45,7 +48,10 @@ export async function registerModelFromCorpus(
     params: request.params ?? {},
   });
   const current = await deps.store.models.alias(request.model, 'champion');
-  const promote = request.champion === 'always' ? current !== trained.versionId : current === null;
+  const promote =
+    request.champion === 'always'
+      ? current !== trained.versionId
+      : request.champion === 'if-none' && current === null;
   if (promote) {
     // Registry and flags together, so the gateways serve the new champion even after a rollout pinned one.
     await moveChampion(deps, {

@@ -91,7 +91,9 @@ export function registerCycleCommand(program: Command): void {
 }
 
 export async function withClient<T>(work: (client: FlywheelClient) => Promise<T>): Promise<T> {
-  const client = await FlywheelClient.connect();
+  // The queue workflows start on must be the one the workers poll (`flywheel worker --task-queue`).
+  const taskQueue = process.env.FLYWHEEL_TASK_QUEUE;
+  const client = await FlywheelClient.connect(undefined, taskQueue ? { taskQueue } : {});
   try {
     return await work(client);
   } finally {

@@ -75,9 +75,10 @@ export function registerKeysCommand(program: Command): void {
   keys
     .command('revoke <id>')
     .description('stop a key working (gateways notice within 5 seconds)')
-    .action(async (id: string) => {
+    .option('--json', 'print JSON')
+    .action(async (id: string, options: { json?: boolean }) => {
       const revoked = await withLocalDeps(({ store }) => store.apiKeys.revoke(id, Date.now()));
       if (!revoked) throw new CliError(`no key ${id}: list them with \`flywheel keys list\``, EXIT.notFound);
-      process.stdout.write(`key ${id} revoked\n`);
+      printResult({ id, revoked: true }, Boolean(options.json), () => `key ${id} revoked`);
     });
 }

@@ -1,16 +1,18 @@
 import type { Command } from 'commander';
-import { restorePreviousChampion } from '../../activities/rollout/move-champion.ts';
+import { type ChampionChangeResult, changeChampion } from '../../activities/rollout/move-champion.ts';
 import { registerModelFromCorpus } from '../../activities/training/register-first-model.ts';
 import { loadSpamAssassin, parseSpamAssassinSpec } from '../../adapters/corpus/spamassassin.ts';
-import { CliError, EXIT } from '../cli-error.ts';
+import { CliError, describeForTerminal, EXIT } from '../cli-error.ts';
 import { checkModelName } from '../flywheel-client.ts';
 import { formatTable, printResult } from '../table.ts';
+import { withClient } from './cycle.ts';
 import { withLocalDeps } from './local-deps.ts';
 import { registerModelsExportCommand } from './models-export.ts';
-import { refuseWhileRollingOut } from './rollout.ts';
 
 export function registerModelsCommand(program: Command): void {
-  const models = program.command('models').description('the model registry: train, list, show, rollback');
+  const models = program
+    .command('models')
+    .description('the model registry: train, list, show, rollback, export');
 
   models
     .command('train <model>')
@@ -23,11 +25,12 @@ export function registerModelsCommand(program: Command): void {
     )
     .option('--champion', 'make it the champion even if the model has one')
     .option('--epochs <n>', 'training epochs', (value) => Number(value))
+    .option('--offline', 'break-glass when Temporal is down: make it the champion from here, audited')
     .option('--json', 'print JSON')
     .action(
       async (
         model: string,
-        options: { dataset: string; champion?: boolean; epochs?: number; json?: boolean },
+        options: { dataset: string; champion?: boolean; epochs?: number; offline?: boolean; json?: boolean },
       ) => {
         checkModelName(model);
         let groups: ReturnType<typeof parseSpamAssassinSpec>;
@@ -42,16 +45,41 @@ export function registerModelsCommand(program: Command): void {
           label: message.label,
           group: message.group,
         }));
-        const result = await withLocalDeps((deps) =>
-          registerModelFromCorpus(deps, {
+        const actor = `cli${options.offline ? '-offline' : ''}:${process.env.USER ?? 'unknown'}`;
+        // Registering a version changes nothing that serves; making it the champion goes through the
+        // championChange workflow (refused under a running rollout, audited) like every change of who serves.
+        const { trained, champion } = await withLocalDeps(async (deps) => ({
+          trained: await registerModelFromCorpus(deps, {
             model,
             examples,
             source: options.dataset,
-            champion: options.champion ? 'always' : 'if-none',
+            champion: 'never',
             params: options.epochs ? { epochs: options.epochs } : {},
-            actor: `cli:${process.env.USER ?? 'unknown'}`,
+            actor,
           }),
-        );
+          champion: await deps.store.models.alias(model, 'champion'),
+        }));
+        const promote = (options.champion || champion === null) && champion !== trained.versionId;
+        if (promote) {
+          const request = {
+            model,
+            to: trained.versionId,
+            actor,
+            reason: `trained on ${options.dataset}`,
+            purpose: 'trained' as const,
+          };
+          if (options.offline) {
+            await withLocalDeps((deps) => changeChampion(deps, { ...request, via: 'offline' }));
+          } else {
+            await withClient((client) => client.changeChampion(request)).catch((error: unknown) => {
+              throw offlineHint(
+                error,
+                `models train ${model} --dataset ${options.dataset}${options.champion ? ' --champion' : ''}`,
+              );
+            });
+          }
+        }
+        const result = { ...trained, isChampion: promote || champion === trained.versionId };
         printResult(result, Boolean(options.json), () =>
           [
             `${result.reused ? 'already registered' : 'trained'} ${model} version ${result.versionId}`,
@@ -136,28 +164,62 @@ export function registerModelsCommand(program: Command): void {
   models
     .command('rollback <model>')
     .description(
-      'make the previous champion the champion again in one step (registry aliases and serving flags)',
+      'make a version the champion again (registry aliases and serving flags) through a workflow; refused while a rollout runs',
     )
+    .option('--to <version>', 'the version to serve (default: the previous champion, read once at the start)')
     .option('--reason <text>', 'why (kept in the alias history and the audit trail)')
+    .option('--offline', 'break-glass when Temporal is down: write the registry and flags from here, audited')
     .option('--json', 'print JSON')
-    .action(async (model: string, options: { reason?: string; json?: boolean }) => {
-      checkModelName(model);
-      await refuseWhileRollingOut(model);
-      const result = await withLocalDeps((deps) =>
-        restorePreviousChampion(deps, {
+    .action(
+      async (model: string, options: { to?: string; reason?: string; offline?: boolean; json?: boolean }) => {
+        checkModelName(model);
+        // Refused first under a running rollout (the default target means nothing then); the workflow's
+        // start checks again.
+        if (!options.offline) {
+          await withClient((client) => client.refuseWhileRollingOut(model)).catch((error: unknown) => {
+            throw offlineHint(error, `models rollback ${model} --to ${options.to ?? '<version>'}`);
+          });
+        }
+        const to = options.to ?? (await previousChampion(model));
+        const request = {
           model,
-          actor: `cli:${process.env.USER ?? 'unknown'}`,
+          to,
+          actor: `cli${options.offline ? '-offline' : ''}:${process.env.USER ?? 'unknown'}`,
           reason: options.reason ?? 'rolled back by hand',
-        }),
-      );
-      printResult(
-        result,
-        Boolean(options.json),
-        () =>
-          `${model}: ${result.champion} is the champion again (${result.previous} is now previous); ` +
-          'gateways serve it within their rollout cache bound (0.5 s by default)',
-      );
-    });
+        };
+        const result: ChampionChangeResult = options.offline
+          ? await withLocalDeps((deps) => changeChampion(deps, { ...request, via: 'offline' }))
+          : await withClient((client) => client.changeChampion(request)).catch((error: unknown) => {
+              throw offlineHint(error, `models rollback ${model} --to ${to}`);
+            });
+        printResult(result, Boolean(options.json), () =>
+          result.changed
+            ? `${model}: ${result.champion} is the champion (${result.previous ?? '-'} is previous); ` +
+              'gateways serve it within their rollout cache bound (0.5 s by default). ' +
+              `Running it again with \`--to ${result.champion}\` changes nothing.`
+            : `${model}: ${result.champion} is the champion already and the flags serve it; nothing changed`,
+        );
+      },
+    );
 
   registerModelsExportCommand(models);
+}
+
+/** With Temporal unreachable, the one line also names the break-glass, with the target resolved here. */
+function offlineHint(error: unknown, command: string): unknown {
+  const { line, exitCode } = describeForTerminal(error, process.env.TEMPORAL_ADDRESS ?? 'localhost:7233');
+  if (exitCode !== EXIT.unreachable) return error;
+  return new CliError(`${line}; in an emergency: \`flywheel ${command} --offline\``, exitCode);
+}
+
+/** The default target of a rollback, read once before the change starts so every retry aims at it. */
+async function previousChampion(model: string): Promise<string> {
+  const previous = await withLocalDeps(({ store }) => store.models.alias(model, 'previous'));
+  if (!previous) {
+    throw new CliError(
+      `${model} has no previous champion to go back to: name one with \`--to <version>\` (see \`flywheel models list ${model}\`)`,
+      EXIT.notFound,
+    );
+  }
+  return previous;
 }

@@ -17,7 +17,8 @@ export function registerReviewersCommand(program: Command): void {
       'create a reviewer account, or set its new password (read from stdin, or from --password-file)',
     )
     .option('--password-file <path>', 'read the password from this file (its first line)')
-    .action(async (name: string, options: { passwordFile?: string }) => {
+    .option('--json', 'print JSON')
+    .action(async (name: string, options: { passwordFile?: string; json?: boolean }) => {
       const checked = ReviewerId.safeParse(name);
       if (!checked.success) {
         throw new CliError(
@@ -38,10 +39,13 @@ export function registerReviewersCommand(program: Command): void {
           createdAt: existing?.createdAt ?? now,
           updatedAt: now,
         });
-        process.stdout.write(
-          existing
-            ? `reviewer ${name}: password changed\n`
-            : `reviewer ${name} added: sign in with \`flywheel console\`\n`,
+        printResult(
+          { name, added: !existing, passwordChanged: Boolean(existing) },
+          Boolean(options.json),
+          () =>
+            existing
+              ? `reviewer ${name}: password changed`
+              : `reviewer ${name} added: sign in with \`flywheel console\``,
         );
       });
     });

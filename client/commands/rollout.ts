@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Command } from 'commander';
-import { resetFlagsToChampion } from '../../activities/rollout/move-champion.ts';
 import { figure, percent } from '../../core/figures/format-figures.ts';
 import {
   type RolloutSignalName,
@@ -146,11 +145,25 @@ async function sendControl(
   const status = await client.rolloutStatus(model).catch(() => null);
   const ended = status && status.outcome !== 'running' ? status.outcome : execution.status.name.toLowerCase();
   if (signal === 'abort') {
-    const reset = await withLocalDeps((deps) => resetFlagsToChampion(deps, { model, actor: request.by }));
+    const championVersion = await withLocalDeps(({ store }) => store.models.alias(model, 'champion'));
+    if (championVersion === null) {
+      throw new CliError(
+        `the rollout of ${model} has ended (${ended}) and ${model} has no champion to serve: ` +
+          `make one with \`flywheel models rollback ${model} --to <version>\``,
+        EXIT.conflict,
+      );
+    }
+    const reset = await client.changeChampion({
+      model,
+      to: championVersion,
+      actor: request.by,
+      reason: `the rollout had ended (${ended}) with its flags left behind`,
+      purpose: 'flags-reset',
+    });
     if (reset.changed) {
       process.stderr.write(
         `the rollout of ${model} had ended (${ended}) with its flags still on the candidate: ` +
-          `champion-only flags written for ${reset.championVersion}\n`,
+          `champion-only flags written for ${championVersion}\n`,
       );
       return status;
     }
@@ -206,25 +219,6 @@ export function renderRollout(status: RolloutStatus): string {
     }
   }
   return lines.join('\n');
-}
-
-/**
- * Refuses a hand-made champion change while a rollout of the model runs (it would fight the rollout's
- * flags). When Temporal cannot be reached the change goes ahead: an emergency rollback must not depend on it.
- */
-export async function refuseWhileRollingOut(model: string): Promise<void> {
-  let running: RolloutStatus | null = null;
-  try {
-    running = await withClient((client) => client.rolloutStatus(model));
-  } catch {
-    return;
-  }
-  if (running.outcome === 'running') {
-    throw new CliError(
-      `a rollout of ${model} is running: abort it first (\`flywheel rollout abort ${model}\`)`,
-      EXIT.conflict,
-    );
-  }
 }
 
 function whoAmI(): string {
