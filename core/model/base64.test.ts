@@ -23,5 +23,11 @@ describe('base64', () => {
   it('rejects damaged text', () => {
     expect(() => decodeBase64('abc')).toThrow(/multiple of 4/);
     expect(() => decodeBase64('ab*d')).toThrow(/invalid base64 character at offset 2/);
+    expect(() => decodeBase64('ab=d')).toThrow(/invalid base64 character at offset 2/);
+  });
+
+  it('decodes blocks of many megabytes, as checkpoints hold', () => {
+    const values = new Float32Array(3_000_000).map((_, i) => i / 7);
+    expect(base64ToFloat32(float32ToBase64(values))).toEqual(values);
   });
 });

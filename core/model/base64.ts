@@ -6,7 +6,8 @@ import { Buffer } from 'node:buffer';
  * to, the workflow bundler would refuse the `node:buffer` import outright rather than misbehave.
  */
 
-const CANONICAL = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+/** One character scan, no backtracking: a whole-string pattern overflows the regex stack on megabytes. */
+const NOT_BASE64 = /[^A-Za-z0-9+/]/;
 const LITTLE_ENDIAN_HOST = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
 
 export function encodeBase64(bytes: Uint8Array): string {
@@ -19,10 +20,9 @@ export function encodeBase64(bytes: Uint8Array): string {
  */
 export function decodeBase64(text: string): Uint8Array {
   if (text.length % 4 !== 0) throw new Error(`base64 length ${text.length} is not a multiple of 4`);
-  if (!CANONICAL.test(text)) {
-    const at = text.search(/[^A-Za-z0-9+/=]|=(?=[^=])/);
-    throw new Error(`invalid base64 character at offset ${at >= 0 ? at : text.indexOf('=')}`);
-  }
+  const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
+  const at = text.slice(0, text.length - padding).search(NOT_BASE64);
+  if (at >= 0) throw new Error(`invalid base64 character at offset ${at}`);
   const buffer = Buffer.from(text, 'base64');
   return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
 }
