@@ -70,7 +70,11 @@ describe('gateway: feedback identity and derived ids', () => {
     const collect = async (cycleId: string, autoLabel: object) => {
       const parsed = parseCycleConfig({ autoLabel, mining: { minTextLength: 1 } });
       if (!parsed.ok) throw new Error(parsed.errors.join('; '));
-      const deps = { store: harness.store, logger: pino({ level: 'silent' }) } as unknown as ActivityDeps;
+      const deps = {
+        store: harness.store,
+        artifacts: harness.artifacts,
+        logger: pino({ level: 'silent' }),
+      } as unknown as ActivityDeps;
       await new MockActivityEnvironment().run(collectEdgeCasesActivity(deps), {
         cycleId,
         model: MODEL,
