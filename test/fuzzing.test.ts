@@ -735,7 +735,21 @@ describe('fuzzing the workflows: review decisions and signals, cycle and monitor
     await stopMonitor(harness.client, model);
   });
 
-  test('no workflow of the run has a failed workflow task', async () => {
+  test('no workflow of the run has a failed workflow task, and none is left running', async () => {
+    // Everything the run started was cancelled or stopped: each must get there (a poisoned one would not).
+    await expect
+      .poll(
+        async () => {
+          const running = harness.client.temporal.workflow.list({
+            query: `TaskQueue = '${harness.taskQueue}' AND ExecutionStatus = 'Running'`,
+          });
+          const ids: string[] = [];
+          for await (const execution of running) ids.push(execution.workflowId);
+          return ids;
+        },
+        { timeout: 60_000, interval: 500 },
+      )
+      .toEqual([]);
     const { failed, workflows } = await workflowTaskFailures();
     // The review's cycle, the started cycles and monitors: the check looked at real histories.
     expect(workflows).toBeGreaterThan(3);
