@@ -193,7 +193,19 @@ describe('fuzzing the gateway over real HTTP', () => {
     },
     { requiredKeys: [] },
   );
+  // Predictions a client could well send: any unicode text, with or without a user and metadata.
+  const plausiblePrediction = fc.record(
+    {
+      text: fc.string({ unit: 'grapheme', minLength: 1, maxLength: 300 }).filter((t) => t.trim() !== ''),
+      userKey: fc.string({ minLength: 1, maxLength: 40 }),
+      metadata: fc.dictionary(fc.stringMatching(/^[a-z][a-z0-9_]{0,15}$/), fc.string({ maxLength: 40 }), {
+        maxKeys: 4,
+      }),
+    },
+    { requiredKeys: ['text'] },
+  );
   const garbageBody = fc.oneof(
+    { arbitrary: plausiblePrediction.map((value) => JSON.stringify(value)), weight: 5 },
     nearlyValid.map((value) => JSON.stringify(value)),
     fc.jsonValue().map((value) => JSON.stringify(value)),
     fc.string(),
