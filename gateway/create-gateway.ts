@@ -7,7 +7,7 @@ import { NO_REDACTION, type RedactionPolicy, TextRedaction } from '../core/priva
 import { type GatewayAuth, installApiKeyAuth } from './api-key-auth.ts';
 import { CaptureBuffer, type CaptureBufferOptions } from './capture-buffer.ts';
 import { classifierFromArtifacts } from './classifier-loader.ts';
-import { frameworkErrorReply, GatewayError, installErrorShapes } from './errors.ts';
+import { clientErrorReply, frameworkErrorReply, GatewayError, installErrorShapes } from './errors.ts';
 import type { GatewayContext } from './gateway-context.ts';
 import { GatewayMetrics } from './metrics.ts';
 import { type LoadClassifier, ModelCache } from './model-cache.ts';
@@ -99,6 +99,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: MAX_BODY_BYTES,
     frameworkErrors: frameworkErrorReply,
+    clientErrorHandler: clientErrorReply,
     return503OnClosing: false,
   });
   // Only JSON bodies: without this Fastify would hand text/plain through as a string.

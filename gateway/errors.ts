@@ -1,3 +1,5 @@
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 
@@ -179,4 +181,46 @@ export function frameworkErrorReply(
 ): void {
   const known = fromFastifyError(error) ?? new GatewayError(400, 'bad_request', error.message);
   reply.code(known.statusCode).send(known.toBody());
+}
+
+/**
+ * For Fastify's `clientErrorHandler`: requests Node's HTTP parser refuses before Fastify sees them (a
+ * Content-Length that is not a number, malformed headers, headers too large) get the same error shape
+ * as every other mistake, instead of Node's bare "Client Error".
+ */
+export function clientErrorReply(error: NodeJS.ErrnoException, socket: Duplex): void {
+  // A reset connection has no one left to answer.
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const known = clientErrorOf(error.code);
+  const body = JSON.stringify(known.toBody());
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${known.statusCode} ${STATUS_CODES[known.statusCode]}\r\n` +
+        `Content-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+        `Connection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy();
+}
+
+function clientErrorOf(code: string | undefined): GatewayError {
+  switch (code) {
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      return new GatewayError(408, 'request_timeout', 'the request was not received in time');
+    case 'HPE_HEADER_OVERFLOW':
+      return new GatewayError(
+        431,
+        'headers_too_large',
+        'the request headers are larger than the gateway accepts',
+      );
+    case 'HPE_INVALID_CONTENT_LENGTH':
+    case 'HPE_UNEXPECTED_CONTENT_LENGTH':
+      return new GatewayError(
+        400,
+        'invalid_content_length',
+        'Content-Length must be one non-negative number',
+      );
+    default:
+      return new GatewayError(400, 'malformed_request', 'the request is not well-formed HTTP/1.1');
+  }
 }
