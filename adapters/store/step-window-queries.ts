@@ -111,11 +111,13 @@ const LATENCY_FROM_TOP = `SELECT latency_ms FROM (${ARM}) arm ORDER BY latency_m
 
 /**
  * Served champion predictions of the window with a shadow twin of the candidate in the window; the first
- * twin (by creation time, then capture order) is the one compared, as summarizeStepWindow does.
+ * twin (by creation time, then capture order) is the one compared, as summarizeStepWindow does. The
+ * twins are numbered once (MATERIALIZED), then each finds its served answer by id: a planner that
+ * re-ran the numbering per served row would make this quadratic.
  * ?1 model, ?2 from, ?3 to, ?4 champion version, ?5 candidate version.
  */
 const SHADOW_COMPARISON = `
-  WITH twins AS (
+  WITH twins AS MATERIALIZED (
     SELECT served_prediction_id, label,
       row_number() OVER (PARTITION BY served_prediction_id ORDER BY created_at, seq) AS nth
     FROM predictions
