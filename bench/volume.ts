@@ -1,5 +1,5 @@
 /**
- * A rollout step's analysis at production volume on the embedded store: loads N synthetic predictions
+ * A rollout step's analysis at production volume on the embedded store or PostgreSQL: loads N synthetic predictions
  * (a champion and a 25% canary, a shadow twin on a quarter of the champion's answers, feedback on 5% of
  * served answers, ~300-byte texts) for one model, then, each in a fresh process that opens the file, reads
  * one step's figures over the newest `--window` predictions (the default: all of them, at most 1M):
@@ -10,7 +10,7 @@
  *
  * Prints each time and the process's peak RSS growth over its RSS once the store was open.
  *
- *   node bench/volume.ts [--rows 1000000] [--window 1000000] [--runs 3] [--no-loaded]
+ *   node bench/volume.ts [--store embedded|postgres] [--rows 1000000] [--window 1000000] [--runs 3] [--no-loaded]
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -18,9 +18,11 @@ import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { openEmbeddedStore } from '../adapters/store/embedded/embedded-store.ts';
-import type { StepWindowQuery } from '../adapters/store/store.ts';
+import { openPostgresStore } from '../adapters/store/postgres/postgres-store.ts';
+import type { FlywheelStore, StepWindowQuery } from '../adapters/store/store.ts';
 import type { FeedbackRecord, PredictionRecord } from '../core/capture/records.ts';
 import { summarizeStepWindow } from '../core/rollout/step-window.ts';
+import { startThrowawayPostgres, type ThrowawayPostgres } from '../test/support/postgres.ts';
 
 const { values } = parseArgs({
   options: {
@@ -28,8 +30,10 @@ const { values } = parseArgs({
     window: { type: 'string' },
     runs: { type: 'string', default: '3' },
     'no-loaded': { type: 'boolean', default: false },
+    store: { type: 'string', default: 'embedded' },
     // Internal: one measurement in a child process.
     measure: { type: 'string' },
+    // A file path (embedded) or a postgres:// URL.
     path: { type: 'string' },
     query: { type: 'string' },
   },
@@ -51,8 +55,11 @@ const WORDS = [
 ];
 
 /** One child measurement: open the store, note RSS, run one way of computing the figures, report. */
+const openAt = async (path: string): Promise<FlywheelStore> =>
+  path.startsWith('postgres://') ? openPostgresStore(path) : openEmbeddedStore(path);
+
 async function measureInChild(way: string, path: string, query: StepWindowQuery): Promise<void> {
-  const store = openEmbeddedStore(path);
+  const store = await openAt(path);
   const before = process.memoryUsage().rss;
   const started = performance.now();
   let figures: unknown;
@@ -77,7 +84,7 @@ async function measureInChild(way: string, path: string, query: StepWindowQuery)
 }
 
 async function load(path: string, rows: number): Promise<void> {
-  const store = openEmbeddedStore(path);
+  const store = await openAt(path);
   let state = 42;
   const next = () => {
     state = (Math.imul(state, 1103515245) + 12345) >>> 0;
@@ -179,8 +186,13 @@ if (values.measure) {
   const runs = Number(values.runs);
   const loadAtStart = loadavg()[0]!.toFixed(2);
   const dir = mkdtempSync(join(tmpdir(), 'flywheel-volume-'));
+  let postgres: ThrowawayPostgres | undefined;
   try {
-    const path = join(dir, 'volume.db');
+    if (values.store !== 'embedded' && values.store !== 'postgres') {
+      throw new Error(`--store is embedded or postgres, not "${values.store}"`);
+    }
+    postgres = values.store === 'postgres' ? await startThrowawayPostgres() : undefined;
+    const path = postgres ? await postgres.createDatabase() : join(dir, 'volume.db');
     const loadStarted = performance.now();
     await load(path, rows);
     const loadSeconds = (performance.now() - loadStarted) / 1000;
@@ -223,12 +235,13 @@ if (values.measure) {
     );
     console.log(`load average at start / end: ${loadAtStart} / ${loadavg()[0]!.toFixed(2)}`);
     console.log(
-      `workload: ${rows.toLocaleString('en-US')} predictions in the embedded store (loaded in ${loadSeconds.toFixed(0)} s), ` +
+      `workload: ${rows.toLocaleString('en-US')} predictions in the ${values.store} store (loaded in ${loadSeconds.toFixed(0)} s), ` +
         `step window of the newest ${window.toLocaleString('en-US')}, ${runs} runs each in a fresh process, median`,
     );
     console.log('');
     for (const line of lines) console.log(line);
   } finally {
+    await postgres?.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }
