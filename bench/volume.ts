@@ -56,7 +56,7 @@ const WORDS = [
 
 /** One child measurement: open the store, note RSS, run one way of computing the figures, report. */
 const openAt = async (path: string): Promise<FlywheelStore> =>
-  path.startsWith('postgres://') ? openPostgresStore(path) : openEmbeddedStore(path);
+  /^postgres(ql)?:\/\//.test(path) ? openPostgresStore(path) : openEmbeddedStore(path);
 
 async function measureInChild(way: string, path: string, query: StepWindowQuery): Promise<void> {
   const store = await openAt(path);
