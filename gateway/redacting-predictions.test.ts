@@ -15,6 +15,9 @@ function recordingRepository(): PredictionRepository & { written: PredictionReco
     listAfter: async () => [],
     listBetween: async () => [],
     count: async () => written.length,
+    stepWindow: async () => {
+      throw new Error('redaction never reads step figures');
+    },
   };
 }
 

@@ -39,6 +39,7 @@ export function redactingPredictions(
     listAfter: (model, afterSeq, limit) => predictions.listAfter(model, afterSeq, limit),
     listBetween: (model, from, to, variant) => predictions.listBetween(model, from, to, variant),
     count: (model) => predictions.count(model),
+    stepWindow: (query) => predictions.stepWindow(query),
     insertMany(rows) {
       const kept: PredictionRecord[] = [];
       for (const row of rows) {

@@ -1,6 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { FlywheelStore } from '../adapters/store/store.ts';
+import type { FlywheelStore, StepWindowQuery } from '../adapters/store/store.ts';
 import type { ApiKeyRecord } from '../core/access/api-key.ts';
+import type { PredictionRecord } from '../core/capture/records.ts';
+import { summarizeStepWindow } from '../core/rollout/step-window.ts';
+import { generatedRolloutRows } from './support/generated-rollout-rows.ts';
 import {
   aCycle,
   aDatasetItem,
@@ -226,6 +229,110 @@ export function describeStoreContract(name: string, openFreshStore: () => Promis
         expect(found.map((row) => row.id)).toEqual(['f-1', 'f-2', 'f-4']);
         expect(found[2]).toEqual(aFeedback({ id: 'f-4', predictionId: 'p-2', kind: 'correct', label: null }));
         expect(await store.feedback.listForPredictions([])).toEqual([]);
+      });
+    });
+
+    describe('step window figures', () => {
+      /** The figures as computed before the store aggregated them: every row loaded, then core/rollout. */
+      const fromLoadedRows = async (query: StepWindowQuery) => {
+        const ofThisRollout = (p: PredictionRecord) =>
+          p.variant === 'champion'
+            ? p.modelVersion === query.championVersion
+            : p.modelVersion === query.candidateVersion;
+        const rows = (await store.predictions.listBetween(query.model, query.from, query.to)).filter(
+          ofThisRollout,
+        );
+        const served = rows.filter((p) => p.variant !== 'shadow').map((p) => p.id);
+        const feedback = await store.feedback.listForPredictions(served);
+        return summarizeStepWindow(query.mode, rows, feedback, ['spam', 'ham']);
+      };
+      const query = (overrides: Partial<StepWindowQuery> = {}): StepWindowQuery => ({
+        model: 'spam',
+        from: T0,
+        to: T0 + 1_000_000,
+        mode: 'canary',
+        championVersion: 'v1',
+        candidateVersion: 'v2',
+        ...overrides,
+      });
+
+      it('gives the same figures as summarizeStepWindow over the same rows, in both modes and any window', async () => {
+        const traffic = generatedRolloutRows(1_500, 11);
+        await store.predictions.insertMany(traffic.predictions);
+        await store.feedback.insertMany(traffic.feedback);
+        // Another model's traffic at the same times is not this rollout's.
+        await store.predictions.insertMany(
+          generatedRolloutRows(50, 3).predictions.map((p) => ({ ...p, id: `other-${p.id}`, model: 'other' })),
+        );
+        const windows = [
+          query(),
+          query({ mode: 'shadow' }),
+          query({ from: T0 + 37, to: T0 + 251 }),
+          query({ mode: 'shadow', from: T0 + 37, to: T0 + 251 }),
+          query({ mode: 'shadow', from: T0 + 100, to: T0 + 101 }),
+          query({ championVersion: 'v0', candidateVersion: 'v1' }),
+        ];
+        for (const window of windows) {
+          const expected = await fromLoadedRows(window);
+          expect(await store.predictions.stepWindow(window), JSON.stringify(window)).toEqual(expected);
+        }
+        // The generated traffic exercises what it claims to: rated, negative, conflicts and disagreements.
+        const whole = await store.predictions.stepWindow(query({ mode: 'shadow' }));
+        expect(whole.champion.feedback.negative).toBeGreaterThan(0);
+        expect(whole.champion.feedback.rated).toBeGreaterThan(whole.champion.feedback.negative);
+        expect(whole.shadow?.disagreements).toBeGreaterThan(0);
+        expect(whole.shadow?.compared).toBeLessThan(whole.candidate.predictions);
+      });
+
+      it('computes nearest-rank latency percentiles and feedback verdicts as core does, row by row', async () => {
+        await store.predictions.insertMany([
+          ...[10, 9, 8, 7, 6, 5, 4, 3, 2, 1].map((latencyMs, i) =>
+            aPrediction({ id: `p-${i}`, latencyMs, label: 'spam', modelVersion: 'v1' }),
+          ),
+          aPrediction({ id: 'c-1', variant: 'canary', modelVersion: 'v2', latencyMs: 3 }),
+        ]);
+        await store.feedback.insertMany([
+          aFeedback({ id: 'f-1', predictionId: 'p-0', kind: 'correct', label: null }),
+          aFeedback({ id: 'f-2', predictionId: 'p-0', kind: 'label', label: 'spam' }),
+          aFeedback({ id: 'f-3', predictionId: 'p-1', kind: 'incorrect', label: null }),
+          aFeedback({ id: 'f-4', predictionId: 'p-1', kind: 'incorrect', label: null }),
+          aFeedback({ id: 'f-5', predictionId: 'p-2', kind: 'label', label: 'phishing' }),
+          aFeedback({ id: 'f-6', predictionId: 'p-3', kind: 'correct', label: null }),
+          aFeedback({ id: 'f-7', predictionId: 'p-3', kind: 'incorrect', label: null }),
+          aFeedback({ id: 'f-8', predictionId: 'p-4', kind: 'label', label: 'ham' }),
+          aFeedback({ id: 'f-9', predictionId: 'p-4', kind: 'label', label: 'phishing' }),
+          aFeedback({ id: 'f-10', predictionId: 'p-5', kind: 'label', label: null }),
+        ]);
+        const figures = await store.predictions.stepWindow(query({ to: T0 + 1 }));
+        // p-0 confirmed, p-1 wrong once, p-2 unknown label (wrong), p-3 and p-4 conflicts, p-5 no claim.
+        expect(figures.champion).toEqual({
+          predictions: 10,
+          feedback: { rated: 3, negative: 2 },
+          latencyP50Ms: 5,
+          latencyP99Ms: 10,
+        });
+        expect(figures.candidate).toEqual({
+          predictions: 1,
+          feedback: { rated: 0, negative: 0 },
+          latencyP50Ms: 3,
+          latencyP99Ms: 3,
+        });
+        expect(await store.predictions.stepWindow(query({ from: T0 + 1, to: T0 + 2 }))).toEqual({
+          mode: 'canary',
+          candidate: {
+            predictions: 0,
+            feedback: { rated: 0, negative: 0 },
+            latencyP50Ms: null,
+            latencyP99Ms: null,
+          },
+          champion: {
+            predictions: 0,
+            feedback: { rated: 0, negative: 0 },
+            latencyP50Ms: null,
+            latencyP99Ms: null,
+          },
+          shadow: null,
+        });
       });
     });
 

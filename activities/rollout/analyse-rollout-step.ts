@@ -1,6 +1,5 @@
-import type { PredictionRecord } from '../../core/capture/records.ts';
 import { analyseRolloutStep } from '../../core/rollout/analyse-step.ts';
-import { summarizeStepWindow } from '../../core/rollout/step-window.ts';
+import type { StepWindow } from '../../core/rollout/step-window.ts';
 import { invalidInput, notFound } from '../activity-errors.ts';
 import type { ActivityDeps } from '../deps.ts';
 import type { AnalyseStepInput, AnalyseStepResult, TimeWindow } from './contracts.ts';
@@ -20,32 +19,28 @@ export function analyseRolloutStepActivity({ store }: ActivityDeps) {
     if (window.to < window.from) {
       throw invalidInput(`step window ends (${window.to}) before it starts (${window.from})`);
     }
+    // The tally needs no label list (a label the model lacks counts as wrong, like any other), but a
+    // step of an unknown candidate is a mistake worth stopping on.
     const candidate = await store.models.get(input.candidateVersion);
     if (!candidate) throw notFound(`candidate ${input.candidateVersion} is not in the registry`);
-    const labels = candidate.labels;
 
     // Only this rollout's two versions: traffic of an earlier state still draining from gateway caches,
-    // or of another version, is not this step's evidence.
-    const ofThisRollout = (p: PredictionRecord) =>
-      p.variant === 'champion'
-        ? p.modelVersion === input.championVersion
-        : p.modelVersion === input.candidateVersion;
-    const windowTraffic = async (window: TimeWindow) => {
-      const predictions = (await store.predictions.listBetween(input.model, window.from, window.to)).filter(
-        ofThisRollout,
-      );
-      const served = predictions.filter((p) => p.variant !== 'shadow').map((p) => p.id);
-      return { predictions, feedback: await store.feedback.listForPredictions(served) };
-    };
+    // or of another version, is not this step's evidence. The store aggregates the window (counts,
+    // feedback tally, latency percentiles, shadow comparison), so no prediction is loaded here.
+    const windowFigures = (window: TimeWindow, mode: StepWindow['mode']) =>
+      store.predictions.stepWindow({
+        model: input.model,
+        from: window.from,
+        to: window.to,
+        mode,
+        championVersion: input.championVersion,
+        candidateVersion: input.candidateVersion,
+      });
 
-    const current = await windowTraffic(window);
-    let figures = summarizeStepWindow(input.step.mode, current.predictions, current.feedback, labels);
+    let figures = await windowFigures(window, input.step.mode);
     if (input.baselineWindow) {
-      const baseline = await windowTraffic(input.baselineWindow);
-      figures = {
-        ...figures,
-        champion: summarizeStepWindow('canary', baseline.predictions, baseline.feedback, labels).champion,
-      };
+      const baseline = await windowFigures(input.baselineWindow, 'canary');
+      figures = { ...figures, champion: baseline.champion };
     }
     const analysis = analyseRolloutStep(figures, input.rollout);
     await store.audit.append({

@@ -5,6 +5,7 @@ import type { DatasetItem, DatasetVersion, Split } from '../../core/datasets/dat
 import type { AliasMove, AliasName, ModelVersion } from '../../core/registry/model-version.ts';
 import type { ReviewItem } from '../../core/review/review-item.ts';
 import type { ReviewerAccount } from '../../core/review/reviewer-account.ts';
+import type { StepWindow } from '../../core/rollout/step-window.ts';
 
 /**
  * The one store interface. Two implementations (embedded node:sqlite, PostgreSQL) pass one contract
@@ -46,6 +47,22 @@ export interface PredictionRepository {
     variant?: PredictionRecord['variant'],
   ): Promise<PredictionRecord[]>;
   count(model?: string): Promise<number>;
+  /**
+   * The figures core/rollout's summarizeStepWindow gives for the window's traffic of one rollout, computed
+   * where the rows are (no text is read): champion arm = `champion` predictions of championVersion;
+   * candidate arm = `canary` (canary mode) or `shadow` (shadow mode) predictions of candidateVersion.
+   */
+  stepWindow(query: StepWindowQuery): Promise<StepWindow>;
+}
+
+/** One rollout step's window [from, to) (ms) of a model, between the rollout's two versions. */
+export interface StepWindowQuery {
+  model: string;
+  from: number;
+  to: number;
+  mode: StepWindow['mode'];
+  championVersion: string;
+  candidateVersion: string;
 }
 
 export interface FeedbackRepository {

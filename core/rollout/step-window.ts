@@ -22,7 +22,12 @@ export interface StepWindow {
 export function percentile(values: readonly number[], p: number): number | null {
   if (values.length === 0) return null;
   const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)]!;
+  return sorted[nearestRankIndex(sorted.length, p)]!;
+}
+
+/** Where the nearest-rank p-th percentile sits (0-based) in a sorted sample of `count` values (count ≥ 1). */
+export function nearestRankIndex(count: number, p: number): number {
+  return Math.max(0, Math.ceil((p / 100) * count) - 1);
 }
 
 export function summarizeArm(

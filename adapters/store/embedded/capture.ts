@@ -2,6 +2,7 @@ import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
 import type { CaptureWatermark, FeedbackRecord, PredictionRecord } from '../../../core/capture/records.ts';
 import { writeTransaction } from '../../sqlite/sqlite-file.ts';
 import { FEEDBACK, PREDICTIONS } from '../capture-tables.ts';
+import { stepWindowFigures } from '../step-window-queries.ts';
 import type { FeedbackRepository, PredictionRepository, Sequenced } from '../store.ts';
 import { columnList, embeddedPlaceholders, recordOf, rowValues } from '../table-mapping.ts';
 
@@ -44,6 +45,15 @@ export function embeddedPredictions(db: DatabaseSync): PredictionRepository {
   );
   const countAll = db.prepare('SELECT count(*) AS n FROM predictions');
   const countOfModel = db.prepare('SELECT count(*) AS n FROM predictions WHERE model = ?');
+  const statements = new Map<string, StatementSync>();
+  const rowsOf = async (sql: string, params: readonly Bindable[]) => {
+    let statement = statements.get(sql);
+    if (!statement) {
+      statement = db.prepare(sql);
+      statements.set(sql, statement);
+    }
+    return statement.all(...params) as Record<string, unknown>[];
+  };
 
   return {
     async insertMany(rows) {
@@ -71,6 +81,7 @@ export function embeddedPredictions(db: DatabaseSync): PredictionRepository {
     async count(model) {
       return countOf(model === undefined ? countAll.get() : countOfModel.get(model));
     },
+    stepWindow: (query) => stepWindowFigures(rowsOf, 'embedded', query),
   };
 }
 

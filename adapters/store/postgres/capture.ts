@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { CaptureWatermark, FeedbackRecord, PredictionRecord } from '../../../core/capture/records.ts';
 import { FEEDBACK, PREDICTIONS } from '../capture-tables.ts';
+import { stepWindowFigures } from '../step-window-queries.ts';
 import type { FeedbackRepository, PredictionRepository, Sequenced } from '../store.ts';
 import {
   columnArrays,
@@ -75,6 +76,8 @@ export function postgresPredictions(pool: pg.Pool): PredictionRepository {
     async count(model) {
       return countRows(pool, 'predictions', model);
     },
+    stepWindow: (query) =>
+      stepWindowFigures(async (sql, params) => (await pool.query(sql, [...params])).rows, 'postgres', query),
   };
 }
 

@@ -1,0 +1,247 @@
+/**
+ * A rollout step's analysis at production volume on the embedded store or PostgreSQL: loads N synthetic predictions
+ * (a champion and a 25% canary, a shadow twin on a quarter of the champion's answers, feedback on 5% of
+ * served answers, ~300-byte texts) for one model, then, each in a fresh process that opens the file, reads
+ * one step's figures over the newest `--window` predictions (the default: all of them, at most 1M):
+ *
+ * - aggregated: `store.predictions.stepWindow`, as the rollout analysis activity calls it;
+ * - loaded rows: the former way, every prediction of the window and its feedback loaded, then
+ *   core/rollout's summarizeStepWindow (skip it with --no-loaded at high volume).
+ *
+ * Prints each time and the process's peak RSS growth over its RSS once the store was open.
+ *
+ *   node bench/volume.ts [--store embedded|postgres] [--rows 1000000] [--window 1000000] [--runs 3] [--no-loaded]
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs, promisify } from 'node:util';
+import { openEmbeddedStore } from '../adapters/store/embedded/embedded-store.ts';
+import { openPostgresStore } from '../adapters/store/postgres/postgres-store.ts';
+import type { FlywheelStore, StepWindowQuery } from '../adapters/store/store.ts';
+import type { FeedbackRecord, PredictionRecord } from '../core/capture/records.ts';
+import { summarizeStepWindow } from '../core/rollout/step-window.ts';
+import { startThrowawayPostgres, type ThrowawayPostgres } from '../test/support/postgres.ts';
+
+const { values } = parseArgs({
+  options: {
+    rows: { type: 'string', default: '1000000' },
+    window: { type: 'string' },
+    runs: { type: 'string', default: '3' },
+    'no-loaded': { type: 'boolean', default: false },
+    store: { type: 'string', default: 'embedded' },
+    // Internal: one measurement in a child process.
+    measure: { type: 'string' },
+    // A file path (embedded) or a postgres:// URL.
+    path: { type: 'string' },
+    query: { type: 'string' },
+  },
+});
+
+const T0 = Date.UTC(2026, 0, 1);
+const BATCH = 1_000;
+const WORDS = [
+  'free',
+  'offer',
+  'meeting',
+  'invoice',
+  'click',
+  'schedule',
+  'winner',
+  'report',
+  'urgent',
+  'lunch',
+];
+
+/** One child measurement: open the store, note RSS, run one way of computing the figures, report. */
+const openAt = async (path: string): Promise<FlywheelStore> =>
+  /^postgres(ql)?:\/\//.test(path) ? openPostgresStore(path) : openEmbeddedStore(path);
+
+async function measureInChild(way: string, path: string, query: StepWindowQuery): Promise<void> {
+  const store = await openAt(path);
+  const before = process.memoryUsage().rss;
+  const started = performance.now();
+  let figures: unknown;
+  if (way === 'aggregated') {
+    figures = await store.predictions.stepWindow(query);
+  } else {
+    const ofThisRollout = (p: PredictionRecord) =>
+      p.variant === 'champion'
+        ? p.modelVersion === query.championVersion
+        : p.modelVersion === query.candidateVersion;
+    const rows = (await store.predictions.listBetween(query.model, query.from, query.to)).filter(
+      ofThisRollout,
+    );
+    const served = rows.filter((p) => p.variant !== 'shadow').map((p) => p.id);
+    const feedback = await store.feedback.listForPredictions(served);
+    figures = summarizeStepWindow(query.mode, rows, feedback, ['spam', 'ham']);
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const peak = process.resourceUsage().maxRSS * 1024;
+  await store.close();
+  process.stdout.write(JSON.stringify({ seconds, growthBytes: Math.max(0, peak - before), figures }));
+}
+
+async function load(path: string, rows: number): Promise<void> {
+  const store = await openAt(path);
+  let state = 42;
+  const next = () => {
+    state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+    return state / 2 ** 32;
+  };
+  const text = () => {
+    const words: string[] = ['Subject:'];
+    while (words.join(' ').length < 300) words.push(WORDS[Math.floor(next() * WORDS.length)]!);
+    return words.join(' ');
+  };
+  let made = 0;
+  while (made < rows) {
+    const predictions: PredictionRecord[] = [];
+    const feedback: FeedbackRecord[] = [];
+    while (predictions.length < BATCH && made < rows) {
+      const i = made;
+      const canary = next() < 0.25;
+      const label = next() < 0.4 ? 'spam' : 'ham';
+      const served: PredictionRecord = {
+        id: `p-${i}`,
+        model: 'spam',
+        modelVersion: canary ? 'v2' : 'v1',
+        variant: canary ? 'canary' : 'champion',
+        text: text(),
+        label,
+        confidence: 0.5 + next() / 2,
+        scores: { spam: 0.5, ham: 0.5 },
+        userKey: `user-${i % 50_000}`,
+        servedPredictionId: null,
+        latencyMs: Math.round(next() ** 3 * 400) / 10,
+        metadata: { group: 'easy-ham-2' },
+        createdAt: T0 + i,
+      };
+      predictions.push(served);
+      made++;
+      if (!canary && next() < 0.25 && made < rows) {
+        predictions.push({
+          ...served,
+          id: `s-${made}`,
+          modelVersion: 'v2',
+          variant: 'shadow',
+          label: next() < 0.1 ? (label === 'spam' ? 'ham' : 'spam') : label,
+          userKey: null,
+          servedPredictionId: served.id,
+          createdAt: T0 + made,
+        });
+        made++;
+      }
+      if (next() < 0.05) {
+        feedback.push({
+          id: `f-${i}`,
+          predictionId: served.id,
+          model: 'spam',
+          kind: next() < 0.8 ? 'correct' : 'incorrect',
+          label: null,
+          userKey: served.userKey,
+          fromPredictionUser: true,
+          createdAt: served.createdAt + 1000,
+        });
+      }
+    }
+    await store.predictions.insertMany(predictions);
+    await store.feedback.insertMany(feedback);
+  }
+  await store.close();
+}
+
+interface Measured {
+  seconds: number;
+  growthBytes: number;
+  figures: unknown;
+}
+
+async function measure(way: string, path: string, query: StepWindowQuery): Promise<Measured> {
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    [
+      '--no-warnings',
+      new URL(import.meta.url).pathname,
+      '--measure',
+      way,
+      '--path',
+      path,
+      '--query',
+      JSON.stringify(query),
+    ],
+    { maxBuffer: 16 * 1024 * 1024 },
+  );
+  return JSON.parse(stdout) as Measured;
+}
+
+const median = (samples: number[]) => [...samples].sort((a, b) => a - b)[Math.floor(samples.length / 2)]!;
+
+if (values.measure) {
+  await measureInChild(values.measure, values.path!, JSON.parse(values.query!) as StepWindowQuery);
+} else {
+  const rows = Number(values.rows);
+  const window = Number(values.window ?? Math.min(rows, 1_000_000));
+  const runs = Number(values.runs);
+  const loadAtStart = loadavg()[0]!.toFixed(2);
+  const dir = mkdtempSync(join(tmpdir(), 'flywheel-volume-'));
+  let postgres: ThrowawayPostgres | undefined;
+  try {
+    if (values.store !== 'embedded' && values.store !== 'postgres') {
+      throw new Error(`--store is embedded or postgres, not "${values.store}"`);
+    }
+    postgres = values.store === 'postgres' ? await startThrowawayPostgres() : undefined;
+    const path = postgres ? await postgres.createDatabase() : join(dir, 'volume.db');
+    const loadStarted = performance.now();
+    await load(path, rows);
+    const loadSeconds = (performance.now() - loadStarted) / 1000;
+    console.error(`loaded ${rows} predictions in ${loadSeconds.toFixed(1)} s`);
+    const ways = values['no-loaded'] ? ['aggregated'] : ['aggregated', 'loaded rows'];
+    const lines: string[] = [];
+    for (const mode of ['canary', 'shadow'] as const) {
+      const query: StepWindowQuery = {
+        model: 'spam',
+        from: T0 + rows - window,
+        to: T0 + rows,
+        mode,
+        championVersion: 'v1',
+        candidateVersion: 'v2',
+      };
+      const results: Record<string, Measured[]> = Object.fromEntries(ways.map((way) => [way, []]));
+      // Alternate the ways so a noisy neighbour on the machine hurts both alike.
+      for (let run = 0; run < runs; run++) {
+        for (const way of ways) results[way]!.push(await measure(way, path, query));
+      }
+      const [first, ...others] = Object.values(results).flat();
+      for (const other of others) {
+        if (JSON.stringify(other.figures) !== JSON.stringify(first!.figures)) {
+          throw new Error(`the ways disagree on the ${mode} figures`);
+        }
+      }
+      for (const way of ways) {
+        const samples = results[way]!;
+        lines.push(
+          `${`${mode} step, ${way}`.padEnd(28)}${median(samples.map((s) => s.seconds))
+            .toFixed(2)
+            .padStart(7)} s` +
+            `${(median(samples.map((s) => s.growthBytes)) / 2 ** 20).toFixed(0).padStart(8)} MB peak RSS growth` +
+            `   (runs: ${samples.map((s) => s.seconds.toFixed(2)).join(', ')} s)`,
+        );
+      }
+    }
+    console.log(
+      `machine: ${cpus()[0]?.model ?? 'unknown cpu'}, ${availableParallelism()} cores, Node ${process.version}`,
+    );
+    console.log(`load average at start / end: ${loadAtStart} / ${loadavg()[0]!.toFixed(2)}`);
+    console.log(
+      `workload: ${rows.toLocaleString('en-US')} predictions in the ${values.store} store (loaded in ${loadSeconds.toFixed(0)} s), ` +
+        `step window of the newest ${window.toLocaleString('en-US')}, ${runs} runs each in a fresh process, median`,
+    );
+    console.log('');
+    for (const line of lines) console.log(line);
+  } finally {
+    await postgres?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
