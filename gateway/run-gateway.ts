@@ -18,6 +18,11 @@ export interface RunGatewayConfig {
   /** Bounds and pace of the capture writer thread. */
   capture?: Partial<ThreadedCaptureOptions>;
   options?: Omit<GatewayOptions, 'predictionCapture' | 'capture'>;
+  /**
+   * Log a warning when callers need no API key (default true). The embedded stack says it once itself
+   * (`flywheel dev` prints it with the addresses; the demo runs on loopback).
+   */
+  warnWhenOpen?: boolean;
 }
 
 export interface RunningGateway {
@@ -83,7 +88,7 @@ export async function runGateway(config: RunGatewayConfig): Promise<RunningGatew
     throw error;
   }
   logger.info({ address, store: store.kind, auth: auth.mode }, 'gateway listening');
-  if (auth.mode === 'off') {
+  if (auth.mode === 'off' && config.warnWhenOpen !== false) {
     logger.warn(
       { address },
       'the gateway answers anyone who can reach it: set FLYWHEEL_GATEWAY_AUTH=keys and create keys with `flywheel keys create`',

@@ -108,6 +108,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
           port: options.gatewayPort ?? 8080,
           host: options.gatewayHost ?? '127.0.0.1',
           logger: options.logger.child({ component: 'gateway' }),
+          warnWhenOpen: false,
         });
       } catch (error) {
         await workers.stop();
