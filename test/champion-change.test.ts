@@ -1,7 +1,7 @@
-import { execFile } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { ModelVersion } from '../core/registry/model-version.ts';
 import { rolloutWorkflowId } from '../workflows/rollout-messages.ts';
+import { runCliAsync } from './support/cli-process.ts';
 import { type FlywheelHarness, flywheelHarness } from './support/flywheel-harness.ts';
 
 /**
@@ -125,29 +125,7 @@ describe('models rollback', () => {
   });
 });
 
-/** Runs the real `flywheel` CLI against the test's dev server and data folder. */
-function flywheel(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [new URL('../client/bin.ts', import.meta.url).pathname, ...args],
-      {
-        env: {
-          ...process.env,
-          TEMPORAL_ADDRESS: inject('temporalAddress'),
-          TEMPORAL_NAMESPACE: inject('temporalNamespace'),
-          FLYWHEEL_DATA_DIR: harness.dataDir,
-          FLYWHEEL_TASK_QUEUE: harness.taskQueue,
-          FLYWHEEL_LOG_LEVEL: 'warn',
-          USER: 'tester',
-        },
-        encoding: 'utf8',
-        timeout: 60_000,
-      },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
+/** The real `flywheel` CLI against the test's dev server and data folder (async: this process runs the worker). */
+function flywheel(args: string[]) {
+  return runCliAsync(args, { ...harness.cliEnv(), FLYWHEEL_LOG_LEVEL: 'warn', USER: 'tester' });
 }

@@ -1,11 +1,8 @@
-import { afterAll, expect, inject, test } from 'vitest';
-import { runCli } from './support/cli-process.ts';
+import { afterAll, expect, test } from 'vitest';
+import { devServerEnv, runCli } from './support/cli-process.ts';
 import { testClient } from './support/temporal.ts';
 
-const server = () => ({
-  TEMPORAL_ADDRESS: inject('temporalAddress'),
-  TEMPORAL_NAMESPACE: inject('temporalNamespace'),
-});
+const server = devServerEnv;
 const started: string[] = [];
 
 afterAll(async () => {

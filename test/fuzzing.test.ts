@@ -15,6 +15,7 @@ import {
   startMonitor,
   stopMonitor,
 } from '../client/monitors.ts';
+import { MonitorPolicy } from '../core/monitor/monitor-policy.ts';
 import { MAX_BODY_BYTES, MAX_TEXT_LENGTH } from '../gateway/request-schemas.ts';
 import {
   decideUpdate,
@@ -653,21 +654,7 @@ describe('fuzzing the workflows: review decisions and signals, cycle and monitor
 
   test('monitor policies through startMonitor and configure, and garbage pause/resume payloads', async () => {
     const model = 'fuzz-monitor';
-    const field = fc.constantFrom(
-      'checkEvery',
-      'window',
-      'minWindowPredictions',
-      'maxPsi',
-      'significance',
-      'maxOovRateIncrease',
-      'maxFeedbackErrorRate',
-      'maxFeedbackErrorRateIncrease',
-      'minFeedback',
-      'backlogThreshold',
-      'persistence',
-      'cooldown',
-      'unknown',
-    );
+    const field = fc.constantFrom(...Object.keys(MonitorPolicy.shape), 'unknown');
     const value = fc.oneof(
       anyValue,
       fc.constantFrom('15m', '1h', '0s', '-1h', '1000d', 'soon'),

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, expect, inject, test } from 'vitest';
+import { afterAll, beforeAll, expect, test } from 'vitest';
 import { loadSpamAssassin } from '../adapters/corpus/spamassassin.ts';
 import {
   configureMonitor,
@@ -13,7 +13,7 @@ import {
 import type { CycleStatus } from '../workflows/cycle-messages.ts';
 import type { MonitorStatus } from '../workflows/monitor-messages.ts';
 import { monitorWorkflowId } from '../workflows/monitor-messages.ts';
-import { runCli, runCliAsync } from './support/cli-process.ts';
+import { devServerEnv, runCli, runCliAsync } from './support/cli-process.ts';
 import { era1Champion, era2 } from './support/era-traffic.ts';
 import { type FlywheelHarness, flywheelHarness } from './support/flywheel-harness.ts';
 import { recordHistory } from './support/histories.ts';
@@ -22,10 +22,7 @@ import { liveTraffic, type ServedMessage, serveCorpus } from './support/live-tra
 let harness: FlywheelHarness;
 
 /** The CLI pointed at the run's dev server. */
-const server = () => ({
-  TEMPORAL_ADDRESS: inject('temporalAddress'),
-  TEMPORAL_NAMESPACE: inject('temporalNamespace'),
-});
+const server = devServerEnv;
 
 beforeAll(async () => {
   harness = await flywheelHarness();

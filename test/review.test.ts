@@ -1,9 +1,8 @@
-import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { WorkflowHandle } from '@temporalio/client';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { afterAll, beforeAll, expect, inject, test } from 'vitest';
+import { afterAll, beforeAll, expect, test } from 'vitest';
 import { registerModelFromCorpus } from '../activities/training/register-first-model.ts';
 import { type CorpusMessage, loadSpamAssassin } from '../adapters/corpus/spamassassin.ts';
 import { ReviewClient } from '../client/review-client.ts';
@@ -21,6 +20,7 @@ import {
   reviewQueueQuery,
   reviewWorkflowId,
 } from '../workflows/review-messages.ts';
+import { devServerEnv, runCliAsync } from './support/cli-process.ts';
 import { captureTraffic, era2 } from './support/era-traffic.ts';
 import { type FlywheelHarness, flywheelHarness } from './support/flywheel-harness.ts';
 import { recordHistory } from './support/histories.ts';
@@ -500,29 +500,8 @@ test('cancelling a cycle that waits for review cancels its review and keeps the 
 });
 
 /** Runs the real CLI as its own process; asynchronously, because this process runs the workers it talks to. */
-async function runCli(args: string[], env: Record<string, string> = {}) {
-  const child = spawn(process.execPath, [new URL('../client/bin.ts', import.meta.url).pathname, ...args], {
-    env: {
-      ...process.env,
-      TEMPORAL_ADDRESS: inject('temporalAddress'),
-      TEMPORAL_NAMESPACE: inject('temporalNamespace'),
-      FLYWHEEL_REVIEWER: '',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString('utf8');
-  });
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString('utf8');
-  });
-  const code = await new Promise<number | null>((resolve) =>
-    child.on('close', (exitCode) => resolve(exitCode)),
-  );
-  return { code, stdout, stderr };
+function runCli(args: string[], env: Record<string, string> = {}) {
+  return runCliAsync(args, { ...devServerEnv(), FLYWHEEL_REVIEWER: '', ...env });
 }
 
 /** A local HTTP receiver standing in for a chat webhook: keeps every JSON body it is sent. */

@@ -1,12 +1,12 @@
-import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
-import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { CorpusMessage } from '../adapters/corpus/spamassassin.ts';
 import type { ModelVersion } from '../core/registry/model-version.ts';
 import type { RunningGateway } from '../gateway/run-gateway.ts';
 import { type RolloutStatus, rolloutWorkflowId } from '../workflows/rollout-messages.ts';
+import { runCliAsync } from './support/cli-process.ts';
 import { era2 } from './support/era-traffic.ts';
 import { type FlywheelHarness, flywheelHarness } from './support/flywheel-harness.ts';
 import { recordHistory } from './support/histories.ts';
@@ -364,32 +364,7 @@ describe('rollout controls', () => {
   });
 });
 
-/**
- * Runs the real `flywheel` CLI against the test's dev server and data folder. Asynchronously: the
- * worker answering its queries runs in this process.
- */
-function flywheel(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [new URL('../client/bin.ts', import.meta.url).pathname, ...args],
-      {
-        env: {
-          ...process.env,
-          TEMPORAL_ADDRESS: inject('temporalAddress'),
-          TEMPORAL_NAMESPACE: inject('temporalNamespace'),
-          FLYWHEEL_DATA_DIR: harness.dataDir,
-          FLYWHEEL_TASK_QUEUE: harness.taskQueue,
-          FLYWHEEL_LOG_LEVEL: 'warn',
-          USER: 'tester',
-        },
-        encoding: 'utf8',
-        timeout: 60_000,
-      },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
+/** The real `flywheel` CLI against the test's dev server and data folder (async: this process runs the worker). */
+function flywheel(args: string[]) {
+  return runCliAsync(args, { ...harness.cliEnv(), FLYWHEEL_LOG_LEVEL: 'warn', USER: 'tester' });
 }

@@ -1,9 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, expect, inject, test } from 'vitest';
+import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { CycleStartResult } from '../activities/monitor/contracts.ts';
 import { createCycleSchedule, deleteCycleSchedule, listCycleSchedules } from '../client/schedules.ts';
 import { cycleScheduleId } from '../workflows/scheduled-cycle-messages.ts';
-import { runCliAsync } from './support/cli-process.ts';
+import { devServerEnv, runCliAsync } from './support/cli-process.ts';
 import { captureTraffic, era1Champion, era2 } from './support/era-traffic.ts';
 import { type FlywheelHarness, flywheelHarness } from './support/flywheel-harness.ts';
 import { recordHistory } from './support/histories.ts';
@@ -102,10 +102,7 @@ test('a schedule starts cycles through the numbering, skips its turns while one 
   expect(listed?.recentRuns).toBeGreaterThan(1);
 
   // The CLI lists and deletes it.
-  const server = {
-    TEMPORAL_ADDRESS: inject('temporalAddress'),
-    TEMPORAL_NAMESPACE: inject('temporalNamespace'),
-  };
+  const server = devServerEnv();
   const shown = await runCliAsync(['schedule', 'list', model, '--json'], server);
   expect(shown.code, shown.stderr).toBe(0);
   expect(JSON.parse(shown.stdout)).toMatchObject([{ model, scheduleId, when: 'every 1s' }]);

@@ -1,9 +1,9 @@
 import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { afterAll, beforeAll, expect, inject, test } from 'vitest';
+import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { TrainingHeartbeat } from '../activities/training/train-candidate.ts';
 import type { CycleStatus } from '../workflows/cycle-messages.ts';
-import { spawnCli } from './support/cli-process.ts';
+import { devServerEnv, spawnCli } from './support/cli-process.ts';
 import { driftedChampion } from './support/era-traffic.ts';
 import { type FlywheelHarness, flywheelHarness } from './support/flywheel-harness.ts';
 
@@ -31,8 +31,7 @@ afterAll(async () => {
 
 function trainingWorker(): ChildProcess {
   const child = spawnCli(['worker', '--training-only', '--training-task-queue', harness.trainingTaskQueue], {
-    TEMPORAL_ADDRESS: inject('temporalAddress'),
-    TEMPORAL_NAMESPACE: inject('temporalNamespace'),
+    ...devServerEnv(),
     FLYWHEEL_DATA_DIR: harness.dataDir,
     FLYWHEEL_EXTERNAL_TRAINER: HELD_TRAINER,
     FLYWHEEL_EXTERNAL_TRAINER_NAME: 'test/held-at-first-checkpoint@1',

@@ -2,9 +2,9 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, expect, inject, test } from 'vitest';
+import { afterAll, expect, test } from 'vitest';
 import { freePort } from '../workers/free-port.ts';
-import { spawnCli } from './support/cli-process.ts';
+import { devServerEnv, spawnCli } from './support/cli-process.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'flywheel-worker-metrics-'));
 let worker: ChildProcess | undefined;
@@ -29,8 +29,7 @@ test('`flywheel worker --metrics-port` serves process and Temporal SDK metrics o
   worker = spawnCli(
     ['worker', '--training-only', '--training-task-queue', `metrics-${port}`, '--metrics-port', String(port)],
     {
-      TEMPORAL_ADDRESS: inject('temporalAddress'),
-      TEMPORAL_NAMESPACE: inject('temporalNamespace'),
+      ...devServerEnv(),
       FLYWHEEL_DATA_DIR: dataDir,
     },
   );

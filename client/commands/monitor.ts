@@ -1,4 +1,6 @@
 import type { Command } from 'commander';
+import { z } from 'zod';
+import { MonitorPolicy } from '../../core/monitor/monitor-policy.ts';
 import { formatDuration } from '../../core/time/duration.ts';
 import type { MonitorStatus, MonitorTrigger } from '../../workflows/monitor-messages.ts';
 import { CliError, EXIT } from '../cli-error.ts';
@@ -44,17 +46,12 @@ const POLICY_FLAGS = [
   ['--cooldown <duration>', 'cooldown', 'no cycle this soon after one ended (default 12h)'],
 ] as const;
 
-const NUMERIC_FIELDS = new Set<string>([
-  'minWindowPredictions',
-  'maxPsi',
-  'significance',
-  'maxOovRateIncrease',
-  'maxFeedbackErrorRate',
-  'maxFeedbackErrorRateIncrease',
-  'minFeedback',
-  'backlogThreshold',
-  'persistence',
-]);
+/** Fields whose flag value is read as a number: the policy schema's number fields (durations stay text). */
+const NUMERIC_FIELDS = new Set(
+  Object.entries(MonitorPolicy.shape)
+    .filter(([, schema]) => schema instanceof z.ZodDefault && schema.unwrap() instanceof z.ZodNumber)
+    .map(([field]) => field),
+);
 
 export function registerMonitorCommand(program: Command): void {
   const monitor = program

@@ -1,6 +1,12 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { inject } from 'vitest';
 
 export const CLI = new URL('../../client/bin.ts', import.meta.url).pathname;
+
+/** The environment that points the CLI at the run's shared Temporal dev server. */
+export function devServerEnv(): Record<string, string> {
+  return { TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_NAMESPACE: inject('temporalNamespace') };
+}
 
 /** Runs the real `flywheel` CLI to completion and returns what a user would see. */
 export function runCli(args: string[], env: Record<string, string> = {}) {

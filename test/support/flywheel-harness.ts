@@ -10,6 +10,7 @@ import { FlywheelClient } from '../../client/flywheel-client.ts';
 import { cycleStarterOf } from '../../workers/cycle-starter.ts';
 import { openDeps } from '../../workers/open-deps.ts';
 import { DEFAULT_WORKFLOWS_PATH, type RunningWorkers } from '../../workers/run-workers.ts';
+import { devServerEnv } from './cli-process.ts';
 import { testLogger, testWorkers } from './temporal.ts';
 
 export interface FlywheelHarness {
@@ -21,6 +22,8 @@ export interface FlywheelHarness {
   trainingTaskQueue: string;
   /** Starts workers for both queues in this process (omit `training` to leave training to another process). */
   startWorkers(options?: { training?: boolean; trainingConcurrency?: number }): Promise<void>;
+  /** The environment that points the real CLI at this harness: its dev server, data folder and task queue. */
+  cliEnv(): Record<string, string>;
   close(): Promise<void>;
 }
 
@@ -64,6 +67,9 @@ export async function flywheelHarness(
         ...(options.trainingConcurrency ? { trainingConcurrency: options.trainingConcurrency } : {}),
         ...(options.training === false ? {} : { trainingActivities: createTrainingActivities(deps) }),
       });
+    },
+    cliEnv() {
+      return { ...devServerEnv(), FLYWHEEL_DATA_DIR: dataDir, FLYWHEEL_TASK_QUEUE: taskQueue };
     },
     async close() {
       await harness.workers?.stop();

@@ -1,40 +1,28 @@
-import type { DatabaseSync } from 'node:sqlite';
-import type { ReviewerAccount } from '../../../core/review/reviewer-account.ts';
+import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
+import { REVIEWER_ACCOUNT_UPDATE, REVIEWER_ACCOUNTS } from '../access-tables.ts';
 import type { ReviewerAccountRepository } from '../store.ts';
+import { columnList, embeddedPlaceholders, recordOf, rowValues } from '../table-mapping.ts';
 
-interface AccountRow {
-  name: string;
-  password_hash: string;
-  created_at: number;
-  updated_at: number;
-}
+const COLUMNS = columnList(REVIEWER_ACCOUNTS);
+const toAccount = (row: unknown) => recordOf(REVIEWER_ACCOUNTS, row as Record<string, unknown>, 'embedded');
 
 export function embeddedReviewerAccounts(db: DatabaseSync): ReviewerAccountRepository {
   const upsert = db.prepare(
-    `INSERT INTO reviewer_accounts (name, password_hash, created_at, updated_at) VALUES (?, ?, ?, ?)
-     ON CONFLICT (name) DO UPDATE SET password_hash = excluded.password_hash, updated_at = excluded.updated_at`,
+    `INSERT INTO reviewer_accounts (${COLUMNS}) VALUES ${embeddedPlaceholders(REVIEWER_ACCOUNTS)}
+     ON CONFLICT (name) DO UPDATE SET ${REVIEWER_ACCOUNT_UPDATE}`,
   );
-  const get = db.prepare('SELECT * FROM reviewer_accounts WHERE name = ?');
-  const list = db.prepare('SELECT * FROM reviewer_accounts ORDER BY name');
+  const get = db.prepare(`SELECT ${COLUMNS} FROM reviewer_accounts WHERE name = ?`);
+  const list = db.prepare(`SELECT ${COLUMNS} FROM reviewer_accounts ORDER BY name`);
   return {
     async upsert(account) {
-      upsert.run(account.name, account.passwordHash, account.createdAt, account.updatedAt);
+      upsert.run(...(rowValues(REVIEWER_ACCOUNTS, account, 'embedded') as SQLInputValue[]));
     },
     async get(name) {
-      const row = get.get(name) as unknown as AccountRow | undefined;
+      const row = get.get(name);
       return row ? toAccount(row) : null;
     },
     async list() {
-      return (list.all() as unknown as AccountRow[]).map(toAccount);
+      return list.all().map(toAccount);
     },
-  };
-}
-
-function toAccount(row: AccountRow): ReviewerAccount {
-  return {
-    name: row.name,
-    passwordHash: row.password_hash,
-    createdAt: Number(row.created_at),
-    updatedAt: Number(row.updated_at),
   };
 }

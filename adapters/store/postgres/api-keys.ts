@@ -1,32 +1,25 @@
 import type pg from 'pg';
-import type { ApiKeyRecord, ApiKeyScope } from '../../../core/access/api-key.ts';
+import { API_KEYS } from '../access-tables.ts';
 import type { ApiKeyRepository } from '../store.ts';
+import { columnList, postgresPlaceholders, recordOf, rowValues } from '../table-mapping.ts';
 
-interface ApiKeyRow {
-  id: string;
-  name: string;
-  scopes: ApiKeyScope[];
-  hash: string;
-  created_at: string;
-  revoked_at: string | null;
-}
-
-const COLUMNS = 'id, name, scopes, hash, created_at, revoked_at';
+const COLUMNS = columnList(API_KEYS);
+const toRecord = (row: Record<string, unknown>) => recordOf(API_KEYS, row, 'postgres');
 
 export function postgresApiKeys(pool: pg.Pool): ApiKeyRepository {
   return {
     async create(key) {
       await pool.query(
-        'INSERT INTO api_keys (id, name, scopes, hash, created_at, revoked_at) VALUES ($1, $2, $3, $4, $5, $6)',
-        [key.id, key.name, JSON.stringify(key.scopes), key.hash, key.createdAt, key.revokedAt],
+        `INSERT INTO api_keys (${COLUMNS}) VALUES ${postgresPlaceholders(API_KEYS)}`,
+        rowValues(API_KEYS, key, 'postgres'),
       );
     },
     async findByHash(hash) {
-      const { rows } = await pool.query<ApiKeyRow>(`SELECT ${COLUMNS} FROM api_keys WHERE hash = $1`, [hash]);
+      const { rows } = await pool.query(`SELECT ${COLUMNS} FROM api_keys WHERE hash = $1`, [hash]);
       return rows[0] ? toRecord(rows[0]) : null;
     },
     async list() {
-      const { rows } = await pool.query<ApiKeyRow>(`SELECT ${COLUMNS} FROM api_keys ORDER BY seq`);
+      const { rows } = await pool.query(`SELECT ${COLUMNS} FROM api_keys ORDER BY seq`);
       return rows.map(toRecord);
     },
     async revoke(id, at) {
@@ -36,16 +29,5 @@ export function postgresApiKeys(pool: pg.Pool): ApiKeyRepository {
       );
       return (result.rowCount ?? 0) > 0;
     },
-  };
-}
-
-function toRecord(row: ApiKeyRow): ApiKeyRecord {
-  return {
-    id: row.id,
-    name: row.name,
-    scopes: row.scopes,
-    hash: row.hash,
-    createdAt: Number(row.created_at),
-    revokedAt: row.revoked_at === null ? null : Number(row.revoked_at),
   };
 }

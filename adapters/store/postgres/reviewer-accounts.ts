@@ -1,39 +1,27 @@
 import type pg from 'pg';
-import type { ReviewerAccount } from '../../../core/review/reviewer-account.ts';
+import { REVIEWER_ACCOUNT_UPDATE, REVIEWER_ACCOUNTS } from '../access-tables.ts';
 import type { ReviewerAccountRepository } from '../store.ts';
+import { columnList, postgresPlaceholders, recordOf, rowValues } from '../table-mapping.ts';
 
-interface AccountRow {
-  name: string;
-  password_hash: string;
-  created_at: string | number;
-  updated_at: string | number;
-}
+const COLUMNS = columnList(REVIEWER_ACCOUNTS);
+const toAccount = (row: Record<string, unknown>) => recordOf(REVIEWER_ACCOUNTS, row, 'postgres');
 
 export function postgresReviewerAccounts(pool: pg.Pool): ReviewerAccountRepository {
   return {
     async upsert(account) {
       await pool.query(
-        `INSERT INTO reviewer_accounts (name, password_hash, created_at, updated_at) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (name) DO UPDATE SET password_hash = excluded.password_hash, updated_at = excluded.updated_at`,
-        [account.name, account.passwordHash, account.createdAt, account.updatedAt],
+        `INSERT INTO reviewer_accounts (${COLUMNS}) VALUES ${postgresPlaceholders(REVIEWER_ACCOUNTS)}
+         ON CONFLICT (name) DO UPDATE SET ${REVIEWER_ACCOUNT_UPDATE}`,
+        rowValues(REVIEWER_ACCOUNTS, account, 'postgres'),
       );
     },
     async get(name) {
-      const result = await pool.query<AccountRow>('SELECT * FROM reviewer_accounts WHERE name = $1', [name]);
-      return result.rows[0] ? toAccount(result.rows[0]) : null;
+      const { rows } = await pool.query(`SELECT ${COLUMNS} FROM reviewer_accounts WHERE name = $1`, [name]);
+      return rows[0] ? toAccount(rows[0]) : null;
     },
     async list() {
-      const result = await pool.query<AccountRow>('SELECT * FROM reviewer_accounts ORDER BY name');
-      return result.rows.map(toAccount);
+      const { rows } = await pool.query(`SELECT ${COLUMNS} FROM reviewer_accounts ORDER BY name`);
+      return rows.map(toAccount);
     },
-  };
-}
-
-function toAccount(row: AccountRow): ReviewerAccount {
-  return {
-    name: row.name,
-    passwordHash: row.password_hash,
-    createdAt: Number(row.created_at),
-    updatedAt: Number(row.updated_at),
   };
 }
