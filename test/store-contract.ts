@@ -663,6 +663,19 @@ export function describeStoreContract(name: string, openFreshStore: () => Promis
         expect(await store.audit.list({ cycleId: 'spam-cycle-1' })).toEqual([events[3], events[0]]);
         expect(await store.audit.list({ model: 'other', cycleId: 'spam-cycle-1' })).toEqual([]);
         expect(await store.audit.list({ model: 'spam', limit: 2 })).toEqual([events[4], events[3]]);
+        expect(await store.audit.list({ model: 'spam', kind: 'cycle.started' })).toEqual([
+          events[4],
+          events[0],
+        ]);
+        expect(await store.audit.list({ model: 'spam', since: T0 + 2 })).toEqual([
+          events[4],
+          events[3],
+          events[2],
+        ]);
+        expect(await store.audit.list({ kind: 'cycle.started', since: T0 + 1 })).toEqual([
+          events[4],
+          events[1],
+        ]);
       });
     });
 

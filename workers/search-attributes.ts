@@ -8,6 +8,7 @@ const { IndexedValueType } = proto.temporal.api.enums.v1;
 const INDEXED_TYPE: Record<string, IndexedValueType> = {
   Keyword: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
   Int: IndexedValueType.INDEXED_VALUE_TYPE_INT,
+  Double: IndexedValueType.INDEXED_VALUE_TYPE_DOUBLE,
 };
 
 /**

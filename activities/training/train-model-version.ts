@@ -26,6 +26,8 @@ export interface TrainHooks {
   onProgress?: (progress: { epoch: number; epochs: number; loss: number | null }) => void;
   checkpointEveryMs?: number;
   signal?: AbortSignal;
+  /** Last word before the version is registered: throwing here (a budget gone over) registers nothing. */
+  beforeRegister?: () => void;
 }
 
 export interface TrainedVersion {
@@ -99,6 +101,7 @@ export async function trainModelVersion(
     .catch((error: unknown) => {
       throw error instanceof ArtifactRefusedError ? invalidInput(error.message) : error;
     });
+  hooks.beforeRegister?.();
   const artifactSha256 = await artifacts.put(result.artifact);
   const { created } = await store.models.register({
     id: versionId,
