@@ -173,6 +173,26 @@ test('a training over its wall-time budget is stopped, registers nothing, and th
   });
   expect(refused.mined).toBeNull();
   expect(refused.cost.cpuSeconds.total).toBe(0);
+
+  // The window the stopped cycle mined was left to the next one: it mines the same labels again, and a
+  // CPU-second limit stops its training the same way.
+  const cpuBound = await runCycle(model, {
+    mining: { labelBudget: 0 },
+    budget: { perCycle: { maxTrainingCpuSeconds: 0.001 } },
+  });
+  expect(cpuBound.outcome, cpuBound.reasons.join('; ')).toBe('over-budget');
+  expect(cpuBound.mined?.autoLabelled).toBe(result.mined?.autoLabelled);
+  expect(cpuBound.overBudget).toMatchObject({
+    limit: 'budget.perCycle.maxTrainingCpuSeconds',
+    unit: 'CPU-seconds',
+    max: 0.001,
+    checkedAt: 'training',
+  });
+  expect(cpuBound.overBudget!.used).toBeGreaterThan(0.001);
+  expect(cpuBound.cost.cpuSeconds.training).toBeGreaterThanOrEqual(cpuBound.overBudget!.used);
+  expect((await harness.deps.store.models.list(model)).map((version) => version.id)).toEqual([
+    champion.versionId,
+  ]);
 });
 
 test('a cycle whose mining picked more items for review than its budget ends over-budget before any reviewer sees them', async () => {
