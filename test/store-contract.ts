@@ -643,7 +643,7 @@ export function describeStoreContract(name: string, openFreshStore: () => Promis
     });
 
     describe('audit log', () => {
-      it('lists events newest first, filtered by model and cycle, at most `limit`', async () => {
+      it('lists events newest first, filtered by model, cycle, kind and time, at most `limit`', async () => {
         const events = [
           anAuditEvent({ at: T0, kind: 'cycle.started' }),
           anAuditEvent({ at: T0 + 1, model: 'other', cycleId: 'other-cycle-1', kind: 'cycle.started' }),

@@ -57,9 +57,11 @@ export function trainCandidateActivity(deps: ActivityDeps) {
     const cpu = startCpuMeter();
     const startedAt = Date.now();
     const carried: TrainingUse = (resumeFrom && previous?.spent) || { wallSeconds: 0, cpuSeconds: 0 };
+    // An external trainer's programs report their own CPU time; the worker thread's is measured here.
+    let trainerProcessCpu = 0;
     const thisAttempt = (): TrainingUse => ({
       wallSeconds: (Date.now() - startedAt) / 1000,
-      cpuSeconds: cpu(),
+      cpuSeconds: cpu() + trainerProcessCpu,
     });
     const used = (): TrainingUse => {
       const attempt = thisAttempt();
@@ -98,6 +100,10 @@ export function trainCandidateActivity(deps: ActivityDeps) {
           onProgress: (progress) => {
             beat = { ...beat, epochs: progress.epochs, loss: progress.loss };
             context.heartbeat(beat);
+            checkBudget();
+          },
+          onCpuSeconds: (seconds) => {
+            trainerProcessCpu = seconds;
             checkBudget();
           },
           beforeRegister: () => {
