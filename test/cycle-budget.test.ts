@@ -193,6 +193,19 @@ test('a training over its wall-time budget is stopped, registers nothing, and th
   expect((await harness.deps.store.models.list(model)).map((version) => version.id)).toEqual([
     champion.versionId,
   ]);
+
+  // A sweep shares the cycle's CPU limit: the first candidate over its share ends the cycle, the other is
+  // stopped or cancelled, and neither is registered.
+  const sweep = await runCycle(model, {
+    mining: { labelBudget: 0 },
+    training: { taskQueue: harness.trainingTaskQueue, variants: [{ seed: 1 }, { seed: 2 }] },
+    budget: { perCycle: { maxTrainingCpuSeconds: 0.002 } },
+  });
+  expect(sweep.outcome, sweep.reasons.join('; ')).toBe('over-budget');
+  expect(sweep.overBudget).toMatchObject({ limit: 'budget.perCycle.maxTrainingCpuSeconds', max: 0.001 });
+  expect((await harness.deps.store.models.list(model)).map((version) => version.id)).toEqual([
+    champion.versionId,
+  ]);
 });
 
 test('a cycle whose mining picked more items for review than its budget ends over-budget before any reviewer sees them', async () => {
