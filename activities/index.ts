@@ -1,8 +1,10 @@
 import { type ChampionActivities, createChampionActivities } from './champion/change-champion.ts';
+import { metered } from './cpu-meter.ts';
 import { beginCycleActivity } from './cycle/begin-cycle.ts';
 import { buildDatasetActivity } from './cycle/build-dataset.ts';
 import { collectEdgeCasesActivity } from './cycle/collect-edge-cases.ts';
 import type { CycleActivities, TrainingActivities } from './cycle/contracts.ts';
+import { dailySpendActivity } from './cycle/daily-spend.ts';
 import { evaluateCandidateActivity } from './cycle/evaluate-candidate.ts';
 import { finishCycleActivity } from './cycle/finish-cycle.ts';
 import type { ActivityDeps } from './deps.ts';
@@ -24,9 +26,10 @@ export function createActivities(
     ...createReviewActivities(deps),
     ...createRolloutActivities(deps),
     beginCycle: beginCycleActivity(deps),
-    collectEdgeCases: collectEdgeCasesActivity(deps),
-    buildDataset: buildDatasetActivity(deps),
-    evaluateCandidate: evaluateCandidateActivity(deps),
+    collectEdgeCases: metered(collectEdgeCasesActivity(deps)),
+    buildDataset: metered(buildDatasetActivity(deps)),
+    evaluateCandidate: metered(evaluateCandidateActivity(deps)),
+    dailySpend: dailySpendActivity(deps),
     finishCycle: finishCycleActivity(deps),
   };
 }

@@ -13,6 +13,7 @@ import type { CycleStatus } from '../workflows/cycle-messages.ts';
 import { type ReviewQueueView, reviewQueueQuery, reviewWorkflowId } from '../workflows/review-messages.ts';
 import { captureTraffic, era2 } from './support/era-traffic.ts';
 import { type FlywheelHarness, flywheelHarness } from './support/flywheel-harness.ts';
+import { payloadsOf } from './support/history-payloads.ts';
 import { testWorkers } from './support/temporal.ts';
 import { advance } from './workflows/probe.ts';
 
@@ -42,32 +43,6 @@ afterAll(async () => {
   await codecServer?.close();
   await harness?.close();
 });
-
-type JsonPayload = { metadata?: Record<string, string>; data?: string };
-
-/**
- * Every payload in a history's JSON, by where it sits. Search attributes are left out: Temporal indexes
- * them, so no codec touches them (Flywheel's hold model names, stages and numbers, never texts); so are
- * the patch markers the SDK writes itself (they hold a patch id).
- */
-function payloadsOf(history: unknown): JsonPayload[] {
-  const found: JsonPayload[] = [];
-  const walk = (node: unknown, key: string) => {
-    if (key === 'searchAttributes') return;
-    if (Array.isArray(node)) {
-      for (const item of node) walk(item, key);
-    } else if (node && typeof node === 'object') {
-      const record = node as Record<string, unknown>;
-      if (record.markerName === 'core_patch') return;
-      if (record.metadata && typeof record.metadata === 'object' && 'encoding' in record.metadata) {
-        found.push(record as JsonPayload);
-      }
-      for (const [childKey, child] of Object.entries(record)) walk(child, childKey);
-    }
-  };
-  walk(history, '');
-  return found;
-}
 
 test('a reviewed cycle run with the codec on leaves no captured text in its histories, and the codec server reads them back', async () => {
   const model = 'codec-review';

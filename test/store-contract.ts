@@ -643,7 +643,7 @@ export function describeStoreContract(name: string, openFreshStore: () => Promis
     });
 
     describe('audit log', () => {
-      it('lists events newest first, filtered by model and cycle, at most `limit`', async () => {
+      it('lists events newest first, filtered by model, cycle, kind and time, at most `limit`', async () => {
         const events = [
           anAuditEvent({ at: T0, kind: 'cycle.started' }),
           anAuditEvent({ at: T0 + 1, model: 'other', cycleId: 'other-cycle-1', kind: 'cycle.started' }),
@@ -663,6 +663,19 @@ export function describeStoreContract(name: string, openFreshStore: () => Promis
         expect(await store.audit.list({ cycleId: 'spam-cycle-1' })).toEqual([events[3], events[0]]);
         expect(await store.audit.list({ model: 'other', cycleId: 'spam-cycle-1' })).toEqual([]);
         expect(await store.audit.list({ model: 'spam', limit: 2 })).toEqual([events[4], events[3]]);
+        expect(await store.audit.list({ model: 'spam', kind: 'cycle.started' })).toEqual([
+          events[4],
+          events[0],
+        ]);
+        expect(await store.audit.list({ model: 'spam', since: T0 + 2 })).toEqual([
+          events[4],
+          events[3],
+          events[2],
+        ]);
+        expect(await store.audit.list({ kind: 'cycle.started', since: T0 + 1 })).toEqual([
+          events[4],
+          events[1],
+        ]);
       });
     });
 

@@ -1,4 +1,5 @@
 import type { Connection } from '@temporalio/client';
+import { SearchAttributeType } from '@temporalio/common';
 import proto from '@temporalio/proto';
 import { FLYWHEEL_SEARCH_ATTRIBUTES } from '../workflows/search-attributes.ts';
 
@@ -6,8 +7,9 @@ type IndexedValueType = proto.temporal.api.enums.v1.IndexedValueType;
 // @temporalio/proto is CommonJS: Node's ESM loader sees only its default export.
 const { IndexedValueType } = proto.temporal.api.enums.v1;
 const INDEXED_TYPE: Record<string, IndexedValueType> = {
-  Keyword: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
-  Int: IndexedValueType.INDEXED_VALUE_TYPE_INT,
+  [SearchAttributeType.KEYWORD]: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+  [SearchAttributeType.INT]: IndexedValueType.INDEXED_VALUE_TYPE_INT,
+  [SearchAttributeType.DOUBLE]: IndexedValueType.INDEXED_VALUE_TYPE_DOUBLE,
 };
 
 /**

@@ -1,6 +1,7 @@
 import { defineQuery } from '@temporalio/workflow';
 import type { CaptureWatermark } from '../core/capture/records.ts';
 import type { CycleOutcome } from '../core/cycle/cycle-record.ts';
+import type { BudgetOverrun } from '../core/cycle/training-budget.ts';
 import type { ReviewCounts } from '../core/review/review-ledger.ts';
 import type { ReviewClosedBy } from './review-messages.ts';
 
@@ -57,10 +58,23 @@ export interface CycleStatus {
   } | null;
   /** The rollout child (its own status: `flywheel rollout status <model>`), once started. */
   rollout: { workflowId: string; outcome: string; reasons: string[] } | null;
+  /**
+   * What the cycle cost so far: CPU-seconds its activities used (on the workers' main thread; a training
+   * stopped by its budget included) and the reviewers' accepted decisions. Also the search attributes
+   * FlywheelCpuSeconds and FlywheelReviewerDecisions once the cycle ends.
+   */
+  cost: CycleCost;
+  /** The budget limit the cycle went or would have gone over (outcome over-budget), with the figures. */
+  overBudget: BudgetOverrun | null;
   /** Milliseconds spent in each stage so far (workflow time). */
   secondsByStage: Record<string, number>;
   startedAt: number;
   endedAt: number | null;
+}
+
+export interface CycleCost {
+  cpuSeconds: { collecting: number; dataset: number; training: number; evaluation: number; total: number };
+  reviewerDecisions: number;
 }
 
 export interface CycleInput {

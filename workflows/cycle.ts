@@ -1,5 +1,6 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import {
+  ActivityFailure,
   ApplicationFailure,
   CancellationScope,
   executeChild,
@@ -17,6 +18,18 @@ import type { CycleActivities, TrainingActivities, TrainResult } from '../activi
 import { type CycleConfig, parseCycleConfig } from '../core/cycle/cycle-config.ts';
 import type { CycleOutcome } from '../core/cycle/cycle-record.ts';
 import {
+  type BudgetOverrun,
+  type DailySpend,
+  dailyOverrun,
+  describeOverrun,
+  hasDailyLimit,
+  reviewOverrun,
+  TRAINING_OVER_BUDGET,
+  trainingLimits,
+  utcDayStart,
+} from '../core/cycle/training-budget.ts';
+import {
+  type CycleCost,
   type CycleInput,
   type CycleResult,
   type CycleStage,
@@ -29,7 +42,15 @@ import { review } from './review.ts';
 import { type ReviewInput, reviewWorkflowId } from './review-messages.ts';
 import { rollout } from './rollout.ts';
 import { type RolloutInput, type RolloutResult, rolloutWorkflowId } from './rollout-messages.ts';
-import { CYCLE_NUMBER, MODEL, OUTCOME, STAGE, TRIGGER } from './search-attributes.ts';
+import {
+  CPU_SECONDS,
+  CYCLE_NUMBER,
+  MODEL,
+  OUTCOME,
+  REVIEWER_DECISIONS,
+  STAGE,
+  TRIGGER,
+} from './search-attributes.ts';
 
 /**
  * One turn of the flywheel for one model: collect → (review) → dataset → train → evaluate.
@@ -44,6 +65,8 @@ export async function cycle(input: CycleInput): Promise<CycleResult> {
     );
   }
   const config = parsed.config;
+  // Budgets and the cost search attributes came later: histories from before take the old path.
+  const budgeted = patched('training-budget');
   const startedAt = Date.now();
   const status: CycleStatus = {
     cycleId: workflowInfo().workflowId,
@@ -66,6 +89,11 @@ export async function cycle(input: CycleInput): Promise<CycleResult> {
     evaluation: null,
     review: null,
     rollout: null,
+    cost: {
+      cpuSeconds: { collecting: 0, dataset: 0, training: 0, evaluation: 0, total: 0 },
+      reviewerDecisions: 0,
+    },
+    overBudget: null,
     secondsByStage: {},
     startedAt,
     endedAt: null,
@@ -90,12 +118,23 @@ export async function cycle(input: CycleInput): Promise<CycleResult> {
     upsertSearchAttributes([{ key: STAGE, value: stage }]);
     setCurrentDetails(`**${input.model}** cycle ${input.number}: ${details}`);
   };
+  const spend = (stage: Exclude<keyof CycleCost['cpuSeconds'], 'total'>, cpuSeconds: number | undefined) => {
+    const cpu = status.cost.cpuSeconds;
+    cpu[stage] = round3(cpu[stage] + (cpuSeconds ?? 0));
+    cpu.total = round3(cpu.collecting + cpu.dataset + cpu.training + cpu.evaluation);
+  };
   const finish = async (outcome: CycleOutcome, reasons: string[]): Promise<CycleResult> => {
     enter('finished', `${outcome}${reasons.length ? ` — ${reasons.join('; ')}` : ''}`);
     status.outcome = outcome;
     status.reasons = reasons;
     status.endedAt = Date.now();
     upsertSearchAttributes([{ key: OUTCOME, value: outcome }]);
+    if (budgeted) {
+      upsertSearchAttributes([
+        { key: CPU_SECONDS, value: status.cost.cpuSeconds.total },
+        { key: REVIEWER_DECISIONS, value: status.cost.reviewerDecisions },
+      ]);
+    }
     // Recording the end must happen even when the cycle was cancelled.
     await CancellationScope.nonCancellable(() =>
       activities.finishCycle({
@@ -104,12 +143,21 @@ export async function cycle(input: CycleInput): Promise<CycleResult> {
         outcome,
         // A cycle that learnt nothing from its window for want of reviewers leaves it to the next cycle.
         to:
-          outcome === 'failed' || outcome === 'cancelled' || outcome === 'review-timeout' ? null : status.to,
+          outcome === 'failed' ||
+          outcome === 'cancelled' ||
+          outcome === 'review-timeout' ||
+          outcome === 'over-budget'
+            ? null
+            : status.to,
         endedAt: status.endedAt ?? Date.now(),
         summary: { ...status },
       }),
     );
     return status;
+  };
+  const overBudget = (overrun: BudgetOverrun): Promise<CycleResult> => {
+    status.overBudget = overrun;
+    return finish('over-budget', [describeOverrun(overrun)]);
   };
 
   try {
@@ -124,6 +172,17 @@ export async function cycle(input: CycleInput): Promise<CycleResult> {
     });
     status.championVersion = begun.championVersion;
     status.from = begun.from;
+    // The day's spending is read from the store, so that it holds whatever started the cycles.
+    let spentToday: DailySpend | null = null;
+    if (budgeted && hasDailyLimit(config.budget)) {
+      spentToday = await activities.dailySpend({
+        model: input.model,
+        cycleId: status.cycleId,
+        since: utcDayStart(startedAt),
+      });
+      const overrun = dailyOverrun(config.budget, spentToday);
+      if (overrun) return await overBudget(overrun);
+    }
 
     enter('collecting', 'mining edge cases from captured traffic and feedback');
     const collected = await activities.collectEdgeCases({
@@ -145,6 +204,9 @@ export async function cycle(input: CycleInput): Promise<CycleResult> {
       byReason: collected.minedByReason,
       droppedByCause: collected.droppedByCause,
     };
+    spend('collecting', collected.cpuSeconds);
+    const reviewOver = budgeted ? reviewOverrun(config.budget, collected.needsReview) : null;
+    if (reviewOver) return await overBudget(reviewOver);
     // Items that need a human wait for reviewers in a child workflow (its own id, history and messages).
     let humanLabels = 0;
     if (collected.needsReview > 0 && patched('review-child')) {
@@ -183,6 +245,7 @@ export async function cycle(input: CycleInput): Promise<CycleResult> {
         decisions: reviewed.decisions,
       };
       humanLabels = reviewed.counts.humanLabels;
+      status.cost.reviewerDecisions = reviewed.decisions.accepted;
       if (!reviewed.proceeds) return await finish('review-timeout', [reviewed.reason ?? 'review timed out']);
     }
     const newLabels = collected.autoLabelled + humanLabels;
@@ -203,6 +266,7 @@ export async function cycle(input: CycleInput): Promise<CycleResult> {
     });
     status.datasetId = dataset.datasetId;
     status.labels = dataset.bySource;
+    spend('dataset', dataset.cpuSeconds);
 
     const sweep = config.training.variants.length > 0 ? config.training.variants : [{}];
     // Labels gathered by cycles weigh freshLabelWeight times in training; histories from before weigh them once.
@@ -210,17 +274,35 @@ export async function cycle(input: CycleInput): Promise<CycleResult> {
       ? { freshLabelWeight: config.training.freshLabelWeight }
       : {};
     enter('training', `training ${sweep.length} candidate(s) on dataset ${short(dataset.datasetId)}`);
-    const trained = await Promise.all(
-      sweep.map((variant, index) =>
-        training.trainCandidate({
-          model: input.model,
-          datasetId: dataset.datasetId,
-          params: { ...weighting, ...config.training.params, ...variant },
-          variant: index,
-          trainer: config.training.trainer,
-        }),
-      ),
-    );
+    const limits = budgeted ? trainingLimits(config.budget, spentToday, sweep.length) : [];
+    // A candidate stopped by its budget ends the cycle; the others of a sweep are cancelled with this scope.
+    const trainingScope = new CancellationScope();
+    let trained: TrainResult[];
+    try {
+      trained = await trainingScope.run(() =>
+        Promise.all(
+          sweep.map((variant, index) =>
+            training.trainCandidate({
+              model: input.model,
+              datasetId: dataset.datasetId,
+              params: { ...weighting, ...config.training.params, ...variant },
+              variant: index,
+              trainer: config.training.trainer,
+              cycleId: status.cycleId,
+              ...(limits.length > 0 ? { limits } : {}),
+            }),
+          ),
+        ),
+      );
+    } catch (error) {
+      const overrun = budgeted ? trainingOverrunOf(error) : null;
+      if (!overrun) throw error;
+      trainingScope.cancel();
+      spend('training', overrun.cpuSeconds);
+      const { cpuSeconds: _, ...figures } = overrun;
+      return await overBudget(figures);
+    }
+    for (const candidate of trained) spend('training', candidate.cpuSeconds);
     const best = bestOf(trained);
     status.candidateVersion = best.versionId;
     status.training = {
@@ -243,6 +325,7 @@ export async function cycle(input: CycleInput): Promise<CycleResult> {
       gate: config.gate,
     });
     status.reportId = report.reportId;
+    spend('evaluation', report.cpuSeconds);
     status.evaluation = { passed: report.passed, candidate: report.candidate, champion: report.champion };
     if (!report.passed) return await finish('rejected', report.reasons);
     if (!patched('rollout-child') || !config.rollout.startAfterBlessing) {
@@ -318,6 +401,18 @@ function trainingActivities(config: CycleConfig) {
 /** The sweep's winner by holdout accuracy; ties go to the earlier variant so the choice is stable. */
 function bestOf(trained: TrainResult[]): TrainResult {
   return trained.reduce((best, next) => (next.holdoutAccuracy > best.holdoutAccuracy ? next : best));
+}
+
+/** The figures of a training stopped by its budget (the details of its failure), or null for any other error. */
+function trainingOverrunOf(error: unknown): (BudgetOverrun & { cpuSeconds?: number }) | null {
+  if (!(error instanceof ActivityFailure)) return null;
+  const cause = error.cause;
+  if (!(cause instanceof ApplicationFailure) || cause.type !== TRAINING_OVER_BUDGET) return null;
+  return (cause.details?.[0] as (BudgetOverrun & { cpuSeconds?: number }) | undefined) ?? null;
+}
+
+function round3(value: number): number {
+  return Math.round(value * 1000) / 1000;
 }
 
 function short(id: string | null): string {

@@ -10,4 +10,19 @@ export const CYCLE_NUMBER = defineSearchAttributeKey('FlywheelCycle', SearchAttr
 export const OUTCOME = defineSearchAttributeKey('FlywheelOutcome', SearchAttributeType.KEYWORD);
 export const TRIGGER = defineSearchAttributeKey('FlywheelTrigger', SearchAttributeType.KEYWORD);
 
-export const FLYWHEEL_SEARCH_ATTRIBUTES = [MODEL, STAGE, CYCLE_NUMBER, OUTCOME, TRIGGER] as const;
+/** A cycle's cost when it ends: CPU-seconds of its activities, and reviewers' decisions. */
+export const CPU_SECONDS = defineSearchAttributeKey('FlywheelCpuSeconds', SearchAttributeType.DOUBLE);
+export const REVIEWER_DECISIONS = defineSearchAttributeKey(
+  'FlywheelReviewerDecisions',
+  SearchAttributeType.INT,
+);
+
+export const FLYWHEEL_SEARCH_ATTRIBUTES = [
+  MODEL,
+  STAGE,
+  CYCLE_NUMBER,
+  OUTCOME,
+  TRIGGER,
+  CPU_SECONDS,
+  REVIEWER_DECISIONS,
+] as const;

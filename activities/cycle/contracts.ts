@@ -6,6 +6,12 @@ import type {
   MiningConfig,
 } from '../../core/cycle/cycle-config.ts';
 import type { CycleOutcome } from '../../core/cycle/cycle-record.ts';
+import type { DailySpend, TrainingLimit } from '../../core/cycle/training-budget.ts';
+
+/** CPU-seconds the activity used (worker main thread); absent in histories from before costs were kept. */
+interface Metered {
+  cpuSeconds?: number;
+}
 
 /**
  * What the cycle workflow asks of its activities. Inputs and results are small: ids and counts,
@@ -39,7 +45,7 @@ export interface CollectInput {
   mining: MiningConfig;
   autoLabel: AutoLabelConfig;
 }
-export interface CollectResult {
+export interface CollectResult extends Metered {
   /** Id of this cycle's batch of mined items (review items of the cycle in the store). */
   batchId: string;
   to: CaptureWatermark;
@@ -58,7 +64,7 @@ export interface BuildDatasetInput {
   parentDatasetId: string;
   dataset: DatasetConfig;
 }
-export interface BuildDatasetResult {
+export interface BuildDatasetResult extends Metered {
   datasetId: string;
   added: { train: number; holdout: number; golden: number };
   counts: { train: number; holdout: number; golden: number };
@@ -73,8 +79,20 @@ export interface TrainInput {
   variant: number;
   /** Trainer name in the worker's registry (`training.trainer`). */
   trainer?: string;
+  /** The cycle that asks, named in the training's cost record. */
+  cycleId?: string;
+  /** Budget limits the training stops itself at (core/cycle/training-budget.ts). */
+  limits?: TrainingLimit[];
 }
-export interface TrainResult {
+
+export interface DailySpendInput {
+  model: string;
+  /** This cycle, left out of the count. */
+  cycleId: string;
+  /** Start of the UTC day, milliseconds. */
+  since: number;
+}
+export interface TrainResult extends Metered {
   versionId: string;
   holdoutAccuracy: number;
   /** True when this exact version already existed (a retried or repeated training). */
@@ -92,7 +110,7 @@ export interface EvaluateInput {
   batchId: string;
   gate: GateConfig;
 }
-export interface EvaluateResult {
+export interface EvaluateResult extends Metered {
   reportId: string;
   passed: boolean;
   reasons: string[];
@@ -115,6 +133,7 @@ export interface CycleActivities {
   buildDataset(input: BuildDatasetInput): Promise<BuildDatasetResult>;
   evaluateCandidate(input: EvaluateInput): Promise<EvaluateResult>;
   finishCycle(input: FinishCycleInput): Promise<void>;
+  dailySpend(input: DailySpendInput): Promise<DailySpend>;
 }
 
 export interface TrainingActivities {

@@ -26,6 +26,10 @@ export interface TrainHooks {
   onProgress?: (progress: { epoch: number; epochs: number; loss: number | null }) => void;
   checkpointEveryMs?: number;
   signal?: AbortSignal;
+  /** CPU-seconds of an external trainer's programs so far (adapters/trainers/trainer.ts). */
+  onCpuSeconds?: (seconds: number) => void;
+  /** Last word before the version is registered: throwing here (a budget gone over) registers nothing. */
+  beforeRegister?: () => void;
 }
 
 export interface TrainedVersion {
@@ -95,10 +99,12 @@ export async function trainModelVersion(
       ...(hooks.onProgress ? { onProgress: hooks.onProgress } : {}),
       ...(hooks.checkpointEveryMs !== undefined ? { checkpointEveryMs: hooks.checkpointEveryMs } : {}),
       ...(hooks.signal ? { signal: hooks.signal } : {}),
+      ...(hooks.onCpuSeconds ? { onCpuSeconds: hooks.onCpuSeconds } : {}),
     })
     .catch((error: unknown) => {
       throw error instanceof ArtifactRefusedError ? invalidInput(error.message) : error;
     });
+  hooks.beforeRegister?.();
   const artifactSha256 = await artifacts.put(result.artifact);
   const { created } = await store.models.register({
     id: versionId,

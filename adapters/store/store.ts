@@ -143,8 +143,14 @@ export interface GateReportRepository {
 
 export interface AuditLog {
   append(event: AuditEvent): Promise<void>;
-  /** Events matching every given filter, NEWEST first, at most `limit` (all when absent). */
-  list(filter: { model?: string; cycleId?: string; limit?: number }): Promise<AuditEvent[]>;
+  /** Events matching every given filter (`since`: at ≥ since), NEWEST first, at most `limit` (all when absent). */
+  list(filter: {
+    model?: string;
+    cycleId?: string;
+    kind?: string;
+    since?: number;
+    limit?: number;
+  }): Promise<AuditEvent[]>;
 }
 
 export interface ApiKeyRepository {

@@ -69,6 +69,7 @@ async function trainExternally(
       env: { ...options.env, FLYWHEEL_TRAINING_MANIFEST: manifestPath },
       onLine: relay,
       ...(request.signal ? { signal: request.signal } : {}),
+      ...(request.onCpuSeconds ? { onCpuSeconds: request.onCpuSeconds } : {}),
       killGraceMs: options.killGraceMs ?? 5_000,
       stderrLines: 20,
     });

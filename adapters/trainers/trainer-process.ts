@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { processCpuSeconds } from './process-cpu.ts';
 
 export interface TrainerProcessOptions {
   command: readonly string[];
@@ -12,7 +13,12 @@ export interface TrainerProcessOptions {
   killGraceMs: number;
   /** How many trailing stderr lines an error quotes. */
   stderrLines: number;
+  /** Receives the program's CPU-seconds so far (see process-cpu.ts), sampled while it runs. */
+  onCpuSeconds?: (seconds: number) => void;
 }
+
+/** How often a running program's CPU time is sampled (it is also sampled at each line it writes). */
+const CPU_SAMPLE_EVERY_MS = 250;
 
 /** Processes still running, killed when this process exits so no trainer outlives its worker's exit. */
 const running = new Set<ChildProcess>();
@@ -36,6 +42,12 @@ export function runTrainerProcess(options: TrainerProcessOptions): Promise<void>
       detached: true,
     });
     running.add(child);
+    const sampleCpu = () => {
+      if (!options.onCpuSeconds || child.pid === undefined) return;
+      const seconds = processCpuSeconds(child.pid);
+      if (seconds !== null) options.onCpuSeconds(seconds);
+    };
+    const cpuSampler = options.onCpuSeconds ? setInterval(sampleCpu, CPU_SAMPLE_EVERY_MS) : null;
     const stderrTail: string[] = [];
     let failure: unknown = null;
     let settled = false;
@@ -56,6 +68,8 @@ export function runTrainerProcess(options: TrainerProcessOptions): Promise<void>
     // Lines are handled one after another, even when a handler is asynchronous (checkpoint reads).
     let queue = Promise.resolve();
     createInterface({ input: child.stdout! }).on('line', (line) => {
+      // At each line the program is most likely still running (a progress line ends an epoch).
+      sampleCpu();
       queue = queue.then(async () => {
         if (failure !== null) return;
         try {
@@ -70,6 +84,7 @@ export function runTrainerProcess(options: TrainerProcessOptions): Promise<void>
       if (settled) return;
       settled = true;
       running.delete(child);
+      if (cpuSampler) clearInterval(cpuSampler);
       options.signal?.removeEventListener('abort', onAbort);
       if (error === null) resolve();
       else reject(error);

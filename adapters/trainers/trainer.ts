@@ -33,6 +33,11 @@ export interface TrainingRequest {
   checkpointEveryMs?: number;
   /** Aborting stops training (an external program is killed) and rejects with the signal's reason. */
   signal?: AbortSignal;
+  /**
+   * For trainers that run outside this process: the CPU-seconds their programs have used so far, reported
+   * as they run (a training budget counts them; the in-process trainer is measured by its caller).
+   */
+  onCpuSeconds?: (seconds: number) => void;
 }
 
 export interface TrainingProgress {

@@ -137,6 +137,19 @@ export function renderStatus(status: CycleStatus): string {
       `  by reason: ${JSON.stringify(status.mined.byReason)}`,
     );
   }
+  // Statuses of cycles run by older workers have no cost.
+  if (status.cost) {
+    const cpu = status.cost.cpuSeconds;
+    lines.push(
+      `  cost:      ${cpu.total.toFixed(2)} CPU-s (collecting ${cpu.collecting.toFixed(2)}, dataset ${cpu.dataset.toFixed(2)}, ` +
+        `training ${cpu.training.toFixed(2)}, evaluation ${cpu.evaluation.toFixed(2)}), ` +
+        `${status.cost.reviewerDecisions} reviewer decision(s)`,
+    );
+  }
+  if (status.overBudget) {
+    const { limit, max, used, unit } = status.overBudget;
+    lines.push(`  budget:    ${limit} = ${max}; ${used} ${unit}`);
+  }
   const stages = Object.entries(status.secondsByStage)
     .map(([stage, seconds]) => `${stage} ${seconds.toFixed(2)}s`)
     .join(', ');

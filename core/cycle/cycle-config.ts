@@ -6,6 +6,7 @@ import { ReviewerId } from '../review/review-decision.ts';
 import { PERTURBATION_FAMILIES, PerturbationFamily } from '../robustness/perturbations.ts';
 import { Duration } from '../time/duration.ts';
 import { readableIssues } from '../validation/readable-issues.ts';
+import { BudgetConfig } from './training-budget.ts';
 
 /**
  * The one configuration of a flywheel cycle. Every field has a default, so `{}` is a working config;
@@ -520,6 +521,7 @@ export const CycleConfig = z.strictObject({
   gate: GateConfig,
   rollout: RolloutConfig,
   activities: ActivitiesConfig,
+  budget: BudgetConfig,
 });
 export type CycleConfig = z.output<typeof CycleConfig>;
 /** What a user may write: any subset, durations as strings. */

@@ -11,6 +11,7 @@ export const CycleOutcome = z.enum([
   'rolled-back',
   'review-timeout',
   'nothing-to-learn',
+  'over-budget',
   'failed',
   'cancelled',
 ]);

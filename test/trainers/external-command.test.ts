@@ -189,6 +189,28 @@ describe('external-command trainer, protocol failures', () => {
     expect(pids).toHaveLength(2);
   });
 
+  it("reports its program's CPU-seconds while it runs, for the training budget", async () => {
+    // The program spends at least 0.3 s of CPU, says so, and waits: the figure is read while it runs.
+    const trainer = inline(
+      'while time.process_time() < 0.3:\n    pass\n' +
+        'print(json.dumps({"type": "progress", "epoch": 1, "of": 2}), flush=True)\n' +
+        'time.sleep(60)',
+    );
+    const controller = new AbortController();
+    let cpuSeconds = 0;
+    const run = trainer.train({
+      ...request,
+      signal: controller.signal,
+      onCpuSeconds: (seconds) => {
+        cpuSeconds = Math.max(cpuSeconds, seconds);
+      },
+      onProgress: () => controller.abort(new Error('stopped by the test')),
+    });
+    await expect(run).rejects.toThrow('stopped by the test');
+    // Clock ticks are 1/100 s: the figure is the 0.3 s spent, to a tick.
+    expect(cpuSeconds).toBeGreaterThanOrEqual(0.29);
+  });
+
   it('refuses invalid feature settings and labels before running anything', async () => {
     const trainer = inline('raise SystemExit("must not run")');
     await expect(trainer.train({ ...request, params: { features: { dimension: 1000 } } })).rejects.toThrow(

@@ -25,6 +25,14 @@ export function embeddedAuditLog(db: DatabaseSync): AuditLog {
         conditions.push('cycle_id = ?');
         params.push(filter.cycleId);
       }
+      if (filter.kind !== undefined) {
+        conditions.push('kind = ?');
+        params.push(filter.kind);
+      }
+      if (filter.since !== undefined) {
+        conditions.push('at >= ?');
+        params.push(filter.since);
+      }
       const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
       // LIMIT -1 is SQLite for "no limit".
       params.push(filter.limit ?? -1);

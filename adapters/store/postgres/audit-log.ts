@@ -18,8 +18,15 @@ export function postgresAuditLog(pool: pg.Pool): AuditLog {
       const { rows } = await pool.query(
         `SELECT ${COLUMNS} FROM audit_events
          WHERE ($1::text IS NULL OR model = $1) AND ($2::text IS NULL OR cycle_id = $2)
+           AND ($4::text IS NULL OR kind = $4) AND ($5::bigint IS NULL OR at >= $5)
          ORDER BY seq DESC LIMIT $3`,
-        [filter.model ?? null, filter.cycleId ?? null, filter.limit ?? null],
+        [
+          filter.model ?? null,
+          filter.cycleId ?? null,
+          filter.limit ?? null,
+          filter.kind ?? null,
+          filter.since ?? null,
+        ],
       );
       return rows.map((row) => recordOf(AUDIT_EVENTS, row, 'postgres'));
     },
