@@ -1,5 +1,5 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { afterAll, beforeAll, expect, inject, test } from 'vitest';
+import { afterAll, beforeAll, expect, test } from 'vitest';
 import { registerModelFromCorpus } from '../activities/training/register-first-model.ts';
 import { loadSpamAssassin } from '../adapters/corpus/spamassassin.ts';
 import { TRAINING_COST_AUDIT } from '../core/cycle/training-budget.ts';
@@ -139,11 +139,7 @@ test('a training over its wall-time budget is stopped, registers nothing, and th
     .toEqual([result.cycleId]);
 
   // `flywheel cycle status` shows them, as text and as JSON.
-  const env = {
-    TEMPORAL_ADDRESS: inject('temporalAddress'),
-    TEMPORAL_NAMESPACE: inject('temporalNamespace'),
-    FLYWHEEL_TASK_QUEUE: harness.taskQueue,
-  };
+  const env = harness.cliEnv();
   const text = await runCliAsync(['cycle', 'status', model], env);
   expect(text.code, text.stderr).toBe(0);
   expect(text.stdout).toContain(`cost:      ${cost.cpuSeconds.total.toFixed(2)} CPU-s`);
