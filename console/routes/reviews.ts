@@ -19,6 +19,8 @@ const DecideBody = z.discriminatedUnion('action', [
   }),
 ]);
 
+const UndoBody = z.strictObject({ item: z.string().min(1).max(200) });
+
 function badParams(reply: FastifyReply) {
   return reply.code(404).send({ message: 'no such review: the address names a model and a cycle number' });
 }
@@ -112,6 +114,28 @@ export function registerReviewRoutes(app: FastifyInstance, desk: ReviewDesk, rev
         params.data.number,
         request.session.reviewer!,
         body.data,
+      );
+      return reply.code(answer.outcome === 'accepted' ? 200 : answer.status).send(answer);
+    },
+  );
+
+  app.post(
+    '/reviews/:model/:number/undo',
+    { preHandler: [requireReviewerCall, app.csrfProtection] },
+    async (request, reply) => {
+      const params = ReviewParams.safeParse(request.params);
+      if (!params.success) return badParams(reply);
+      const body = UndoBody.safeParse(request.body);
+      if (!body.success) {
+        return reply
+          .code(400)
+          .send({ outcome: 'refused', message: 'an undo is {item}: the item to take your vote back from' });
+      }
+      const answer = await desk.retract(
+        params.data.model,
+        params.data.number,
+        request.session.reviewer!,
+        body.data.item,
       );
       return reply.code(answer.outcome === 'accepted' ? 200 : answer.status).send(answer);
     },
