@@ -243,6 +243,7 @@ async function onDecision(action, label) {
   if (!id || state.busy) return;
   state.busy = true;
   state.epoch += 1;
+  const startedAt = performance.now();
   try {
     const { accepted, signedOut, body } = await decide(action, id, label);
     if (accepted) {
@@ -253,6 +254,8 @@ async function onDecision(action, label) {
     } else if (!signedOut && (await loadState())) {
       await showItem(pendingItem(id) ? id : nextId(id));
     }
+    // The page's own clock for one decision, key to the next item shown (read by bench/review-console.ts).
+    performance.measure('decision', { start: startedAt });
     // Counts answers shown, so a script knows when the page is ready for its next key.
     root.dataset.decisions = String(Number(root.dataset.decisions) + 1);
   } finally {
