@@ -155,6 +155,8 @@ interface KeyboardRound {
   /** The page's own clock: key handled until the next item is shown. */
   inPage: number[];
   post: number[];
+  /** The console's own time answering each POST, almost all of it the review's `decide` update. */
+  update: number[];
 }
 
 /** Zero think time: the next key goes as soon as the page has shown the previous answer. */
@@ -184,9 +186,11 @@ async function keyboardRound(): Promise<KeyboardRound> {
   const inPage = (await page.evaluate(
     "performance.getEntriesByName('decision').map((entry) => entry.duration)",
   )) as number[];
-  const post = (await page.evaluate(
-    "performance.getEntriesByType('resource').filter((entry) => entry.name.endsWith('/decide')).map((entry) => entry.responseEnd - entry.startTime)",
-  )) as number[];
+  const posts = (await page.evaluate(
+    "performance.getEntriesByType('resource').filter((entry) => entry.name.endsWith('/decide')).map((entry) => [entry.responseEnd - entry.startTime, entry.serverTiming.find((t) => t.name === 'review')?.duration ?? NaN])",
+  )) as Array<[number, number]>;
+  const post = posts.map(([duration]) => duration);
+  const update = posts.map(([, server]) => server);
   await page.context().close();
   await client.cancelCycle(model, number).catch(() => undefined);
   return {
@@ -195,6 +199,7 @@ async function keyboardRound(): Promise<KeyboardRound> {
     keyToAnswer,
     inPage,
     post,
+    update,
   };
 }
 
@@ -225,6 +230,7 @@ try {
       'median per decision',
       'in the page',
       'of which POST',
+      'of which update',
       'max per decision',
     ],
   ];
@@ -242,6 +248,7 @@ try {
       ms(median(keyboard.keyToAnswer)),
       keyboard.inPage.length ? ms(median(keyboard.inPage)) : '–',
       ms(median(keyboard.post)),
+      ms(median(keyboard.update)),
       ms(Math.max(...keyboard.keyToAnswer)),
     ]);
     progress(`round ${round}/${ROUNDS}: bare updates`);
@@ -255,6 +262,7 @@ try {
       ms(median(bare.update)),
       '',
       '',
+      ms(median(bare.update)),
       ms(Math.max(...bare.update)),
     ]);
   }
@@ -263,6 +271,8 @@ try {
   const large = await openReview(QUEUE);
   const page = await reviewerPage('/reviews');
   const loads: Array<{
+    queueQuery: number;
+    itemDetail: number;
     ready: number;
     html: number;
     loaded: number;
@@ -277,10 +287,26 @@ try {
       polling: 'raf',
     });
     const ready = performance.now() - startedAt;
-    const [html, loaded, firstShown, textShown] = (await page.evaluate(
-      "[performance.getEntriesByType('navigation')[0].responseEnd, performance.getEntriesByType('navigation')[0].loadEventEnd, ...['item-excerpt-shown', 'item-text-shown'].map((name) => performance.getEntriesByName(name)[0].startTime)]",
-    )) as number[];
-    loads.push({ ready, html: html!, loaded: loaded!, firstShown: firstShown!, textShown: textShown! });
+    const [html, loaded, firstShown, textShown, queueQuery, itemDetail] = (await page.evaluate(`(() => {
+      const navigation = performance.getEntriesByType('navigation')[0];
+      const server = (name) => navigation.serverTiming.find((t) => t.name === name)?.duration ?? NaN;
+      return [
+        navigation.responseEnd,
+        navigation.loadEventEnd,
+        ...['item-excerpt-shown', 'item-text-shown'].map((name) => performance.getEntriesByName(name)[0].startTime),
+        server('queue'),
+        server('item'),
+      ];
+    })()`)) as number[];
+    loads.push({
+      ready,
+      html: html!,
+      loaded: loaded!,
+      firstShown: firstShown!,
+      textShown: textShown!,
+      queueQuery: queueQuery!,
+      itemDetail: itemDetail!,
+    });
   }
   const listed = await page.locator('#queue-list li').count();
   const polls = (await page.evaluate(`(async () => {
@@ -315,6 +341,8 @@ try {
       ['', 'median', 'max'],
       ...(
         [
+          ['(server: the review queue query)', 'queueQuery'],
+          ["(server: the first item's text, feedback and words)", 'itemDetail'],
           ['HTML received', 'html'],
           ['queue and first item shown', 'firstShown'],
           ["first item's full text shown", 'textShown'],
