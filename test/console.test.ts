@@ -192,12 +192,61 @@ test('a stale page, a label the model lacks and an ended session are each answer
   // Bob sees Alice's progress without reloading.
   await bob.page.waitForFunction(`!document.querySelector('#queue-list li[data-item="${target}"]')`);
 
+  // Every answer renews the session cookie (sessions roll), so a poll in flight would put it back:
+  // the page's polls go unanswered first (the next one starts only when the last has finished).
+  const pollFailed = alice.page.waitForEvent('requestfailed', (request) => request.url().endsWith('/state'));
+  await alice.page.route('**/state', (route) => route.abort());
+  await pollFailed;
   await alice.context.clearCookies();
   const expired = await answerAfter(alice.page, () => alice.page.keyboard.press('a'));
   expect(expired).toMatch(/^refused: your session has expired or you signed out: sign in again/);
   expect(await alice.page.locator('#answer a').getAttribute('href')).toMatch(/^\/sign-in\?next=/);
   expect((await queue())!.decisions.accepted).toBe(1);
   await alice.context.close();
+});
+
+test('a sign-in that reached its age is answered on the page with a link to sign in again; nothing is sent', async () => {
+  // A console of its own whose sign-ins last 20 s; the review page is open long before that.
+  const maxAgeMs = 20_000;
+  const shortLived = await createConsole({
+    flywheel: harness.client,
+    store: harness.deps.store,
+    artifacts: harness.deps.artifacts,
+    logger: testLogger,
+    temporalUiUrl: null,
+    sessionMaxAgeMs: maxAgeMs,
+  });
+  await shortLived.listen({ port: 0, host: '127.0.0.1' });
+  try {
+    const shortBase = `http://127.0.0.1:${(shortLived.server.address() as AddressInfo).port}`;
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    // Sessions roll: every answer renews them, so the page's once-a-second poll keeps a reviewer signed
+    // in while the page is open. Here the poll goes unanswered, as when the reviewer has walked away.
+    let lastAnswerAt = Date.now();
+    page.on('response', () => {
+      lastAnswerAt = Date.now();
+    });
+    await signIn(page, shortBase, 'alice', PASSWORD, reviewPath);
+    await page.waitForSelector('#review[data-ready=true]');
+    const accepted = (await queue())!.decisions.accepted;
+    await page.route('**/state', (route) => route.abort());
+    // Waits out the sign-in's age past the last answer the page had (a late one moves the wait on).
+    while (Date.now() < lastAnswerAt + maxAgeMs + 1_000) {
+      await new Promise((resolve) => setTimeout(resolve, lastAnswerAt + maxAgeMs + 1_000 - Date.now()));
+    }
+    const answer = await answerAfter(page, () => page.keyboard.press('a'));
+    expect(answer).toMatch(
+      /^refused: your session has expired or you signed out: sign in again \(nothing was sent\)/,
+    );
+    expect(await page.locator('#answer a').getAttribute('href')).toBe(
+      `/sign-in?next=${encodeURIComponent(reviewPath)}`,
+    );
+    expect((await queue())!.decisions.accepted).toBe(accepted);
+    await context.close();
+  } finally {
+    await shortLived.close();
+  }
 });
 
 test('a reviewer labels the whole queue with the keyboard alone, and the cycle goes on to training', async () => {
@@ -251,7 +300,9 @@ test('a page left open on a closed review is told so', async () => {
     'window.reviewConsole.state.queue.pending[0]?.id ?? "none"',
   )) as string;
   const answer = await decideOnPage(bob.page, 'approve', item);
-  expect(answer).toMatch(/^refused: review \S+ is closed: decisions no longer count/);
+  expect(answer).toMatch(
+    /^refused: (review \S+ is closed: decisions no longer count|the review is closed: every item is decided)/,
+  );
   await bob.context.close();
 });
 
