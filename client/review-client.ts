@@ -1,6 +1,6 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/common';
-import { ReviewDecision } from '../core/review/review-decision.ts';
+import { ReviewDecision, ReviewRetraction } from '../core/review/review-decision.ts';
 import type { DecisionLogEntry, DecisionReceipt } from '../core/review/review-ledger.ts';
 import { readableIssues } from '../core/validation/readable-issues.ts';
 import { cycleWorkflowId } from '../workflows/cycle-messages.ts';
@@ -8,6 +8,7 @@ import {
   decideUpdate,
   decisionLogQuery,
   type ReviewQueueView,
+  retractUpdate,
   reviewQueueQuery,
   reviewWorkflowId,
 } from '../workflows/review-messages.ts';
@@ -85,18 +86,35 @@ export class ReviewClient {
       );
     }
     const reviewId = await this.reviewIdOf(model, number);
-    return this.onReview(reviewId, async () => {
-      try {
-        return await this.flywheel.temporal.workflow
+    return this.onReview(reviewId, () =>
+      answered(
+        this.flywheel.temporal.workflow
           .getHandle(reviewId)
-          .executeUpdate(decideUpdate, { args: [parsed.data] });
-      } catch (error) {
-        if (error instanceof WorkflowUpdateFailedError) {
-          throw new CliError(`refused: ${error.cause?.message ?? error.message}`, EXIT.failure);
-        }
-        throw error;
-      }
-    });
+          .executeUpdate(decideUpdate, { args: [parsed.data] }),
+      ),
+    );
+  }
+
+  /**
+   * Takes back a reviewer's last vote on an item through the `retract` update: the receipt, or a
+   * CliError with the refusal (closed review, no vote of theirs, item settled by others).
+   */
+  async retract(model: string, number: number, retraction: unknown): Promise<DecisionReceipt> {
+    const parsed = ReviewRetraction.safeParse(retraction);
+    if (!parsed.success) {
+      throw new CliError(
+        `refused: malformed retraction: ${readableIssues(parsed.error).join('; ')}`,
+        EXIT.usage,
+      );
+    }
+    const reviewId = await this.reviewIdOf(model, number);
+    return this.onReview(reviewId, () =>
+      answered(
+        this.flywheel.temporal.workflow
+          .getHandle(reviewId)
+          .executeUpdate(retractUpdate, { args: [parsed.data] }),
+      ),
+    );
   }
 
   private async queueById(reviewId: string): Promise<ReviewQueueView> {
@@ -137,5 +155,17 @@ export class ReviewClient {
         EXIT.notFound,
       );
     }
+  }
+}
+
+/** A refused update becomes a CliError carrying the review's reason. */
+async function answered(update: Promise<DecisionReceipt>): Promise<DecisionReceipt> {
+  try {
+    return await update;
+  } catch (error) {
+    if (error instanceof WorkflowUpdateFailedError) {
+      throw new CliError(`refused: ${error.cause?.message ?? error.message}`, EXIT.failure);
+    }
+    throw error;
   }
 }

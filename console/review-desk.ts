@@ -89,33 +89,11 @@ export class ReviewDesk {
   }
 
   /**
-   * Sends one decision as `reviewer`. A page that went stale (the item was settled meanwhile, or the
-   * review closed) is told so before anything is sent, so a second vote never lands on a settled item.
+   * Sends one decision as `reviewer` straight to the review's `decide` update: the review itself refuses
+   * a decision on an item that is already settled or a review that is closed, atomically, so a stale
+   * page is told why and nothing counts twice.
    */
   async decide(model: string, number: number, reviewer: string, wanted: DeskAction): Promise<DeskAnswer> {
-    let queue: ReviewQueueView;
-    try {
-      queue = await this.reviews.queue(model, number);
-    } catch (error) {
-      if (error instanceof CliError) return refused(error);
-      throw error;
-    }
-    if (queue.state === 'closed') {
-      return {
-        outcome: 'refused',
-        status: 409,
-        message: `this review is closed (${queue.closedBy ?? 'done'}): decisions no longer count; nothing was sent`,
-      };
-    }
-    const pending = queue.pending.find((item) => item.id === wanted.item);
-    if (!pending) {
-      return {
-        outcome: 'refused',
-        status: 409,
-        message:
-          'this item was already settled by the votes of the reviewers (your page was out of date); nothing was sent, nothing counted twice',
-      };
-    }
     const decision =
       wanted.action === 'correct'
         ? { action: 'correct' as const, reviewer, items: [wanted.item], label: wanted.label }
@@ -123,16 +101,38 @@ export class ReviewDesk {
     try {
       const receipt = await this.reviews.decide(model, number, decision);
       const change = receipt.changes[0];
+      const ref = change?.ref ?? wanted.item;
       const what =
         wanted.action === 'approve'
-          ? `approved ${pending.ref} as ${pending.proposedLabel}`
+          ? `approved ${ref}`
           : wanted.action === 'correct'
-            ? `labelled ${pending.ref} ${wanted.label}`
-            : `rejected ${pending.ref}`;
+            ? `labelled ${ref} ${wanted.label}`
+            : `rejected ${ref}`;
       return {
         outcome: 'accepted',
         receipt,
         message: `accepted: ${what}${change?.change === 'overridden' ? ' (replaces your earlier vote)' : ''}; ${receipt.open} item(s) still open`,
+      };
+    } catch (error) {
+      if (error instanceof CliError) return refused(error);
+      throw error;
+    }
+  }
+
+  /** Takes back `reviewer`'s last vote on an item through the review's `retract` update. */
+  async retract(model: string, number: number, reviewer: string, item: string): Promise<DeskAnswer> {
+    try {
+      const receipt = await this.reviews.retract(model, number, { reviewer, item });
+      const change = receipt.changes[0]!;
+      const taken = change.previous === null ? 'reject' : change.previous;
+      const now =
+        change.change === 'restored'
+          ? `your earlier vote (${change.restored === null ? 'reject' : change.restored}) counts again`
+          : 'you have no vote on it';
+      return {
+        outcome: 'accepted',
+        receipt,
+        message: `accepted: took back your vote (${taken}) on ${change.ref}: ${now}; the item is ${change.state}; ${receipt.open} item(s) still open`,
       };
     } catch (error) {
       if (error instanceof CliError) return refused(error);

@@ -19,6 +19,7 @@ BENCHES=(
   "gateway --rounds 9"
   "store-ingest"
   "trainer --natural-runs 0"
+  "review-console"
 )
 
 wanted=("$@")
@@ -34,6 +35,8 @@ done
 
 # store-ingest compares the embedded store with a throwaway PostgreSQL.
 if printf '%s\n' "${wanted[@]}" | grep -qx store-ingest; then scripts/ensure-postgres.sh; fi
+# review-console drives Debian's Chromium.
+if printf '%s\n' "${wanted[@]}" | grep -qx review-console; then scripts/ensure-chromium.sh; fi
 
 status=0
 for name in "${wanted[@]}"; do

@@ -171,23 +171,82 @@ test('a stale page, a label the model lacks and an ended session are each answer
   const wrongLabel = await decideOnPage(alice.page, 'correct', target!, 'eggs');
   expect(wrongLabel).toMatch(/^refused: label "eggs" is not one of the model's labels \(ham, spam\)/);
 
+  const proposed = (await queue())!.pending.find((item) => item.id === target)!;
   expect(await answerAfter(alice.page, () => alice.page.keyboard.press('a'))).toMatch(/^accepted: approved/);
-  // Bob's page still shows the item Alice just settled; he decides on it before his page catches up.
+  // Bob's page still shows the item Alice just settled; he decides on it before his page catches up,
+  // and the review itself refuses it.
   const stale = await decideOnPage(bob.page, 'reject', target!);
-  expect(stale).toMatch(/^refused: this item was already settled .* nothing counted twice/);
+  expect(stale).toBe(
+    `refused: item ${proposed.ref} is already settled as ${proposed.proposedLabel} (by alice)`,
+  );
+  // Nor can he take back Alice's vote.
+  const notHis = (await bob.page.evaluate(
+    `window.reviewConsole.state.history.push(${JSON.stringify(target)});
+     window.reviewConsole.undo().then(() => document.getElementById('answer').textContent)`,
+  )) as string;
+  expect(notHis).toBe(`refused: reviewer "bob" has no vote on item ${proposed.ref} to take back`);
   const after = (await queue())!;
-  // Refused updates leave no trace in the review, and the stale decision was never sent at all.
+  // Refused updates leave no trace in the review: Alice's vote is the only one.
   expect(after.decisions).toEqual({ accepted: 1, refused: 0 });
   expect(after.counts!.open).toBe(ITEMS - 1);
   // Bob sees Alice's progress without reloading.
   await bob.page.waitForFunction(`!document.querySelector('#queue-list li[data-item="${target}"]')`);
 
+  // Every answer renews the session cookie (sessions roll), so a poll in flight would put it back:
+  // the page's polls go unanswered first (the next one starts only when the last has finished).
+  const pollFailed = alice.page.waitForEvent('requestfailed', (request) => request.url().endsWith('/state'));
+  await alice.page.route('**/state', (route) => route.abort());
+  await pollFailed;
   await alice.context.clearCookies();
   const expired = await answerAfter(alice.page, () => alice.page.keyboard.press('a'));
   expect(expired).toMatch(/^refused: your session has expired or you signed out: sign in again/);
   expect(await alice.page.locator('#answer a').getAttribute('href')).toMatch(/^\/sign-in\?next=/);
   expect((await queue())!.decisions.accepted).toBe(1);
   await alice.context.close();
+});
+
+test('a sign-in that reached its age is answered on the page with a link to sign in again; nothing is sent', async () => {
+  // A console of its own whose sign-ins last 20 s; the review page is open long before that.
+  const maxAgeMs = 20_000;
+  const shortLived = await createConsole({
+    flywheel: harness.client,
+    store: harness.deps.store,
+    artifacts: harness.deps.artifacts,
+    logger: testLogger,
+    temporalUiUrl: null,
+    sessionMaxAgeMs: maxAgeMs,
+  });
+  await shortLived.listen({ port: 0, host: '127.0.0.1' });
+  try {
+    const shortBase = `http://127.0.0.1:${(shortLived.server.address() as AddressInfo).port}`;
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    // Sessions roll: every answer renews them, so the page's once-a-second poll keeps a reviewer signed
+    // in while the page is open. Here the poll goes unanswered, as when the reviewer has walked away.
+    let lastAnswerAt = Date.now();
+    page.on('response', () => {
+      lastAnswerAt = Date.now();
+    });
+    await signIn(page, shortBase, 'alice', PASSWORD, reviewPath);
+    await page.waitForSelector('#review[data-ready=true]');
+    const accepted = (await queue())!.decisions.accepted;
+    await page.route('**/state', (route) => route.abort());
+    // Waits out the sign-in's age past the last answer the page had (a late one moves the wait on).
+    while (Date.now() < lastAnswerAt + maxAgeMs + 1_000) {
+      await new Promise((resolve) => setTimeout(resolve, lastAnswerAt + maxAgeMs + 1_000 - Date.now()));
+    }
+    const answer = await answerAfter(page, () => page.keyboard.press('a'));
+    expect(answer).toMatch(
+      /^refused: your session has expired or you signed out: sign in again \(nothing was sent\)/,
+    );
+    expect(await page.locator('#answer a').getAttribute('href')).toBe(
+      `/sign-in?next=${encodeURIComponent(reviewPath)}`,
+    );
+    expect((await queue())!.decisions.accepted).toBe(accepted);
+    await context.close();
+  } finally {
+    await shortLived.close();
+  }
 });
 
 test('a reviewer labels the whole queue with the keyboard alone, and the cycle goes on to training', async () => {
@@ -200,25 +259,33 @@ test('a reviewer labels the whole queue with the keyboard alone, and the cycle g
   await page.waitForFunction(`document.getElementById('answer').textContent.includes('nothing to undo')`);
 
   const keys = ['a', '1', 'a', '2', 'x', 'a', 'a', '2', 'a', '1'];
-  const startedAt = performance.now();
   let decided = 0;
   while (await page.isVisible('#item')) {
+    const item = await page.getAttribute('#item', 'data-item');
     const answer = await answerAfter(page, () => page.keyboard.press(keys[decided % keys.length]!));
     expect(answer).toMatch(/^accepted: /);
     decided += 1;
     if (decided === 4) await screenshot(page, 'review-progress');
+    if (decided === 3) {
+      // Undo takes the vote back in the review (with a quorum of 1 it had settled the item): the
+      // item is open again and the page is back on it.
+      const openBefore = (await queue())!.counts!.open;
+      const undone = await answerAfter(page, () => page.keyboard.press('u'));
+      expect(undone).toMatch(
+        /^accepted: took back your vote \((ham|spam|reject)\) on \S+: you have no vote on it; the item is open/,
+      );
+      expect(await page.getAttribute('#item', 'data-item')).toBe(item);
+      expect((await queue())!.counts!.open).toBe(openBefore + 1);
+    }
   }
-  const minutes = (performance.now() - startedAt) / 60_000;
-  // With a quorum of 1 each vote settles its item at once, so undo can only say so.
-  await page.keyboard.press('u');
-  await page.waitForFunction(`document.getElementById('answer').textContent.includes('cannot undo')`);
-  expect(await page.textContent('#answer')).toMatch(/^cannot undo: that item is already settled/);
-  // Measured, not asserted: the page's own pace with zero think time (the issue asks for ≥ 60/min).
-  console.log(
-    `console: ${decided} keyboard decisions in ${(minutes * 60).toFixed(2)} s = ${(decided / minutes).toFixed(0)} decisions/min`,
-  );
-  expect(decided).toBe(ITEMS - 1);
+  // Every item once, and the undone one a second time.
+  expect(decided).toBe(ITEMS);
   expect(await page.textContent('#nothing-left')).toMatch(/Every item is decided|closed/);
+  // The last vote closed the review: undo is refused by it.
+  const tooLate = await answerAfter(page, () => page.keyboard.press('u'));
+  expect(tooLate).toMatch(
+    /^refused: (the review is closed: every item is decided|review \S+ is closed: decisions no longer count)/,
+  );
 
   const cycle = harness.client.temporal.workflow.getHandle(`flywheel-cycle-${MODEL}-${cycleNumber}`);
   const result = await cycle.result();
@@ -233,11 +300,13 @@ test('a page left open on a closed review is told so', async () => {
     'window.reviewConsole.state.queue.pending[0]?.id ?? "none"',
   )) as string;
   const answer = await decideOnPage(bob.page, 'approve', item);
-  expect(answer).toMatch(/^refused: this review is closed \(complete\)/);
+  expect(answer).toMatch(
+    /^refused: (review \S+ is closed: decisions no longer count|the review is closed: every item is decided)/,
+  );
   await bob.context.close();
 });
 
-test('a review page with a 500-item queue loads (measured)', async () => {
+test('a review page with a 500-item queue lists every open item', async () => {
   // A second model whose cycle sends 500 mined items to review.
   const model = 'console-load';
   const era1 = loadSpamAssassin({ groups: ['easy-ham-1', 'spam-1'] });
@@ -276,25 +345,11 @@ test('a review page with a 500-item queue loads (measured)', async () => {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
   await signIn(page, base, 'alice', PASSWORD, '/reviews');
-  const timings: string[] = [];
-  for (let i = 0; i < 3; i++) {
-    const startedAt = performance.now();
-    await page.goto(`${base}/reviews/${model}/${started.number}`);
-    await page.waitForSelector('#review[data-ready=true]');
-    const total = performance.now() - startedAt;
-    const [html, excerpt, text] = (await page.evaluate(
-      "[performance.getEntriesByType('navigation')[0].responseEnd, ...['item-excerpt-shown', 'item-text-shown'].map((name) => performance.getEntriesByName(name)[0].startTime)]",
-    )) as number[];
-    timings.push(
-      `${total.toFixed(0)} ms (HTML ${html!.toFixed(0)} ms, queue and first item shown ${excerpt!.toFixed(0)} ms, its full text ${text!.toFixed(0)} ms)`,
-    );
-  }
-  const items = await page.locator('#queue-list li').count();
-  expect(items).toBe(opened.pending.length);
-  console.log(
-    `console: review page with ${items} queued items ready (first item's full text shown) in ` +
-      `${timings.join(', ')} (3 loads)`,
-  );
+  // How fast it loads is measured by bench/review-console.ts, not here.
+  await page.goto(`${base}/reviews/${model}/${started.number}`);
+  await page.waitForSelector('#review[data-ready=true]');
+  expect(await page.locator('#queue-list li').count()).toBe(opened.pending.length);
+  expect(opened.pending.length).toBeGreaterThan(400);
   await screenshot(page, 'review-large-queue');
   await context.close();
   await harness.client.cancelCycle(model, started.number);

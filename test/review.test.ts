@@ -17,6 +17,7 @@ import {
   decisionLogQuery,
   type ReviewQueueView,
   rejectSignal,
+  retractUpdate,
   reviewQueueQuery,
   reviewWorkflowId,
 } from '../workflows/review-messages.ts';
@@ -140,8 +141,14 @@ test('a review with mixed decisions puts exactly the decided labels in the datas
   await review.signal(correctSignal, { reviewer: 'bob', items: [b.ref], label: otherLabel(queue, b) });
   await reviews.decide(model, number, { action: 'reject', reviewer: 'alice', items: [c.ref] });
   await reviews.decide(model, number, { action: 'approve', reviewer: 'bob', items: [d.ref] });
-  const again = await reviews.decide(model, number, { action: 'approve', reviewer: 'bob', items: [d.ref] });
-  expect(again.changes).toEqual([{ id: d.id, ref: d.ref, change: 'unchanged', state: 'settled' }]);
+  // d is settled by bob's vote: deciding it again is refused; bob takes his vote back, then decides anew.
+  await expect(
+    reviews.decide(model, number, { action: 'approve', reviewer: 'bob', items: [d.ref] }),
+  ).rejects.toThrow(`refused: item ${d.ref} is already settled as ${d.proposedLabel} (by bob)`);
+  const retracted = await reviews.retract(model, number, { reviewer: 'bob', item: d.ref });
+  expect(retracted.changes).toEqual([
+    { id: d.id, ref: d.ref, change: 'withdrawn', previous: d.proposedLabel, state: 'open' },
+  ]);
   const override = await reviews.decide(model, number, {
     action: 'correct',
     reviewer: 'bob',
@@ -149,7 +156,7 @@ test('a review with mixed decisions puts exactly the decided labels in the datas
     label: otherLabel(queue, d),
     note: 'looked again',
   });
-  expect(override.changes[0]).toMatchObject({ change: 'overridden', previous: d.proposedLabel });
+  expect(override.changes[0]).toMatchObject({ change: 'recorded', state: 'settled' });
   const rest = await reviews.decide(model, number, { action: 'approve-all-remaining', reviewer: 'alice' });
   expect(rest.changes.map((change) => change.ref)).toEqual([e.ref]);
   expect(rest.open).toBe(0);
@@ -180,7 +187,7 @@ test('a review with mixed decisions puts exactly the decided labels in the datas
   const log = await review.query(decisionLogQuery);
   expect(
     log.filter((entry) => entry.changes?.some((change) => change.id === d.id)).map((x) => x.action),
-  ).toEqual(['approve', 'approve', 'correct']);
+  ).toEqual(['approve', 'retract', 'correct']);
   const audit = await harness.deps.store.audit.list({ cycleId: cycle.workflowId });
   expect(audit.filter((event) => event.kind === 'review-decision')).toHaveLength(7);
   expect(audit.filter((event) => event.kind === 'review-closed')).toHaveLength(1);
@@ -305,6 +312,106 @@ test('every kind of invalid decision is refused with its reason, by update, sign
     `flywheel: review ${reviewWorkflowId(cycle.workflowId)} is closed: decisions no longer count\n`,
   );
   expect(closed.stderr.trimEnd().split('\n')).toHaveLength(1);
+});
+
+test('a decision on a settled item is refused with its outcome and counts once; a reviewer takes back only their own vote', async () => {
+  const { model, number, cycle, review, queue } = await openReview(
+    'review-settled',
+    { reviewers: ['alice', 'bob'] },
+    3,
+  );
+  const [a, b, c] = queue.pending as [PendingItem, PendingItem, PendingItem];
+  const refusalOf = (update: Promise<unknown>) =>
+    update.then(
+      () => null,
+      (error: unknown) => {
+        expect(error).toBeInstanceOf(WorkflowUpdateFailedError);
+        return (error as WorkflowUpdateFailedError).cause?.message;
+      },
+    );
+  await reviews.decide(model, number, { action: 'approve', reviewer: 'alice', items: [a.ref] });
+  const settled = `item ${a.ref} is already settled as ${a.proposedLabel} (by alice)`;
+  // Bob's page still shows a: his decision is refused by the update, by the signal and by the CLI.
+  expect(
+    await refusalOf(
+      review.executeUpdate(decideUpdate, { args: [{ action: 'reject', reviewer: 'bob', items: [a.ref] }] }),
+    ),
+  ).toBe(settled);
+  // Several at once: one settled item refuses the whole decision.
+  expect(
+    await refusalOf(
+      review.executeUpdate(decideUpdate, {
+        args: [{ action: 'approve', reviewer: 'bob', items: [b.ref, a.ref] }],
+      }),
+    ),
+  ).toBe(settled);
+  await review.signal(rejectSignal, { reviewer: 'bob', items: [a.ref] });
+  await expect
+    .poll(async () => (await review.query(reviewQueueQuery)).decisions.refused, { timeout: 30_000 })
+    .toBe(1);
+  expect((await review.query(reviewQueueQuery)).recentRefusals.map((entry) => entry.reason)).toEqual([
+    settled,
+  ]);
+  const byCli = await runCli(['review', 'reject', model, String(number), a.ref, '--as', 'bob']);
+  expect(byCli.code, byCli.stderr).toBe(1);
+  expect(byCli.stderr).toBe(`flywheel: refused: ${settled}\n`);
+
+  // Taking back: not bob's vote; then alice's own, by the CLI's undo.
+  expect(
+    await refusalOf(review.executeUpdate(retractUpdate, { args: [{ reviewer: 'bob', item: a.ref }] })),
+  ).toBe(`reviewer "bob" has no vote on item ${a.ref} to take back`);
+  const undone = await runCli(['review', 'undo', model, String(number), a.ref, '--as', 'alice']);
+  expect(undone.code, undone.stderr).toBe(0);
+  expect(undone.stdout).toMatch(
+    new RegExp(
+      `^accepted: alice took back the vote on 1 item\\(s\\) .*: ${a.ref} withdrawn \\(open\\); 3 item\\(s\\) still open`,
+    ),
+  );
+  const noVote = await runCli(['review', 'undo', model, String(number), a.ref, '--as', 'alice']);
+  expect(noVote.code).toBe(1);
+  expect(noVote.stderr).toBe(
+    `flywheel: refused: reviewer "alice" has no vote on item ${a.ref} to take back\n`,
+  );
+  // Open again, a takes bob's vote; b and c close the review.
+  await reviews.decide(model, number, { action: 'reject', reviewer: 'bob', items: [a.ref] });
+  await reviews.decide(model, number, { action: 'approve', reviewer: 'alice', items: [b.ref, c.ref] });
+
+  const result = (await cycle.result()) as CycleStatus;
+  expect(result.review).toMatchObject({
+    closedBy: 'complete',
+    counts: { items: 3, open: 0, approved: 2, rejected: 1 },
+    decisions: { accepted: 4, refused: 1 },
+  });
+  expect(await harness.deps.store.reviewItems.get(a.id)).toMatchObject({
+    status: 'rejected',
+    decidedBy: ['bob'],
+  });
+  const log = await review.query(decisionLogQuery);
+  expect(log.map((entry) => [entry.action, entry.outcome])).toEqual([
+    ['approve', 'accepted'],
+    ['reject', 'refused'],
+    ['retract', 'accepted'],
+    ['reject', 'accepted'],
+    ['approve', 'accepted'],
+  ]);
+  const audit = await harness.deps.store.audit.list({ cycleId: cycle.workflowId });
+  expect(
+    audit
+      .filter((event) => event.kind === 'review-decision')
+      .map((event) => [event.details.seq, event.details.action])
+      .sort(([x], [y]) => Number(x) - Number(y)),
+  ).toEqual([
+    [1, 'approve'],
+    [3, 'retract'],
+    [4, 'reject'],
+    [5, 'approve'],
+  ]);
+  const closed = await runCli(['review', 'undo', model, String(number), b.ref, '--as', 'alice']);
+  expect(closed.code).toBe(5);
+  expect(closed.stderr).toBe(
+    `flywheel: review ${reviewWorkflowId(cycle.workflowId)} is closed: decisions no longer count\n`,
+  );
+  await recordHistory(review, 'review-settled-retract');
 });
 
 test('with a quorum of two, agreeing reviewers settle an item and a disagreement requeues it until a majority', async () => {

@@ -1,6 +1,6 @@
 import { defineQuery, defineSignal, defineUpdate, type SignalDefinition } from '@temporalio/workflow';
 import type { ActivitiesConfig, ReviewConfig } from '../core/cycle/cycle-config.ts';
-import type { ReviewAction, ReviewDecision } from '../core/review/review-decision.ts';
+import type { ReviewAction, ReviewDecision, ReviewRetraction } from '../core/review/review-decision.ts';
 import type {
   Agreement,
   DecisionLogEntry,
@@ -15,7 +15,9 @@ import type {
  * Decisions come two ways. Signals (fire-and-forget, e.g. from the Temporal UI's "Send a Signal"): one
  * per action, named after it, with a JSON payload; a refused one is logged and kept in the decision log.
  * The `decide` update takes the same decision with its `action` and answers at once: a receipt, or a
- * refusal with the reason (refused updates leave no trace in the workflow's history).
+ * refusal with the reason (refused updates leave no trace in the workflow's history). A decision on an
+ * item that is already settled is refused, so a stale page never counts twice; the `retract` update
+ * takes a reviewer's own vote back.
  */
 
 /** `{"reviewer": "alice", "items": ["3f2a9c01", …]}`: keep the proposed labels. */
@@ -35,6 +37,12 @@ export const REVIEW_SIGNALS: ReadonlyArray<readonly [ReviewAction, SignalDefinit
 ];
 
 export const decideUpdate = defineUpdate<DecisionReceipt, [ReviewDecision]>('decide');
+/**
+ * `{"reviewer": "alice", "item": "3f2a9c01"}`: alice takes back her last vote on the item (the vote
+ * before it counts again, or she has none). Refused with the reason when the review is closed, she has
+ * no vote there, or the item was settled by other reviewers' votes.
+ */
+export const retractUpdate = defineUpdate<DecisionReceipt, [ReviewRetraction]>('retract');
 
 export const reviewQueueQuery = defineQuery<ReviewQueueView>('queue');
 /** The decision log, accepted and refused, oldest first. */

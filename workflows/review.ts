@@ -16,7 +16,12 @@ import type { AuditEvent } from '../core/cycle/cycle-record.ts';
 import { decisionAuditEvents, reviewClosedAuditEvent } from '../core/review/review-audit.ts';
 import { proceedsAtDeadline } from '../core/review/review-deadline.ts';
 import { decisionFromSignal } from '../core/review/review-decision.ts';
-import { type CheckedDecision, ReviewLedger } from '../core/review/review-ledger.ts';
+import {
+  type CheckedDecision,
+  type CheckedRetraction,
+  ReviewLedger,
+  type SettledItems,
+} from '../core/review/review-ledger.ts';
 import {
   deadlineNotice,
   escalationNotice,
@@ -31,6 +36,7 @@ import {
   type ReviewInput,
   type ReviewQueueView,
   type ReviewResult,
+  retractUpdate,
   reviewQueueQuery,
 } from './review-messages.ts';
 
@@ -77,8 +83,11 @@ export async function review(input: ReviewInput): Promise<ReviewResult> {
     );
   };
 
+  // Reviews recorded before settled items refused decisions took them as votes; replaying them must too.
+  const settledItems = (): SettledItems => (patched('review-refuses-settled-items') ? 'refuse' : 'accept');
+
   const receiveSignal = (decision: unknown, at: number) => {
-    const entry = ledger!.receive(decision, { at, via: 'signal' });
+    const entry = ledger!.receive(decision, { at, via: 'signal' }, settledItems());
     if (entry.outcome === 'refused') {
       log.warn('review decision refused', {
         reviewId,
@@ -97,20 +106,41 @@ export async function review(input: ReviewInput): Promise<ReviewResult> {
     });
   }
 
-  const checkDecision = (decision: unknown): Extract<CheckedDecision, { ok: true }> => {
+  const checkDecision = (
+    decision: unknown,
+    onSettled: SettledItems,
+  ): Extract<CheckedDecision, { ok: true }> => {
     if (!ledger) throw refusal('the review is still opening; try again in a moment');
-    const checked = ledger.check(decision);
+    const checked = ledger.check(decision, onSettled);
     if (!checked.ok) throw refusal(checked.reason);
     return checked;
   };
   setHandler(
     decideUpdate,
     (decision) => {
-      const receipt = ledger!.apply(checkDecision(decision), { at: Date.now(), via: 'update' });
+      const checked = checkDecision(decision, settledItems());
+      const receipt = ledger!.apply(checked, { at: Date.now(), via: 'update' });
       showProgress();
       return receipt;
     },
-    { validator: (decision) => void checkDecision(decision) },
+    // Validators run only live, never on replay: they may always hold decisions to today's rule.
+    { validator: (decision) => void checkDecision(decision, 'refuse') },
+  );
+
+  const checkRetraction = (retraction: unknown): Extract<CheckedRetraction, { ok: true }> => {
+    if (!ledger) throw refusal('the review is still opening; try again in a moment');
+    const checked = ledger.checkRetraction(retraction);
+    if (!checked.ok) throw refusal(checked.reason);
+    return checked;
+  };
+  setHandler(
+    retractUpdate,
+    (retraction) => {
+      const receipt = ledger!.retract(checkRetraction(retraction), { at: Date.now(), via: 'update' });
+      showProgress();
+      return receipt;
+    },
+    { validator: (retraction) => void checkRetraction(retraction) },
   );
 
   setHandler(reviewQueueQuery, (): ReviewQueueView => {

@@ -17,7 +17,7 @@ interface DecisionOptions {
 export function registerReviewCommand(program: Command): void {
   const review = program
     .command('review')
-    .description('label the edge cases a cycle waits on: list, show, approve, label, reject');
+    .description('label the edge cases a cycle waits on: list, show, approve, label, reject, undo');
 
   review
     .command('list')
@@ -89,6 +89,22 @@ export function registerReviewCommand(program: Command): void {
     },
   );
 
+  decisionCommand(
+    review,
+    'undo <model> <cycle> <item>',
+    'take back your last vote on an item (the vote before it counts again, or none)',
+  ).action(async (model: string, cycle: string, item: string, options: DecisionOptions) => {
+    const number = parsePositiveInteger(cycle);
+    await withReviews(async (reviews) => {
+      const receipt = await reviews.retract(model, number, {
+        reviewer: reviewerOf(options),
+        item,
+        ...noteOf(options),
+      });
+      printResult(receipt, Boolean(options.json), () => renderReceipt(receipt, model, number));
+    });
+  });
+
   review
     .command('log <model> [cycle]')
     .description('every decision the review received, accepted and refused')
@@ -146,6 +162,7 @@ const PAST: Record<DecisionReceipt['action'], string> = {
   correct: 'labelled',
   reject: 'rejected',
   'approve-all-remaining': 'approved',
+  retract: 'took back the vote on',
 };
 
 function renderReceipt(receipt: DecisionReceipt, model: string, number: number): string {

@@ -1,5 +1,6 @@
 // The review page: one item at a time, keyboard first. Every decision is a POST the server turns into
-// the review workflow's `decide` update; the page shows the answer. Texts are set with textContent only.
+// the review workflow's `decide` update, every undo one it turns into its `retract` update; the page
+// shows the answer. Texts are set with textContent only.
 const root = document.getElementById('review');
 const base = `/reviews/${encodeURIComponent(root.dataset.model)}/${root.dataset.number}`;
 const labels = JSON.parse(root.dataset.labels);
@@ -11,8 +12,10 @@ const state = {
   queue: null,
   currentId: null,
   skipped: new Set(),
-  /** Items this page decided, newest last: what undo goes back to. */
+  /** Items this page decided, newest last: what undo takes the vote back from. */
   history: [],
+  /** The queue's rows by item id, so a decision touches only the rows that changed, not all 500. */
+  rows: new Map(),
   busy: false,
   details: new Map(),
   decisions: 0,
@@ -136,6 +139,33 @@ function renderWords(listId, words) {
   );
 }
 
+function votesText(item) {
+  return item.votes.length === 0
+    ? 'no votes'
+    : item.votes.map((vote) => `${vote.reviewer}: ${vote.label ?? 'reject'}`).join(' · ');
+}
+
+function queueRow(item) {
+  const entry = document.createElement('li');
+  entry.dataset.item = item.id;
+  const head = document.createElement('div');
+  const ref = document.createElement('span');
+  ref.className = 'ref';
+  ref.textContent = item.ref;
+  const proposed = document.createElement('span');
+  proposed.className = 'badge';
+  proposed.textContent = item.proposedLabel;
+  head.append(ref, ' ', proposed);
+  const votes = document.createElement('div');
+  votes.className = 'votes';
+  const excerpt = document.createElement('div');
+  excerpt.className = 'excerpt';
+  excerpt.textContent = item.excerpt;
+  entry.append(head, votes, excerpt);
+  entry.addEventListener('click', () => showItem(item.id));
+  return { entry, votes, shownVotes: null, current: false };
+}
+
 function renderQueue() {
   const queue = state.queue;
   const counts = queue.counts ?? { items: 0, open: 0 };
@@ -145,34 +175,37 @@ function renderQueue() {
     `${settled} of ${counts.items} settled · ${counts.open} open · you decided ${state.decisions} on this page · ` +
     `${queue.decisions.accepted} decisions accepted, ${queue.decisions.refused} refused · review ${queue.state}`;
   $('queue-count').textContent = `${queue.pending.length} open`;
+  // Rows are kept and patched: settled items leave, reopened ones come back in queue order, and only
+  // rows whose votes changed are written to.
   const list = $('queue-list');
-  list.replaceChildren(
-    ...queue.pending.map((item) => {
-      const entry = document.createElement('li');
-      entry.dataset.item = item.id;
-      if (item.id === state.currentId) entry.className = 'current';
-      const head = document.createElement('div');
-      const ref = document.createElement('span');
-      ref.className = 'ref';
-      ref.textContent = item.ref;
-      const proposed = document.createElement('span');
-      proposed.className = 'badge';
-      proposed.textContent = item.proposedLabel;
-      head.append(ref, ' ', proposed);
-      const votes = document.createElement('div');
-      votes.className = 'votes';
-      votes.textContent =
-        item.votes.length === 0
-          ? 'no votes'
-          : item.votes.map((vote) => `${vote.reviewer}: ${vote.label ?? 'reject'}`).join(' · ');
-      const excerpt = document.createElement('div');
-      excerpt.className = 'excerpt';
-      excerpt.textContent = item.excerpt;
-      entry.append(head, votes, excerpt);
-      entry.addEventListener('click', () => showItem(item.id));
-      return entry;
-    }),
-  );
+  const open = new Set(queue.pending.map((item) => item.id));
+  for (const [id, row] of state.rows) {
+    if (!open.has(id)) {
+      row.entry.remove();
+      state.rows.delete(id);
+    }
+  }
+  let previous = null;
+  for (const item of queue.pending) {
+    let row = state.rows.get(item.id);
+    if (!row) {
+      row = queueRow(item);
+      state.rows.set(item.id, row);
+      if (previous) previous.after(row.entry);
+      else list.prepend(row.entry);
+    }
+    const votes = votesText(item);
+    if (row.shownVotes !== votes) {
+      row.votes.textContent = votes;
+      row.shownVotes = votes;
+    }
+    const current = item.id === state.currentId;
+    if (row.current !== current) {
+      row.entry.classList.toggle('current', current);
+      row.current = current;
+    }
+    previous = row.entry;
+  }
 }
 
 async function loadState(epoch = state.epoch) {
@@ -210,6 +243,7 @@ async function onDecision(action, label) {
   if (!id || state.busy) return;
   state.busy = true;
   state.epoch += 1;
+  const startedAt = performance.now();
   try {
     const { accepted, signedOut, body } = await decide(action, id, label);
     if (accepted) {
@@ -220,6 +254,8 @@ async function onDecision(action, label) {
     } else if (!signedOut && (await loadState())) {
       await showItem(pendingItem(id) ? id : nextId(id));
     }
+    // The page's own clock for one decision, key to the next item shown (read by bench/review-console.ts).
+    performance.measure('decision', { start: startedAt });
     // Counts answers shown, so a script knows when the page is ready for its next key.
     root.dataset.decisions = String(Number(root.dataset.decisions) + 1);
   } finally {
@@ -246,20 +282,38 @@ function applyReceipt(receipt, label) {
 }
 
 async function undo() {
+  if (state.busy) return;
   const id = state.history.pop();
   if (!id) {
     showAnswer('refused', 'nothing to undo on this page');
     return;
   }
-  await loadState();
-  if (pendingItem(id)) {
-    showAnswer('accepted', 'back to your last item: decide again and your new vote replaces the earlier one');
-    await showItem(id);
-  } else {
+  state.busy = true;
+  state.epoch += 1;
+  try {
+    const response = await fetch(`${base}/undo`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'csrf-token': csrf },
+      body: JSON.stringify({ item: id }),
+    });
+    const body = await response.json().catch(() => ({ message: `the console answered ${response.status}` }));
+    const accepted = response.ok && body.outcome === 'accepted';
     showAnswer(
-      'refused',
-      "cannot undo: that item is already settled by the reviewers' votes, so its outcome stands",
+      accepted ? 'accepted' : 'refused',
+      accepted ? body.message : `refused: ${body.message.replace(/^refused: /, '')}`,
+      body.signIn,
     );
+    if (accepted) state.decisions -= 1;
+    if (response.status === 401) state.history.push(id);
+    else if (await loadState()) {
+      // Back to the item whose vote was taken back; after a refusal, stay where the reviewer was.
+      const back =
+        accepted && pendingItem(id) ? id : pendingItem(state.currentId) ? state.currentId : nextId(null);
+      await showItem(back);
+    }
+    root.dataset.decisions = String(Number(root.dataset.decisions) + 1);
+  } finally {
+    state.busy = false;
   }
 }
 
@@ -330,7 +384,7 @@ async function poll() {
 }
 
 // For scripted checks of what a stale page is told: the same path the keys take.
-window.reviewConsole = { decide, state };
+window.reviewConsole = { decide, undo, state };
 
 const initial = JSON.parse(document.getElementById('initial-state').textContent);
 state.me = initial.me;

@@ -19,6 +19,8 @@ const DecideBody = z.discriminatedUnion('action', [
   }),
 ]);
 
+const UndoBody = z.strictObject({ item: z.string().min(1).max(200) });
+
 function badParams(reply: FastifyReply) {
   return reply.code(404).send({ message: 'no such review: the address names a model and a cycle number' });
 }
@@ -39,11 +41,18 @@ export function registerReviewRoutes(app: FastifyInstance, desk: ReviewDesk, rev
     if (!params.success) return badParams(reply);
     const { model, number } = params.data;
     try {
+      const startedAt = performance.now();
       const queue = await desk.queue(model, number);
+      const queuedAt = performance.now();
       const me = request.session.reviewer!;
       // The first item's full text comes with the page: one round trip less before the reviewer can start.
       const first = queue.pending.find((item) => !item.votes.some((vote) => vote.reviewer === me));
       const firstDetail = first ? await desk.item(model, number, first.id) : null;
+      // Where the page's time went on the server, for the browser's timing API (bench/review-console.ts).
+      reply.header(
+        'server-timing',
+        `queue;dur=${(queuedAt - startedAt).toFixed(1)}, item;dur=${(performance.now() - queuedAt).toFixed(1)}`,
+      );
       return reply.view('review.eta', {
         title: `Review of ${model} cycle ${number}`,
         reviewer: request.session.reviewer,
@@ -107,11 +116,35 @@ export function registerReviewRoutes(app: FastifyInstance, desk: ReviewDesk, rev
         return reply.code(400).send({ outcome: 'refused', message: `"${body.data.label}" is not a label` });
       }
       // The identity is the session's, never a field of the request.
+      const startedAt = performance.now();
       const answer = await desk.decide(
         params.data.model,
         params.data.number,
         request.session.reviewer!,
         body.data,
+      );
+      reply.header('server-timing', `review;dur=${(performance.now() - startedAt).toFixed(1)}`);
+      return reply.code(answer.outcome === 'accepted' ? 200 : answer.status).send(answer);
+    },
+  );
+
+  app.post(
+    '/reviews/:model/:number/undo',
+    { preHandler: [requireReviewerCall, app.csrfProtection] },
+    async (request, reply) => {
+      const params = ReviewParams.safeParse(request.params);
+      if (!params.success) return badParams(reply);
+      const body = UndoBody.safeParse(request.body);
+      if (!body.success) {
+        return reply
+          .code(400)
+          .send({ outcome: 'refused', message: 'an undo is {item}: the item to take your vote back from' });
+      }
+      const answer = await desk.retract(
+        params.data.model,
+        params.data.number,
+        request.session.reviewer!,
+        body.data.item,
       );
       return reply.code(answer.outcome === 'accepted' ? 200 : answer.status).send(answer);
     },

@@ -40,6 +40,17 @@ export const ReviewDecision = z.discriminatedUnion('action', [
 export type ReviewDecision = z.infer<typeof ReviewDecision>;
 
 /**
+ * A reviewer taking back their vote on one item (the `retract` update): the vote before their last
+ * override counts again, or they have no vote on it.
+ */
+export const ReviewRetraction = z.strictObject({
+  reviewer: ReviewerId,
+  item: z.string().min(1).max(200),
+  note: Note,
+});
+export type ReviewRetraction = z.infer<typeof ReviewRetraction>;
+
+/**
  * A signal's payload with its action taken from the signal's name: `approve` with
  * `{"reviewer": "alice", "items": ["3f2a9c01"]}` is the decision `{action: "approve", …}`. Anything that
  * is not an object stays as it is, so that validation refuses it with a reason.

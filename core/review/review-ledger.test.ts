@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decisionFromSignal } from './review-decision.ts';
-import { ReviewLedger, type ReviewRules } from './review-ledger.ts';
+import { ReviewLedger, type ReviewRules, type SettledItems } from './review-ledger.ts';
 import { excerptOf, type ReviewQueueItem, resolveItemRef, shortRefs } from './review-queue-item.ts';
 
 const HASHES = ['aaaa1111', 'bbbb2222', 'cccc3333', 'dddd4444'].map((head) => head.padEnd(64, '0'));
@@ -19,10 +19,26 @@ function ledger(rules: Partial<ReviewRules> = {}) {
   return new ReviewLedger(ITEMS, { ...RULES, ...rules });
 }
 
-function decide(review: ReviewLedger, payload: unknown, time = 1) {
-  const checked = review.check(payload);
+function decide(review: ReviewLedger, payload: unknown, time = 1, settledItems: SettledItems = 'refuse') {
+  const checked = review.check(payload, settledItems);
   if (!checked.ok) throw new Error(checked.reason);
   return review.apply(checked, at(time));
+}
+
+function retract(review: ReviewLedger, payload: unknown, time = 1) {
+  const checked = review.checkRetraction(payload);
+  if (!checked.ok) throw new Error(checked.reason);
+  return review.retract(checked, at(time));
+}
+
+function refusalOf(review: ReviewLedger, payload: unknown): string | null {
+  const checked = review.check(payload);
+  return checked.ok ? null : checked.reason;
+}
+
+function retractionRefusalOf(review: ReviewLedger, payload: unknown): string | null {
+  const checked = review.checkRetraction(payload);
+  return checked.ok ? null : checked.reason;
 }
 
 describe('ReviewLedger decisions', () => {
@@ -57,15 +73,16 @@ describe('ReviewLedger decisions', () => {
     expect(receipt.open).toBe(1);
   });
 
-  it('a repeated decision changes nothing; a later one by the same reviewer overrides, and the log keeps both', () => {
+  it('(reviews opened before settled items were refused) a repeated decision changes nothing; a later one overrides, and the log keeps both', () => {
     const review = ledger();
-    decide(review, { action: 'approve', reviewer: 'alice', items: ['aaaa1111'] }, 1);
-    const again = decide(review, { action: 'approve', reviewer: 'alice', items: ['aaaa1111'] }, 2);
+    decide(review, { action: 'approve', reviewer: 'alice', items: ['aaaa1111'] }, 1, 'accept');
+    const again = decide(review, { action: 'approve', reviewer: 'alice', items: ['aaaa1111'] }, 2, 'accept');
     expect(again.changes[0]).toMatchObject({ change: 'unchanged', state: 'settled' });
     const override = decide(
       review,
       { action: 'correct', reviewer: 'alice', items: ['aaaa1111'], label: 'ham' },
       3,
+      'accept',
     );
     expect(override.changes[0]).toMatchObject({ change: 'overridden', previous: 'spam', state: 'settled' });
     expect(review.outcomes()[0]).toMatchObject({
@@ -209,10 +226,10 @@ describe('ReviewLedger quorum and disagreement', () => {
     ]);
   });
 
-  it('with a quorum of one, a second reviewer who disagrees reopens the item', () => {
+  it('(reviews opened before settled items were refused) with a quorum of one, a second reviewer who disagrees reopens the item', () => {
     const review = ledger();
-    decide(review, { action: 'approve', reviewer: 'alice', items: ['aaaa1111'] }, 1);
-    decide(review, { action: 'reject', reviewer: 'bob', items: ['aaaa1111'] }, 2);
+    decide(review, { action: 'approve', reviewer: 'alice', items: ['aaaa1111'] }, 1, 'accept');
+    decide(review, { action: 'reject', reviewer: 'bob', items: ['aaaa1111'] }, 2, 'accept');
     expect(review.pending()[0]).toMatchObject({ ref: 'aaaa1111', disputed: true });
   });
 
@@ -232,14 +249,135 @@ describe('ReviewLedger quorum and disagreement', () => {
           const twice = ledger({ quorum });
           decisions.forEach(({ label, ...rest }, index) => {
             const payload = rest.action === 'correct' ? { ...rest, label } : rest;
-            decide(once, payload, index);
-            decide(twice, payload, index);
-            decide(twice, payload, index);
+            decide(once, payload, index, 'accept');
+            decide(twice, payload, index, 'accept');
+            decide(twice, payload, index, 'accept');
           });
           expect(twice.outcomes()).toEqual(once.outcomes());
           expect(twice.counts()).toEqual(once.counts());
         },
       ),
+    );
+  });
+});
+
+describe('ReviewLedger settled items', () => {
+  it('refuses any decision on an item already settled, naming its outcome; nothing counts twice', () => {
+    const review = ledger();
+    decide(review, { action: 'approve', reviewer: 'alice', items: ['aaaa1111'] }, 1);
+    decide(review, { action: 'reject', reviewer: 'alice', items: ['bbbb2222'] }, 2);
+    const before = { counts: review.counts(), outcomes: review.outcomes(), log: review.log.length };
+    expect(refusalOf(review, { action: 'reject', reviewer: 'bob', items: ['aaaa1111'] })).toBe(
+      'item aaaa1111 is already settled as spam (by alice)',
+    );
+    expect(refusalOf(review, { action: 'approve', reviewer: 'alice', items: ['aaaa1111'] })).toMatch(
+      /already settled as spam/,
+    );
+    // One settled item among open ones refuses the whole decision.
+    expect(refusalOf(review, { action: 'approve', reviewer: 'bob', items: ['cccc3333', 'bbbb2222'] })).toBe(
+      'item bbbb2222 is already settled as rejected (by alice)',
+    );
+    expect(review.receive({ action: 'approve', reviewer: 'bob', items: ['aaaa1111'] }, at(3))).toMatchObject({
+      outcome: 'refused',
+      reason: 'item aaaa1111 is already settled as spam (by alice)',
+    });
+    expect(review.counts()).toEqual(before.counts);
+    expect(review.outcomes()).toEqual(before.outcomes);
+    expect(review.log.length).toBe(before.log + 1);
+  });
+
+  it('refuses a decision on a dropped item', () => {
+    const review = ledger({ quorum: 2, onDisagreement: 'drop' });
+    decide(review, { action: 'approve', reviewer: 'alice', items: ['cccc3333'] }, 1);
+    decide(review, { action: 'reject', reviewer: 'bob', items: ['cccc3333'] }, 2);
+    expect(refusalOf(review, { action: 'approve', reviewer: 'carol', items: ['cccc3333'] })).toBe(
+      'item cccc3333 is already settled: left out because its reviewers disagreed (alice, bob)',
+    );
+  });
+
+  it('whatever reviewers send, a settled item keeps its outcome (property)', () => {
+    const decision = fc.record({
+      action: fc.constantFrom('approve', 'reject', 'correct'),
+      reviewer: fc.constantFrom('alice', 'bob', 'carol'),
+      items: fc.subarray(['aaaa1111', 'bbbb2222', 'cccc3333', 'dddd4444'], { minLength: 1 }),
+      label: fc.constantFrom('ham', 'spam'),
+    });
+    fc.assert(
+      fc.property(
+        fc.array(decision, { maxLength: 16 }),
+        fc.integer({ min: 1, max: 3 }),
+        fc.constantFrom<'requeue' | 'drop'>('requeue', 'drop'),
+        (decisions, quorum, onDisagreement) => {
+          const review = ledger({ quorum, onDisagreement });
+          const settled = new Map<string, unknown>();
+          decisions.forEach(({ label, ...rest }, index) => {
+            review.receive(rest.action === 'correct' ? { ...rest, label } : rest, at(index));
+            for (const outcome of review.outcomes()) {
+              if (!settled.has(outcome.id)) settled.set(outcome.id, outcome);
+              expect(outcome).toEqual(settled.get(outcome.id));
+            }
+          });
+          expect(review.outcomes().length).toBe(settled.size);
+        },
+      ),
+    );
+  });
+});
+
+describe('ReviewLedger retractions', () => {
+  it('a reviewer takes back the vote that settled an item: it is open again, and the log says so', () => {
+    const review = ledger();
+    decide(review, { action: 'correct', reviewer: 'alice', items: ['aaaa1111'], label: 'ham' }, 1);
+    const receipt = retract(review, { reviewer: 'alice', item: 'aaaa1111' }, 2);
+    expect(receipt).toMatchObject({
+      action: 'retract',
+      open: 4,
+      changes: [{ ref: 'aaaa1111', change: 'withdrawn', previous: 'ham', state: 'open' }],
+    });
+    expect(review.pending()[0]).toMatchObject({ ref: 'aaaa1111', votes: [] });
+    expect(review.outcomes()).toEqual([]);
+    expect(review.log.at(-1)).toMatchObject({ seq: 2, action: 'retract', outcome: 'accepted' });
+    // Now open, anyone may decide it again.
+    decide(review, { action: 'reject', reviewer: 'bob', items: ['aaaa1111'] }, 3);
+    expect(review.outcomes()).toEqual([
+      { id: ITEMS[0]!.id, status: 'rejected', finalLabel: null, decidedBy: ['bob'] },
+    ]);
+  });
+
+  it('taking back an override restores the vote before it', () => {
+    const review = ledger({ quorum: 2 });
+    decide(review, { action: 'approve', reviewer: 'alice', items: ['aaaa1111'] }, 1);
+    decide(review, { action: 'reject', reviewer: 'alice', items: ['aaaa1111'] }, 2);
+    const receipt = retract(review, { reviewer: 'alice', item: 'aaaa1111' }, 3);
+    expect(receipt.changes[0]).toMatchObject({ change: 'restored', previous: null, restored: 'spam' });
+    expect(review.pending()[0]!.votes).toEqual([{ reviewer: 'alice', label: 'spam', at: 1 }]);
+    expect(retract(review, { reviewer: 'alice', item: 'aaaa1111' }, 4).changes[0]).toMatchObject({
+      change: 'withdrawn',
+      previous: 'spam',
+    });
+  });
+
+  it('refuses to take back what is not the reviewer’s: no vote, a vote others built a settlement on, a closed review', () => {
+    const review = ledger({ quorum: 2, reviewers: ['alice', 'bob', 'carol'] });
+    expect(retractionRefusalOf(review, { reviewer: 'alice', item: 'aaaa1111' })).toBe(
+      'reviewer "alice" has no vote on item aaaa1111 to take back',
+    );
+    expect(retractionRefusalOf(review, { reviewer: 'mallory', item: 'aaaa1111' })).toMatch(
+      /"mallory" is not allowed to review/,
+    );
+    expect(retractionRefusalOf(review, { reviewer: 'alice', item: 'eeee' })).toMatch(/eeee/);
+    expect(retractionRefusalOf(review, { reviewer: 'alice', items: ['aaaa1111'] })).toMatch(
+      /^malformed retraction: /,
+    );
+    decide(review, { action: 'approve', reviewer: 'alice', items: ['aaaa1111'] }, 1);
+    decide(review, { action: 'approve', reviewer: 'bob', items: ['aaaa1111'] }, 2);
+    expect(retractionRefusalOf(review, { reviewer: 'alice', item: 'aaaa1111' })).toBe(
+      'item aaaa1111 is already settled as spam (by alice, bob); only the vote that settled it can be taken back',
+    );
+    expect(retractionRefusalOf(review, { reviewer: 'bob', item: 'aaaa1111' })).toBeNull();
+    review.close('every item is decided');
+    expect(retractionRefusalOf(review, { reviewer: 'bob', item: 'aaaa1111' })).toBe(
+      'the review is closed: every item is decided',
     );
   });
 });

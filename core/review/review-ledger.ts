@@ -1,5 +1,5 @@
 import { readableIssues } from '../validation/readable-issues.ts';
-import { ReviewDecision } from './review-decision.ts';
+import { type ReviewAction, ReviewDecision, ReviewRetraction } from './review-decision.ts';
 import { type ReviewQueueItem, resolveItemRef, shortRefs } from './review-queue-item.ts';
 
 /** What a review is held to: the model's labels, who may review, how many must agree. */
@@ -42,10 +42,16 @@ export type DecisionVia = 'signal' | 'update';
 export interface ItemChange {
   id: string;
   ref: string;
-  /** recorded: the reviewer's first vote on it; overridden: replaced their earlier vote; unchanged: the same vote again. */
-  change: 'recorded' | 'overridden' | 'unchanged';
-  /** The vote it replaced (overridden only). */
+  /**
+   * recorded: the reviewer's first vote on it; overridden: replaced their earlier vote; unchanged: the
+   * same vote again; withdrawn: a retraction took the reviewer's only vote away; restored: a retraction
+   * took back an override, so the vote before it counts again.
+   */
+  change: 'recorded' | 'overridden' | 'unchanged' | 'withdrawn' | 'restored';
+  /** The vote it replaced (overridden) or took back (withdrawn, restored); null: a reject. */
   previous?: string | null;
+  /** The vote that counts again (restored only). */
+  restored?: string | null;
   state: Settlement['state'];
 }
 
@@ -67,7 +73,7 @@ export interface DecisionLogEntry {
 export interface DecisionReceipt {
   seq: number;
   reviewer: string;
-  action: ReviewDecision['action'];
+  action: ReviewAction | 'retract';
   changes: ItemChange[];
   /** Items still open after this decision. */
   open: number;
@@ -76,6 +82,16 @@ export interface DecisionReceipt {
 export type CheckedDecision =
   | { ok: true; decision: ReviewDecision; ids: string[] }
   | { ok: false; reason: string; reviewer: string | null; action: string | null };
+
+export type CheckedRetraction =
+  | { ok: true; retraction: ReviewRetraction; id: string }
+  | { ok: false; reason: string; reviewer: string | null; action: 'retract' };
+
+/**
+ * What a decision naming an item that is no longer open meets: refused (nothing counts twice), or, as
+ * reviews opened before that rule did, taken as a vote that may reopen or change the item.
+ */
+export type SettledItems = 'refuse' | 'accept';
 
 export interface ReviewCounts {
   items: number;
@@ -114,6 +130,10 @@ interface LedgerItem {
   item: ReviewQueueItem;
   ref: string;
   votes: Vote[];
+  /** Per reviewer, the votes their overrides replaced, oldest first: what a retraction restores. */
+  replaced: Map<string, Vote[]>;
+  /** Who changed the item's votes last: only they may take their vote back once it is settled. */
+  lastVoter: string | null;
 }
 
 const REJECT = '\u0000reject';
@@ -135,7 +155,13 @@ export class ReviewLedger {
     this.rules = rules;
     this.ids = items.map((item) => item.id);
     const refs = shortRefs(this.ids);
-    this.items = items.map((item) => ({ item, ref: refs.get(item.id)!, votes: [] }));
+    this.items = items.map((item) => ({
+      item,
+      ref: refs.get(item.id)!,
+      votes: [],
+      replaced: new Map(),
+      lastVoter: null,
+    }));
     this.byId = new Map(this.items.map((entry) => [entry.item.id, entry]));
   }
 
@@ -149,7 +175,7 @@ export class ReviewLedger {
   }
 
   /** Whether a decision would count, and which items it names; changes nothing. */
-  check(payload: unknown): CheckedDecision {
+  check(payload: unknown, settledItems: SettledItems = 'refuse'): CheckedDecision {
     const parsed = ReviewDecision.safeParse(payload);
     const reviewer = peek(payload, 'reviewer');
     const action = peek(payload, 'action');
@@ -174,9 +200,96 @@ export class ReviewLedger {
     for (const ref of decision.items) {
       const resolved = resolveItemRef(ref, this.ids);
       if (!resolved.ok) return refuse(resolved.reason);
+      if (settledItems === 'refuse') {
+        const entry = this.byId.get(resolved.id)!;
+        const settlement = this.settlementOf(entry);
+        if (settlement.state !== 'open') return refuse(notOpen(entry.ref, settlement));
+      }
       if (!ids.includes(resolved.id)) ids.push(resolved.id);
     }
     return { ok: true, decision, ids };
+  }
+
+  /**
+   * Whether a reviewer may take back their vote on an item; changes nothing. They may while the review
+   * is open and the item is open, or settled by their own vote with nobody voting after it (with a
+   * quorum of one, the vote they just cast). An item settled by others' votes stays as it is.
+   */
+  checkRetraction(payload: unknown): CheckedRetraction {
+    const parsed = ReviewRetraction.safeParse(payload);
+    const reviewer = peek(payload, 'reviewer');
+    const refuse = (reason: string): CheckedRetraction => ({
+      ok: false,
+      reason,
+      reviewer,
+      action: 'retract',
+    });
+    if (!parsed.success) return refuse(`malformed retraction: ${readableIssues(parsed.error).join('; ')}`);
+    const retraction = parsed.data;
+    if (this.closedBecause !== null) return refuse(`the review is closed: ${this.closedBecause}`);
+    const { reviewers } = this.rules;
+    if (reviewers.length > 0 && !reviewers.includes(retraction.reviewer)) {
+      return refuse(`reviewer "${retraction.reviewer}" is not allowed to review (see review.reviewers)`);
+    }
+    const resolved = resolveItemRef(retraction.item, this.ids);
+    if (!resolved.ok) return refuse(resolved.reason);
+    const entry = this.byId.get(resolved.id)!;
+    if (!entry.votes.some((vote) => vote.reviewer === retraction.reviewer)) {
+      return refuse(`reviewer "${retraction.reviewer}" has no vote on item ${entry.ref} to take back`);
+    }
+    const settlement = this.settlementOf(entry);
+    if (settlement.state !== 'open' && entry.lastVoter !== retraction.reviewer) {
+      return refuse(`${notOpen(entry.ref, settlement)}; only the vote that settled it can be taken back`);
+    }
+    return { ok: true, retraction, id: resolved.id };
+  }
+
+  /** Takes back a checked retraction: the reviewer's vote before their last override, or no vote. */
+  retract(
+    checked: Extract<CheckedRetraction, { ok: true }>,
+    meta: { at: number; via: DecisionVia },
+  ): DecisionReceipt {
+    const { retraction } = checked;
+    const entry = this.byId.get(checked.id)!;
+    const index = entry.votes.findIndex((vote) => vote.reviewer === retraction.reviewer);
+    const taken = entry.votes[index]!;
+    const earlier = entry.replaced.get(retraction.reviewer)?.pop();
+    let change: ItemChange;
+    if (earlier) {
+      entry.votes[index] = earlier;
+      change = {
+        id: checked.id,
+        ref: entry.ref,
+        change: 'restored',
+        previous: taken.label,
+        restored: earlier.label,
+        state: 'open',
+      };
+    } else {
+      entry.votes.splice(index, 1);
+      change = { id: checked.id, ref: entry.ref, change: 'withdrawn', previous: taken.label, state: 'open' };
+    }
+    // A restored vote is still the reviewer's own to take back; after a withdrawal nobody's vote is last.
+    entry.lastVoter = earlier ? retraction.reviewer : null;
+    change.state = this.settlementOf(entry).state;
+    const logged: DecisionLogEntry = {
+      seq: this.log.length + 1,
+      at: meta.at,
+      via: meta.via,
+      reviewer: retraction.reviewer,
+      action: 'retract',
+      ...(retraction.note ? { note: retraction.note } : {}),
+      outcome: 'accepted',
+      changes: [change],
+    };
+    this.log.push(logged);
+    return {
+      seq: logged.seq,
+      reviewer: retraction.reviewer,
+      action: 'retract',
+      changes: [change],
+      open: this.counts().open,
+    };
   }
 
   /** Records a checked decision: each named item gets the reviewer's vote, replacing their earlier one. */
@@ -197,11 +310,16 @@ export class ReviewLedger {
       let change: ItemChange;
       if (!earlier) {
         entry.votes.push({ reviewer: decision.reviewer, label, at: meta.at });
+        entry.lastVoter = decision.reviewer;
         change = { id, ref: entry.ref, change: 'recorded', state: 'open' };
       } else if (earlier.label === label) {
         change = { id, ref: entry.ref, change: 'unchanged', state: 'open' };
       } else {
         change = { id, ref: entry.ref, change: 'overridden', previous: earlier.label, state: 'open' };
+        const replaced = entry.replaced.get(decision.reviewer) ?? [];
+        replaced.push({ ...earlier });
+        entry.replaced.set(decision.reviewer, replaced);
+        entry.lastVoter = decision.reviewer;
         earlier.label = label;
         earlier.at = meta.at;
       }
@@ -231,7 +349,7 @@ export class ReviewLedger {
 
   /** Records a refused decision in the log. */
   refuse(
-    checked: Extract<CheckedDecision, { ok: false }>,
+    checked: Extract<CheckedDecision | CheckedRetraction, { ok: false }>,
     meta: { at: number; via: DecisionVia },
   ): DecisionLogEntry {
     const entry: DecisionLogEntry = {
@@ -248,8 +366,12 @@ export class ReviewLedger {
   }
 
   /** Checks and records a decision either way (what a signal does: nobody waits for the answer). */
-  receive(payload: unknown, meta: { at: number; via: DecisionVia }): DecisionLogEntry {
-    const checked = this.check(payload);
+  receive(
+    payload: unknown,
+    meta: { at: number; via: DecisionVia },
+    settledItems: SettledItems = 'refuse',
+  ): DecisionLogEntry {
+    const checked = this.check(payload, settledItems);
     if (!checked.ok) return this.refuse(checked, meta);
     this.apply(checked, meta);
     return this.log[this.log.length - 1]!;
@@ -363,6 +485,15 @@ export function settle(
     return { state: 'settled', label: top[0]!.label, by: top.map((vote) => vote.reviewer) };
   }
   return { state: 'open', disputed };
+}
+
+/** "item 3f2a9c01 is already settled as spam (by alice)": why a decision on it no longer counts. */
+function notOpen(ref: string, settlement: Exclude<Settlement, { state: 'open' }>): string {
+  if (settlement.state === 'dropped') {
+    return `item ${ref} is already settled: left out because its reviewers disagreed (${settlement.by.join(', ')})`;
+  }
+  const outcome = settlement.label === null ? 'rejected' : settlement.label;
+  return `item ${ref} is already settled as ${outcome} (by ${settlement.by.join(', ')})`;
 }
 
 function voteKey(vote: Vote): string {
