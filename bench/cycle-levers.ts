@@ -72,6 +72,34 @@ const SETTINGS: Setting[] = [
     name: 'warm-lr0.08-e1',
     config: merge({ training: { params: { learningRate: 0.08, epochs: 1, warmStart: true } } }),
   },
+  ...[0.16, 0.2].map((learningRate) => ({
+    name: `lr${learningRate}`,
+    config: merge({ training: { params: { learningRate } } }),
+  })),
+  {
+    name: 'lr0.12-share20',
+    config: merge({
+      mining: { labelBudget: 50, maxHumanShare: 0.2 },
+      training: { params: { learningRate: 0.12 } },
+    }),
+  },
+  {
+    name: 'lr0.16-share20',
+    config: merge({
+      mining: { labelBudget: 50, maxHumanShare: 0.2 },
+      training: { params: { learningRate: 0.16 } },
+    }),
+  },
+  ...[1, 3].map((freshLabelWeight) => ({
+    name: `lr0.12-w${freshLabelWeight}`,
+    config: merge({ training: { params: { learningRate: 0.12 }, freshLabelWeight } }),
+  })),
+  { name: 'lr0.12-e4', config: merge({ training: { params: { learningRate: 0.12, epochs: 4 } } }) },
+  { name: 'lr0.12-e2', config: merge({ training: { params: { learningRate: 0.12, epochs: 2 } } }) },
+  {
+    name: 'warm-lr0.04-e3',
+    config: merge({ training: { params: { learningRate: 0.04, epochs: 3, warmStart: true } } }),
+  },
 ];
 
 const { values } = parseArgs({

@@ -1,6 +1,6 @@
 import { mix32 } from '../hashing/fnv1a.ts';
 import type { EpochProgress, TrainingCheckpoint } from './checkpoint.ts';
-import { DEFAULT_FEATURES, FeatureConfig } from './feature-config.ts';
+import { DEFAULT_FEATURES, FeatureConfig, sameFeatures } from './feature-config.ts';
 import { createFeaturizer } from './features.ts';
 import type { LinearTextModel } from './linear-model.ts';
 import { argmax, softmaxInPlace } from './linear-model.ts';
@@ -270,7 +270,7 @@ function startingState(
       `the model to start from has labels ${start.labels.join(', ')}, this run ${labels.join(', ')}`,
     );
   }
-  if (JSON.stringify(start.features) !== JSON.stringify(features)) {
+  if (!sameFeatures(start.features, features)) {
     throw new Error('the model to start from was trained with other feature settings');
   }
   for (let row = 0; row < slots.length; row++) {
