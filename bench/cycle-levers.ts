@@ -100,6 +100,27 @@ const SETTINGS: Setting[] = [
     name: 'warm-lr0.04-e3',
     config: merge({ training: { params: { learningRate: 0.04, epochs: 3, warmStart: true } } }),
   },
+  {
+    name: 'share20-sweep-lr0.08+0.12',
+    config: merge({
+      mining: { labelBudget: 50, maxHumanShare: 0.2 },
+      training: { variants: [{ learningRate: 0.08 }, { learningRate: 0.12 }] },
+    }),
+  },
+  {
+    name: 'share20-sweep-e3+4@lr0.12',
+    config: merge({
+      mining: { labelBudget: 50, maxHumanShare: 0.2 },
+      training: { params: { learningRate: 0.12 }, variants: [{ epochs: 3 }, { epochs: 4 }] },
+    }),
+  },
+  {
+    name: 'lr0.12-e4-share20',
+    config: merge({
+      mining: { labelBudget: 50, maxHumanShare: 0.2 },
+      training: { params: { learningRate: 0.12, epochs: 4 } },
+    }),
+  },
 ];
 
 const { values } = parseArgs({
@@ -237,6 +258,10 @@ try {
   rmSync(dataDir, { recursive: true, force: true });
 }
 
+function accuracyOf(classifier: TextClassifier, set: ReadonlyArray<{ text: string; label: string }>) {
+  return set.filter((item) => classifier.predict(item.text).label === item.label).length / set.length;
+}
+
 /** One cycle on one window of traffic: capture, mine, review, dataset, train, gate. */
 async function runCycle(input: {
   config: CycleConfig;
@@ -314,24 +339,34 @@ async function runCycle(input: {
     seed: DATASET_SPLIT_SEED,
     createdAt: 0,
   });
-  const {
-    warmStart = false,
-    freshLabelWeight = config.training.freshLabelWeight,
-    ...params
-  } = config.training.params as Record<string, unknown>;
-  const train = weightFreshLabels(
-    next.items.filter((item) => item.split === 'train'),
-    freshLabelWeight as number,
-  );
-  const trained = await trainClassifier({
-    examples: train,
-    labels: LABELS,
-    seed: 42,
-    params,
-    startFrom: warmStart ? champion.model : null,
-  });
-  const candidate = createClassifier(trained.model);
   const split = (name: string) => next.items.filter((item) => item.split === name);
+  // A sweep trains each variant over the params; the best on the dataset's holdout goes on (ties: the
+  // earlier), as workflows/cycle.ts picks.
+  let candidate: TextClassifier | null = null;
+  let best = -1;
+  const sweep = config.training.variants.length > 0 ? config.training.variants : [{}];
+  for (const variant of sweep) {
+    const {
+      warmStart = false,
+      freshLabelWeight = config.training.freshLabelWeight,
+      ...params
+    } = { ...config.training.params, ...variant } as Record<string, unknown>;
+    const train = weightFreshLabels(split('train'), freshLabelWeight as number);
+    const trained = await trainClassifier({
+      examples: train,
+      labels: LABELS,
+      seed: 42,
+      params,
+      startFrom: warmStart ? champion.model : null,
+    });
+    const classifier = createClassifier(trained.model);
+    const holdoutAccuracy = accuracyOf(classifier, split('holdout'));
+    if (holdoutAccuracy > best) {
+      best = holdoutAccuracy;
+      candidate = classifier;
+    }
+  }
+  if (candidate === null) throw new Error('no variant trained');
   const mistakes = accepted
     .filter((label) => label.servedLabel !== null && label.servedLabel !== label.label)
     .map((label) => next.items.find((item) => item.id === label.id)!);
