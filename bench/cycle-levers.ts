@@ -1,7 +1,7 @@
 /**
  * The demo's two cycles, offline and fast, to compare what one turn of the flywheel learns under each setting.
  *
- *   node bench/cycle-levers.ts [--seeds 7,13,21,42,99] [--settings current,share20,…] [--first-share 0.55]
+ *   node bench/cycle-levers.ts [--seeds 7,13,21,42,99] [--settings previous-demo,lr0.12-share20,…] [--first-share 0.55]
  *
  * Per seed the demo's corpus (client/demo/demo-corpus.ts: era-2 traffic in that seed's order) meets the era-1
  * champion. Cycle 1 sees the first `--first-share` of the traffic, cycle 2 the rest, each served by the model
@@ -43,6 +43,7 @@ interface Setting {
   config: Record<string, unknown>;
 }
 
+/** The demo's cycle config before this bench: 6 review slots, step 0.08; every setting changes it. */
 const DEMO_CONFIG = {
   mining: { labelBudget: 6 },
   training: { params: { learningRate: 0.08 } },
@@ -53,7 +54,7 @@ const merge = (over: Record<string, Record<string, unknown>>): Record<string, un
   return merged;
 };
 const SETTINGS: Setting[] = [
-  { name: 'current', config: merge({}) },
+  { name: 'previous-demo', config: merge({}) },
   { name: 'w1', config: merge({ training: { params: { learningRate: 0.08 }, freshLabelWeight: 1 } }) },
   { name: 'w4', config: merge({ training: { params: { learningRate: 0.08 }, freshLabelWeight: 4 } }) },
   { name: 'lr0.12', config: merge({ training: { params: { learningRate: 0.12 } } }) },
