@@ -116,6 +116,13 @@ const SETTINGS: Setting[] = [
     }),
   },
   {
+    name: 'lr0.12-share20-dedup0.5',
+    config: merge({
+      mining: { labelBudget: 50, maxHumanShare: 0.2, nearDuplicateSimilarity: 0.5 },
+      training: { params: { learningRate: 0.12 } },
+    }),
+  },
+  {
     name: 'lr0.12-e4-share20',
     config: merge({
       mining: { labelBudget: 50, maxHumanShare: 0.2 },
