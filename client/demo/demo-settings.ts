@@ -39,8 +39,8 @@ export const SIMULATED_REVIEWER = 'sim-reviewer';
  */
 export function demoCycleConfig(options: DemoOptions): CycleConfigInput {
   return {
-    // Review gets every slot a 20% human share of the batch allows (about 8 of 43 labels in a first cycle,
-    // 3 of 15 in a second), up to what the simulated reviewer labels before the deadline; and the candidate
+    // Review gets every slot a 20% human share of the batch allows (7–9 of 35–46 labels in a first cycle,
+    // 2–3 of 13–18 in a second), up to what the simulated reviewer labels before the deadline; and the candidate
     // trains at three times the built-in trainer's default step. bench/cycle-levers.ts, the demo's two cycles
     // offline on seeds 7,13,21,42,99: era-2 holdout worst 96.49% after cycle 1 and 96.60% after cycle 2
     // (every seed on target, none rejected), against 96.16% / 96.27% with 6 review slots at step 0.08; a
