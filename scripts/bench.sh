@@ -13,6 +13,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 BENCHES=(
   "label-efficiency"
   "demo-cycle-training"
+  "cycle-levers --settings previous-demo,lr0.12-share20"
   "orchestration-overhead"
   "concurrency"
   "rollout-abort"

@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, expect, test } from 'vitest';
 import { devServerEnv, runCli } from './support/cli-process.ts';
 import { testClient } from './support/temporal.ts';
@@ -76,6 +79,33 @@ test('bad arguments are refused before anything is sent: exit 2', () => {
   const number = runCli(['cycle', 'status', 'spam', 'three'], server());
   expect(number.code).toBe(2);
   expectOneLine(number.stderr, /"three" is not a positive whole number/);
+});
+
+test('a cycle config with a bad perturbation config or fresh-label weight is refused at cycle start: exit 2 naming each field and rule', () => {
+  const file = join(mkdtempSync(join(tmpdir(), 'flywheel-cli-config-')), 'cycle.json');
+  writeFileSync(
+    file,
+    JSON.stringify({
+      gate: {
+        robustness: {
+          families: ['character-substitution', 'emoji'],
+          maxDropBelowChampion: 1.5,
+          bounds: { truncation: -0.1 },
+        },
+      },
+      training: { freshLabelWeight: 0 },
+    }),
+  );
+  // An unreachable server: the refusal comes before anything is sent.
+  const result = runCli(['cycle', 'start', 'cli-config', '--config', file], {
+    TEMPORAL_ADDRESS: '127.0.0.1:1',
+  });
+  expect(result.code).toBe(2);
+  expectOneLine(result.stderr, /^flywheel: invalid cycle config: /);
+  expect(result.stderr).toMatch(/gate\.robustness\.families\[1\]: [^;]*character-substitution/);
+  expect(result.stderr).toMatch(/gate\.robustness\.maxDropBelowChampion: [^;]*1/);
+  expect(result.stderr).toMatch(/gate\.robustness\.bounds\.truncation: [^;]*0/);
+  expect(result.stderr).toMatch(/training\.freshLabelWeight: must be ≥ 1/);
 });
 
 test('a training concurrency that is not a whole number ≥ 1 is refused before the worker starts: exit 2', () => {

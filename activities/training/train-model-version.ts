@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { ArtifactRefusedError, type Trainer } from '../../adapters/trainers/trainer.ts';
 import { FRESH_LABEL_WEIGHT_PARAM, weightFreshLabels } from '../../core/datasets/fresh-label-weight.ts';
+import { WARM_START_FROM, WARM_START_PARAM } from '../../core/model/warm-start.ts';
 import { invalidInput, notFound } from '../activity-errors.ts';
 import type { ActivityDeps } from '../deps.ts';
 import { trainersFromEnvironment } from './trainer-registry.ts';
@@ -11,8 +12,9 @@ export interface TrainRequest {
   model: string;
   datasetId: string;
   /**
-   * Trainer params; `seed` among them seeds the run (default 42) and `freshLabelWeight` repeats the labels cycles
-   * gathered in the train split (default 1); neither reaches the trainer as a param.
+   * Trainer params; `seed` among them seeds the run (default 42), `freshLabelWeight` repeats the labels cycles
+   * gathered in the train split (default 1) and `warmStart: true` starts from the model's champion (default
+   * false); none of them reaches the trainer as a param.
    */
   params: Record<string, unknown>;
   /** Name of the trainer in the worker's registry (`training.trainer` of the cycle config). */
@@ -61,7 +63,17 @@ export async function trainModelVersion(
 ): Promise<TrainedVersion> {
   const { store, artifacts } = deps;
   const trainer = pickTrainer(deps.trainers ?? trainersFromEnvironment(), request.trainer ?? 'builtin');
-  const versionId = modelVersionId(request, trainer.name);
+  const warmStart = request.params[WARM_START_PARAM] ?? false;
+  if (typeof warmStart !== 'boolean')
+    throw invalidInput(`training param "${WARM_START_PARAM}" must be true or false`);
+  // The version started from is part of what the request means: its id names the version.
+  const startVersionId = warmStart ? await store.models.alias(request.model, 'champion') : null;
+  const versionId = modelVersionId(
+    startVersionId === null
+      ? request
+      : { ...request, params: { ...request.params, [WARM_START_PARAM]: startVersionId } },
+    trainer.name,
+  );
   const existing = await store.models.get(versionId);
   if (existing) {
     return {
@@ -73,7 +85,12 @@ export async function trainModelVersion(
   }
   const dataset = await store.datasets.get(request.datasetId);
   if (!dataset) throw notFound(`dataset ${request.datasetId} is not in the store`);
-  const { seed = DEFAULT_SEED, [FRESH_LABEL_WEIGHT_PARAM]: freshLabelWeight = 1, ...params } = request.params;
+  const {
+    seed = DEFAULT_SEED,
+    [FRESH_LABEL_WEIGHT_PARAM]: freshLabelWeight = 1,
+    [WARM_START_PARAM]: _warmStart,
+    ...params
+  } = request.params;
   if (typeof seed !== 'number') throw invalidInput('training param "seed" must be a number');
   if (typeof freshLabelWeight !== 'number' || !Number.isInteger(freshLabelWeight) || freshLabelWeight < 1) {
     throw invalidInput(`training param "${FRESH_LABEL_WEIGHT_PARAM}" must be a whole number ≥ 1`);
@@ -84,6 +101,7 @@ export async function trainModelVersion(
   if (labels.length < 2) {
     throw invalidInput(`dataset ${request.datasetId} has fewer than two labels in its train split`);
   }
+  const startFrom = startVersionId === null ? null : await artifactOf(deps, startVersionId);
 
   // A refused artifact fails the training at once, before anything is registered: the champion serves on.
   const result = await trainer
@@ -94,6 +112,7 @@ export async function trainModelVersion(
       holdout,
       params,
       seed,
+      startFrom,
       resumeFrom: hooks.resumeFrom ?? null,
       ...(hooks.onCheckpoint ? { onCheckpoint: hooks.onCheckpoint } : {}),
       ...(hooks.onProgress ? { onProgress: hooks.onProgress } : {}),
@@ -117,6 +136,7 @@ export async function trainModelVersion(
       ...result.params,
       seed,
       ...(FRESH_LABEL_WEIGHT_PARAM in request.params ? { [FRESH_LABEL_WEIGHT_PARAM]: freshLabelWeight } : {}),
+      ...(startVersionId === null ? {} : { [WARM_START_FROM]: startVersionId }),
     },
     metrics: result.metrics,
     blessedBy: null,
@@ -128,6 +148,13 @@ export async function trainModelVersion(
     reused: !created,
     resumedFromEpoch: result.resumedFromEpoch,
   };
+}
+
+/** The artifact of the version a warm start begins from; a missing one is a broken registry, not a retry. */
+async function artifactOf(deps: Pick<ActivityDeps, 'store' | 'artifacts'>, versionId: string) {
+  const version = await deps.store.models.get(versionId);
+  if (!version) throw notFound(`champion ${versionId} to start training from is not in the registry`);
+  return deps.artifacts.get(version.artifactSha256);
 }
 
 function pickTrainer(trainers: Readonly<Record<string, Trainer>>, name: string): Trainer {

@@ -15,6 +15,27 @@ const request: TrainingRequest = {
 };
 
 describe('builtin trainer', () => {
+  it('starts from a built-in artifact of the same labels and features; from anything else, from zeros', async () => {
+    const trainer = createBuiltinTrainer();
+    const first = await trainer.train(request);
+    const few = { ...request, train: request.train.slice(0, 6), params: { ...request.params, epochs: 1 } };
+    const firstEpochLoss = async (startFrom: Uint8Array | null) => {
+      const progress: TrainingProgress[] = [];
+      await trainer.train({ ...few, startFrom, onProgress: (p) => void progress.push(p) });
+      return progress[0]!.loss!;
+    };
+    const cold = await firstEpochLoss(null);
+    // Started from the trained model, the first epoch's loss is far below an untrained model's.
+    expect(await firstEpochLoss(first.artifact)).toBeLessThan(cold / 2);
+    // Other features, or bytes that are no built-in artifact: trained from zeros, the same as no start.
+    const otherFeatures = await trainer.train({
+      ...request,
+      params: { ...request.params, features: { dimension: 2048 } },
+    });
+    expect(await firstEpochLoss(otherFeatures.artifact)).toBe(cold);
+    expect(await firstEpochLoss(new TextEncoder().encode('not an artifact'))).toBe(cold);
+  });
+
   it('trains, reports progress per epoch, and returns a loadable artifact with holdout metrics', async () => {
     const progress: TrainingProgress[] = [];
     const result = await createBuiltinTrainer().train({

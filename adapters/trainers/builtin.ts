@@ -1,10 +1,10 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { z } from 'zod';
-import { serializeClassifier } from '../../core/model/artifact.ts';
+import { deserializeClassifier, serializeClassifier } from '../../core/model/artifact.ts';
 import { builtinPredictor } from '../../core/model/builtin-kind.ts';
 import { deserializeCheckpoint, serializeCheckpoint } from '../../core/model/checkpoint.ts';
-import { DEFAULT_FEATURES, FeatureConfig } from '../../core/model/feature-config.ts';
-import { createClassifier } from '../../core/model/linear-model.ts';
+import { DEFAULT_FEATURES, FeatureConfig, sameFeatures } from '../../core/model/feature-config.ts';
+import { createClassifier, type LinearTextModel } from '../../core/model/linear-model.ts';
 import { TrainingParams } from '../../core/model/params.ts';
 import { trainClassifier } from '../../core/model/train.ts';
 import { checkLabels, holdoutMetrics } from './holdout-metrics.ts';
@@ -40,6 +40,7 @@ async function trainBuiltin(request: TrainingRequest): Promise<TrainingResult> {
     features,
     seed: request.seed,
     resumeFrom,
+    startFrom: startingModel(request.startFrom ?? null, request.labels, features),
     ...(request.signal ? { signal: request.signal } : {}),
     onEpoch: async (checkpoint, progress) => {
       await request.onProgress?.({
@@ -72,4 +73,21 @@ async function trainBuiltin(request: TrainingRequest): Promise<TrainingResult> {
     metrics,
   });
   return { trainer: BUILTIN_TRAINER, artifact, metrics, params, resumedFromEpoch: resumeFrom?.epoch ?? null };
+}
+
+/** The built-in model in `artifact` when this run can start from it: same labels and features; else null. */
+function startingModel(
+  artifact: Uint8Array | null,
+  labels: readonly string[],
+  features: FeatureConfig,
+): LinearTextModel | null {
+  if (artifact === null) return null;
+  let model: LinearTextModel;
+  try {
+    model = deserializeClassifier(artifact).model;
+  } catch {
+    return null; // another kind (an ONNX graph): nothing this trainer can start from
+  }
+  const sameLabels = model.labels.join('\u0000') === labels.join('\u0000');
+  return sameLabels && sameFeatures(model.features, features) ? model : null;
 }

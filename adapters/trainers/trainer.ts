@@ -21,6 +21,11 @@ export interface TrainingRequest {
   /** Trainer-specific settings, validated by the trainer; unknown keys are ignored by `builtin`. */
   params: Record<string, unknown>;
   seed: number;
+  /**
+   * The artifact of the model to fine-tune (warm start: the serving champion), or null to train from scratch.
+   * A trainer that cannot start from it (another kind, other labels or features) trains from scratch.
+   */
+  startFrom?: Uint8Array | null;
   /** Bytes an earlier attempt of this same request passed to `onCheckpoint`: training continues from there. */
   resumeFrom?: Uint8Array | null;
   onProgress?: (progress: TrainingProgress) => void | Promise<void>;

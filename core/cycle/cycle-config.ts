@@ -76,6 +76,13 @@ export const MiningConfig = z
         'At most this many items go to human review per cycle: what reviewers can label before the deadline. ' +
           'Auto-labelled items do not count against it.',
       ),
+    maxHumanShare: Share.nullable()
+      .default(null)
+      .describe(
+        "The review budget follows the batch: at most this share of the batch's labels go to humans, so " +
+          'the items sent to review are at most auto-labelled × share / (1 − share), and at most labelBudget. ' +
+          'The least certain, most varied items keep their slots. null: labelBudget alone decides.',
+      ),
     driftedInputMinOovRate: Share.default(0.5).describe(
       'An input whose out-of-vocabulary word share (measured by the caller against the model vocabulary) reaches ' +
         'this is mined as drifted-input: the model has barely seen its words.',
@@ -251,6 +258,13 @@ export const TrainingConfig = z
   .prefault({});
 export type TrainingConfig = z.output<typeof TrainingConfig>;
 
+/**
+ * Items the default golden-set rule lets the candidate lose: the golden set grows by a few corrected mistakes a
+ * cycle (6–18 items after two demo cycles), where −0.02 alone rejected a candidate for one item
+ * (bench/cycle-levers.ts, README "Gate").
+ */
+export const DEFAULT_GOLDEN_TOLERATED_ITEMS = 1;
+
 export const ValueThreshold = z.strictObject({
   metric: MetricName.describe('Metric name as the evaluation reports it, e.g. "accuracy", "macroF1".'),
   on: EvaluationSet.default('holdout').describe('Which evaluation set the metric is read from.'),
@@ -271,6 +285,16 @@ export const ChangeThreshold = z.strictObject({
     .number()
     .describe(
       'Smallest accepted change vs the champion, counted in the better direction; negative allows a regression of that size.',
+    ),
+  toleratedItems: z
+    .number()
+    .int()
+    .min(0)
+    .default(0)
+    .describe(
+      'A regression worth at most this many items of the set also passes (the accepted change becomes ' +
+        'min(minChange, −items / set size)). On a set of 20, one item is 5 points: a count keeps a small set ' +
+        'from rejecting on one item while the share still rules once the set is large.',
     ),
 });
 export type ChangeThreshold = z.output<typeof ChangeThreshold>;
@@ -317,6 +341,7 @@ export const GateConfig = z
           direction: 'higher-is-better',
           kind: 'absolute',
           minChange: -0.01,
+          toleratedItems: 0,
         },
         {
           metric: 'accuracy',
@@ -324,11 +349,12 @@ export const GateConfig = z
           direction: 'higher-is-better',
           kind: 'absolute',
           minChange: -0.02,
+          toleratedItems: DEFAULT_GOLDEN_TOLERATED_ITEMS,
         },
       ])
       .describe(
-        'Comparisons with the champion on the same sets. Defaults tolerate one point of holdout noise and two on ' +
-          'the (small) golden set: the fix-rate check is what demands progress.',
+        'Comparisons with the champion on the same sets. Defaults tolerate one point of holdout noise and, on the ' +
+          '(small) golden set, two points or one item, whichever is more: the fix-rate check is what demands progress.',
       ),
     slices: z
       .strictObject({

@@ -43,6 +43,36 @@ describe('evaluateGate', () => {
     ]);
   });
 
+  it('lets a small golden set lose one item (toleratedItems) but not two, and the share rule a large one', () => {
+    const golden = (accuracy: number, size: number) => ({ golden: { accuracy, size } });
+    const judge = (candidate: number, champion: number, size: number) =>
+      evaluateGate(
+        { candidate: summary(golden(candidate, size)), champion: summary(golden(champion, size)) },
+        defaults,
+      ).checks.find((check) => check.name === 'change:golden.accuracy:absolute')!;
+    const oneOfTwenty = judge(0.9, 0.95, 20);
+    expect(oneOfTwenty).toMatchObject({ passed: true, threshold: -0.05 });
+    expect(oneOfTwenty.detail).toBe(
+      'golden accuracy change vs champion −0.05 (0.9 vs 0.95, absolute) within the accepted −0.05 ' +
+        '(1 of 20 items; −0.02 as a share)',
+    );
+    expect(judge(0.85, 0.95, 20).passed).toBe(false);
+    // 200 items: one item is half a point, the −0.02 share is the more lenient and rules.
+    expect(judge(0.93, 0.95, 200)).toMatchObject({ passed: true, threshold: -0.02 });
+    expect(judge(0.925, 0.95, 200).passed).toBe(false);
+    // Without a count (older reports) the share alone applies.
+    expect(judge(0.9, 0.95, 0).passed).toBe(false);
+    // The holdout rule tolerates no item by default.
+    const holdout = evaluateGate(
+      {
+        candidate: summary({ holdout: { accuracy: 0.9, size: 20 } }),
+        champion: summary({ holdout: { accuracy: 0.95, size: 20 } }),
+      },
+      defaults,
+    ).checks.find((check) => check.name === 'change:holdout.accuracy:absolute')!;
+    expect(holdout.passed).toBe(false);
+  });
+
   it('fails below a value threshold and says by how much', () => {
     const verdict = evaluateGate(
       { candidate: summary({ holdout: { accuracy: 0.88 } }), champion: null },

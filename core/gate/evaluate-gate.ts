@@ -140,20 +140,38 @@ function changeCheck(
   const raw = threshold.kind === 'absolute' ? difference : difference / Math.abs(championValue);
   // Counted in the better direction, so that minChange reads the same for accuracy and for error rates.
   const improvement = threshold.direction === 'higher-is-better' ? raw : -raw;
-  const passed = improvement >= threshold.minChange - FLOAT_SLACK;
+  const accepted = acceptedChange(threshold, candidateMetrics.size);
+  const passed = improvement >= accepted - FLOAT_SLACK;
   const shown = threshold.kind === 'absolute' ? signedFigure : signedPercent;
   const direction = threshold.direction === 'higher-is-better' ? '' : ' (lower is better)';
   return {
     name,
     kind: 'change',
     value: improvement,
-    threshold: threshold.minChange,
+    threshold: accepted,
     passed,
     detail:
       `${label} change vs champion ${shown(improvement)}${direction} ` +
       `(${figure(candidateValue)} vs ${figure(championValue)}, ${threshold.kind}) ` +
-      `${passed ? 'within' : 'below'} the accepted ${shown(threshold.minChange)}`,
+      `${passed ? 'within' : 'below'} the accepted ${shown(accepted)}` +
+      (accepted === threshold.minChange
+        ? ''
+        : ` (${threshold.toleratedItems} of ${size(candidateMetrics)} items; ${shown(threshold.minChange)} as a share)`),
   };
+}
+
+/**
+ * The threshold's minChange, or the change worth `toleratedItems` items of the set when that is more lenient.
+ * Only absolute changes have an item's worth (1 / size); reports without a set size keep minChange.
+ */
+function acceptedChange(threshold: ChangeThreshold, setSize: number | undefined): number {
+  const items = threshold.toleratedItems ?? 0;
+  if (items === 0 || threshold.kind !== 'absolute' || !setSize) return threshold.minChange;
+  return Math.min(threshold.minChange, -items / setSize);
+}
+
+function size(metrics: MetricSet): number {
+  return metrics.size ?? 0;
 }
 
 function sliceChecks(

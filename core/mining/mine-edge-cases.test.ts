@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { defaultCycleConfig } from '../cycle/cycle-config.ts';
 import { contentHash } from '../hashing/content-hash.ts';
-import { type MiningInput, type MiningSettings, mineEdgeCases } from './mine-edge-cases.ts';
+import { humanSlots, type MiningInput, type MiningSettings, mineEdgeCases } from './mine-edge-cases.ts';
 import { feedback, prediction } from './test-records.ts';
 
 const LABELS = ['ham', 'spam'];
@@ -329,6 +329,28 @@ describe('mineEdgeCases: priority, caps and budget', () => {
     expect(batch.counts.dropped['over-budget']).toBe(3);
   });
 
+  it('with maxHumanShare sends at most that share of the batch to review, the most urgent first', () => {
+    // 8 auto labels (feedback) and 6 uncertain items: a 20% human share leaves 2 review slots (2 of 10).
+    const wrong = Array.from({ length: 8 }, (_, i) => prediction({ id: `w${i}` }));
+    const uncertain = Array.from({ length: 6 }, (_, i) =>
+      prediction({ id: `u${i}`, confidence: 0.5 + i * 0.01 }),
+    );
+    const input = {
+      predictions: [...wrong, ...uncertain],
+      feedback: wrong.map((p) => feedback(p.id, 'incorrect')),
+    };
+    const batch = mine(input, settings({ labelBudget: 5, maxHumanShare: 0.2 }));
+    expect(batch.autoLabelled).toHaveLength(8);
+    expect(batch.needsReview.map((i) => i.predictionId)).toEqual(['u0', 'u1']);
+    expect(batch.counts.dropped['over-budget']).toBe(4);
+    expect(batch.counts.selected['low-confidence']).toBe(2);
+    // The budget still caps it; no share keeps the budget's behaviour.
+    expect(mine(input, settings({ labelBudget: 1, maxHumanShare: 0.2 })).needsReview).toHaveLength(1);
+    expect(mine(input, settings({ labelBudget: 5, maxHumanShare: null })).needsReview).toHaveLength(5);
+    // Nothing settled automatically: no human slot either.
+    expect(mine({ predictions: uncertain }, settings({ maxHumanShare: 0.2 })).needsReview).toEqual([]);
+  });
+
   it('does not count auto labels against the budget', () => {
     const batch = mine(
       {
@@ -419,5 +441,17 @@ describe('mineEdgeCases: priority, caps and budget', () => {
         },
       ),
     );
+  });
+});
+
+describe('humanSlots', () => {
+  it('is the most review items that keep humans at or below the share of all labels', () => {
+    expect(humanSlots(8, 0.2)).toBe(2);
+    expect(humanSlots(36, 0.2)).toBe(9);
+    expect(humanSlots(7, 0.2)).toBe(1);
+    expect(humanSlots(10, 0)).toBe(0);
+    expect(humanSlots(10, 0.5)).toBe(10);
+    expect(humanSlots(10, null)).toBe(Number.POSITIVE_INFINITY);
+    expect(humanSlots(10, 1)).toBe(Number.POSITIVE_INFINITY);
   });
 });

@@ -210,9 +210,23 @@ export function mineEdgeCases(input: MiningInput, settings: MiningSettings): Min
       });
   }
 
+  // Review slots follow the batch: the last (least urgent) review items give theirs back.
+  const reviewSlots = humanSlots(autoLabelled.length, mining.maxHumanShare ?? null);
+  while (needsReview.length > reviewSlots) {
+    const item = needsReview.pop()!;
+    counts.selected[item.reason]--;
+    drop('over-budget');
+  }
+
   counts.autoLabelled = autoLabelled.length;
   counts.needsReview = needsReview.length;
   return { autoLabelled, needsReview, counts };
+}
+
+/** Items humans may label beside `auto` automatic labels so that they are at most `share` of all. */
+export function humanSlots(auto: number, share: number | null): number {
+  if (share === null || share >= 1) return Number.POSITIVE_INFINITY;
+  return Math.floor((auto * share) / (1 - share) + 1e-9);
 }
 
 function urgencyOf(reason: MiningReason, prediction: PredictionRecord, oovRate: number | undefined): number {

@@ -41,6 +41,12 @@ export const DEFAULT_FEATURES: FeatureConfig = {
   weighting: 'log-tf',
 };
 
+/** Whether two feature settings featurise every text alike (every field is a plain value). */
+export function sameFeatures(a: FeatureConfig, b: FeatureConfig): boolean {
+  const keys = Object.keys(a) as Array<keyof FeatureConfig>;
+  return keys.length === Object.keys(b).length && keys.every((key) => a[key] === b[key]);
+}
+
 function compiles(pattern: string): boolean {
   try {
     new RegExp(pattern, 'gu');

@@ -78,6 +78,49 @@ describe('trainClassifier', () => {
     }
   });
 
+  it('warm start: begins at the given model, so one epoch on a few new examples keeps what it knew', async () => {
+    const accuracy = (model: Awaited<ReturnType<typeof trainClassifier>>['model']) => {
+      const classifier = createClassifier(model);
+      return (
+        holdout.filter((example) => classifier.predict(example.text).label === example.label).length /
+        holdout.length
+      );
+    };
+    const first = await trainClassifier(base);
+    const few = { ...base, examples: train.slice(0, 12), params: { epochs: 1 } };
+    const warm = await trainClassifier({ ...few, startFrom: first.model });
+    const cold = await trainClassifier(few);
+    expect(accuracy(warm.model)).toBeGreaterThanOrEqual(accuracy(first.model) - 0.05);
+    expect(accuracy(warm.model)).toBeGreaterThan(accuracy(cold.model) + 0.1);
+    // Its loss starts where the model it began from stands, far below an untrained model's ln(3).
+    expect(warm.history[0]!.loss).toBeLessThan(0.5 * Math.log(3));
+
+    // A warm-started run resumes from its checkpoints like any other, and only with the same start.
+    const checkpoints: TrainingCheckpoint[] = [];
+    const straight = await trainClassifier({
+      ...base,
+      startFrom: first.model,
+      onEpoch: (checkpoint) => {
+        checkpoints.push(checkpoint);
+      },
+    });
+    const resumed = await trainClassifier({ ...base, startFrom: first.model, resumeFrom: checkpoints[1]! });
+    expect(artifactOf(resumed)).toEqual(artifactOf(straight));
+    await expect(trainClassifier({ ...base, resumeFrom: checkpoints[1]! })).rejects.toThrow(
+      /checkpoint belongs to another training run/,
+    );
+  });
+
+  it('refuses to start from a model of other labels or features', async () => {
+    const first = await trainClassifier(base);
+    await expect(
+      trainClassifier({ ...base, labels: ['outage', 'billing', 'praise'], startFrom: first.model }),
+    ).rejects.toThrow(/labels billing, outage, praise, this run outage, billing, praise/);
+    await expect(
+      trainClassifier({ ...base, features: { ...features, ngrams: 1 }, startFrom: first.model }),
+    ).rejects.toThrow(/other feature settings/);
+  });
+
   it('refuses a checkpoint of another run', async () => {
     let checkpoint: TrainingCheckpoint | undefined;
     await trainClassifier({

@@ -1,6 +1,6 @@
 import { mix32 } from '../hashing/fnv1a.ts';
 import type { EpochProgress, TrainingCheckpoint } from './checkpoint.ts';
-import { DEFAULT_FEATURES, FeatureConfig } from './feature-config.ts';
+import { DEFAULT_FEATURES, FeatureConfig, sameFeatures } from './feature-config.ts';
 import { createFeaturizer } from './features.ts';
 import type { LinearTextModel } from './linear-model.ts';
 import { argmax, softmaxInPlace } from './linear-model.ts';
@@ -29,6 +29,11 @@ export interface TrainClassifierInput {
   onEpoch?: (checkpoint: TrainingCheckpoint, progress: EpochProgress) => void | Promise<void>;
   /** Checked before every batch; an aborted signal stops training with the signal's reason. */
   signal?: AbortSignal;
+  /**
+   * Weights to start from instead of zeros (warm start: fine-tuning the serving model on its dataset plus
+   * new labels). Same labels and features as this run; Adam's moments start at zero.
+   */
+  startFrom?: LinearTextModel | null;
 }
 
 export interface TrainedClassifier {
@@ -53,13 +58,23 @@ export async function trainClassifier(input: TrainClassifierInput): Promise<Trai
   const data = designMatrix(input.examples, labels, features);
   // Only checkpoints need the fingerprint: a run that neither resumes nor checkpoints skips hashing.
   let fingerprint: string | null = null;
-  const fingerprintOf = () => (fingerprint ??= runFingerprint(data, { labels, params, features, seed }));
+  const fingerprintOf = () =>
+    (fingerprint ??= runFingerprint(
+      data,
+      { labels, params, features, seed },
+      input.startFrom ? [input.startFrom.weights, input.startFrom.bias] : [],
+    ));
   // Rows of the training state: one per feature slot the examples use, then the biases.
   const rows = data.slots.length + 1;
 
   const run: Run = input.resumeFrom
     ? resumedRun(input.resumeFrom, fingerprintOf(), params.epochs, data.slots, features.dimension, classes)
-    : { epoch: 0, step: 0, state: new Float32Array(rows * classes * STRIDE), history: [] };
+    : {
+        epoch: 0,
+        step: 0,
+        state: startingState(input.startFrom ?? null, data.slots, labels, features, classes),
+        history: [],
+      };
   const scratch: Scratch = {
     touched: new Uint32Array(rows),
     isTouched: new Uint8Array(rows),
@@ -239,6 +254,32 @@ function modelOf(
   return { labels, features, weights, bias: state.slice(biasStart, biasStart + classes) };
 }
 
+/** Zeros, or the weights of the model to start from laid out in this run's rows. */
+function startingState(
+  start: LinearTextModel | null,
+  slots: Uint32Array,
+  labels: readonly string[],
+  features: FeatureConfig,
+  classes: number,
+): Float32Array {
+  const stride = classes * STRIDE;
+  const state = new Float32Array((slots.length + 1) * stride);
+  if (start === null) return state;
+  if (start.labels.join('\u0000') !== labels.join('\u0000')) {
+    throw new Error(
+      `the model to start from has labels ${start.labels.join(', ')}, this run ${labels.join(', ')}`,
+    );
+  }
+  if (!sameFeatures(start.features, features)) {
+    throw new Error('the model to start from was trained with other feature settings');
+  }
+  for (let row = 0; row < slots.length; row++) {
+    for (let k = 0; k < classes; k++) state[row * stride + k] = start.weights[slots[row]! * classes + k]!;
+  }
+  for (let k = 0; k < classes; k++) state[slots.length * stride + k] = start.bias[k]!;
+  return state;
+}
+
 function validateLabels(labels: readonly string[]): string[] {
   if (labels.length < 2) throw new Error(`a classifier needs at least 2 labels, got ${labels.length}`);
   if (new Set(labels).size !== labels.length) throw new Error(`labels repeat: ${labels.join(', ')}`);
@@ -339,10 +380,11 @@ function checkpointState(
 
 /**
  * Identifies a training run by everything that determines its weights: the featurised examples and
- * their targets (so it is cheap: no second pass over the texts), labels, params, features and seed.
+ * their targets (so it is cheap: no second pass over the texts), labels, params, features, seed and the
+ * weights a warm start began from.
  * Two independent 32-bit hashes make accidental agreement of different runs negligible.
  */
-function runFingerprint(data: DesignMatrix, settings: object): string {
+function runFingerprint(data: DesignMatrix, settings: object, start: readonly Float32Array[]): string {
   let a = 0x811c9dc5;
   let b = 0x9747b28c;
   const mix = (word: number) => {
@@ -357,6 +399,7 @@ function runFingerprint(data: DesignMatrix, settings: object): string {
     data.targets,
     data.indices,
     new Uint32Array(data.values.buffer, data.values.byteOffset, data.values.length * 2),
+    ...start.map((floats) => new Uint32Array(floats.buffer, floats.byteOffset, floats.length)),
   ]) {
     for (let i = 0; i < words.length; i++) mix(words[i]!);
   }
