@@ -79,7 +79,9 @@ export function rolloutEffects(options: {
       case 'analyse':
         return { type: 'analysed', at: Date.now(), result: await analyse(effect) };
       case 'audit': {
-        const record = () => activities.main.recordRolloutEvent({ ...ref, ...effect.event });
+        // After a promotion or a rollback the audit is part of the compensation: it retries without limit.
+        const proxy = effect.compensation ? activities.compensation : activities.main;
+        const record = () => proxy.recordRolloutEvent({ ...ref, ...effect.event });
         await (effect.compensation ? CancellationScope.nonCancellable(record) : record());
         return done('audited');
       }

@@ -28,6 +28,12 @@ import type { StepWindow } from './step-window.ts';
 export const MAX_ANALYSES_KEPT = 50;
 /** Patch of the zero-soak step whose analysis closes the window with its own clock. */
 export const ZERO_SOAK_OPEN_WINDOW_PATCH = 'rollout-zero-soak-open-window';
+/**
+ * Patch of the controls that come between a step's passing analysis and the next step: an abort that
+ * came while the last analysis ran wins over its success, and a pause that came after a step passed
+ * holds that step instead of starting the next one (before, both were overlooked).
+ */
+export const CONTROLS_BETWEEN_STEPS_PATCH = 'rollout-controls-between-steps';
 
 export type RolloutSettings = Pick<RolloutConfig, 'steps' | 'soak' | 'onInconclusive' | 'maxExtensions'>;
 
@@ -98,6 +104,7 @@ export type RolloutEvent = { at: number } & (
 /** What to do once the audits of pending controls are written. */
 type Continuation =
   | { to: 'before-step' }
+  | { to: 'next-step' }
   | { to: 'after-soak'; elapsed: boolean }
   | { to: 'after-hold-wait'; woke: boolean }
   | { to: 'hold' }
@@ -109,7 +116,7 @@ type Pending =
   | { on: 'carried' }
   | { on: 'begun' }
   | { on: 'flags-written' }
-  | { on: 'patch-checked' }
+  | { on: 'patch-checked'; patch: string }
   | { on: 'soak' }
   | { on: 'hold-wait' }
   | { on: 'analysed'; closed: TimeWindow; inHold: boolean }
@@ -300,8 +307,8 @@ class Turn {
       case 'flags-written':
         return this.flagsWritten();
       case 'patch-checked':
-        this.m.cursor.openWindow = event.patched;
-        return this.soak();
+        if (pending.on !== 'patch-checked') return;
+        return this.patchChecked(pending.patch, event.patched);
       case 'waited':
         if (pending.on === 'soak') {
           this.s.soakUntil = null;
@@ -417,6 +424,8 @@ class Turn {
     switch (next.to) {
       case 'before-step':
         return this.beforeStep();
+      case 'next-step':
+        return this.nextStep();
       case 'after-soak':
         return this.afterSoak(next.elapsed);
       case 'after-hold-wait':
@@ -478,7 +487,7 @@ class Turn {
     // A zero soak: the workflow's clock stands still from the flag write to the analysis, so the
     // analysis closes the window with its own clock (before, every step's first analysis read nothing).
     if (step.soakMs <= 0) {
-      return this.wait({ on: 'patch-checked' }, { kind: 'check-patch', patch: ZERO_SOAK_OPEN_WINDOW_PATCH });
+      return this.checkPatch(ZERO_SOAK_OPEN_WINDOW_PATCH);
     }
     this.soak();
   }
@@ -575,12 +584,45 @@ class Turn {
 
   private passed(window: TimeWindow): Taken {
     this.m.cursor.previousWindow = window;
-    if (this.m.cursor.index + 1 >= this.m.plan.length) {
-      const steps = this.m.plan.map((step) => step.name).join(' → ');
-      return this.promote(`every step passed its analysis (${steps})`, 'rollout-analysis');
+    if (this.lastStep()) {
+      if (this.m.requests.abort) return this.checkPatch(CONTROLS_BETWEEN_STEPS_PATCH);
+      return this.promoteAll();
+    }
+    this.audit({ to: 'next-step' });
+  }
+
+  private nextStep(): Taken {
+    if (this.s.paused && !rolloutWaitOver(this.m, 'interrupt')) {
+      return this.checkPatch(CONTROLS_BETWEEN_STEPS_PATCH);
     }
     this.m.cursor.index++;
-    this.audit({ to: 'before-step' });
+    this.beforeStep();
+  }
+
+  private lastStep(): boolean {
+    return this.m.cursor.index + 1 >= this.m.plan.length;
+  }
+
+  private promoteAll(): Taken {
+    const steps = this.m.plan.map((step) => step.name).join(' → ');
+    this.promote(`every step passed its analysis (${steps})`, 'rollout-analysis');
+  }
+
+  /** Asks whether a patch applies: rollouts recorded before it keep the path they took. */
+  private checkPatch(patch: string): Taken {
+    this.wait({ on: 'patch-checked', patch }, { kind: 'check-patch', patch });
+  }
+
+  private patchChecked(patch: string, patched: boolean): Taken {
+    if (patch === ZERO_SOAK_OPEN_WINDOW_PATCH) {
+      this.m.cursor.openWindow = patched;
+      return this.soak();
+    }
+    const last = this.lastStep();
+    if (patched) return last ? this.end(this.requested(this.step.name)!) : this.hold();
+    if (last) return this.promoteAll();
+    this.m.cursor.index++;
+    this.beforeStep();
   }
 
   /**
