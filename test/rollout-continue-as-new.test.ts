@@ -3,6 +3,7 @@ import type { ModelVersion } from '../core/registry/model-version.ts';
 import { type RolloutInput, type RolloutStatus, rolloutWorkflowId } from '../workflows/rollout-messages.ts';
 import { era2 } from './support/era-traffic.ts';
 import { type FlywheelHarness, flywheelHarness } from './support/flywheel-harness.ts';
+import { recordHistory } from './support/histories.ts';
 import { eventually, fastRollout, modelWith, trainRolloutVersions } from './support/rollout-traffic.ts';
 
 /**
@@ -60,10 +61,9 @@ test('a paused rollout that outlives its history limit continues as new, still p
     await harness.client.signalRollout(model, 'pause', { by: 'bob', reason: `still paused ${sent}` });
     sent++;
   }
-  const firstRun = await harness.client.temporal.workflow
-    .getHandle(workflowId, first.firstExecutionRunId)
-    .describe();
-  expect(firstRun.status.name).toBe('CONTINUED_AS_NEW');
+  const firstHandle = harness.client.temporal.workflow.getHandle(workflowId, first.firstExecutionRunId);
+  expect((await firstHandle.describe()).status.name).toBe('CONTINUED_AS_NEW');
+  await recordHistory(firstHandle, 'rollout-paused-continued-as-new');
 
   // The next run holds the same step with the same flags, and knows everything the first one knew.
   const carried = await eventually(
