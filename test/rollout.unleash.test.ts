@@ -139,3 +139,54 @@ test('Unleash stopped mid-rollout: the gateway keeps serving, the flag write ret
   );
   expect(after).toHaveLength(30);
 }, 400_000);
+
+test("Unleash down when a rollout is aborted: the champion-only write retries past the config's attempts until it lands", async () => {
+  const model = 'ro-unleash-abort';
+  const { championVersion, candidateVersion } = await modelWith(harness, model, {
+    champion,
+    candidate: better,
+  });
+  const { workflowId } = await harness.client.startRollout(model, candidateVersion, {
+    config: {
+      // A soak longer than the test: only the abort ends the step.
+      ...fastRollout({ steps: [25, 100], soak: '1h' }),
+      // Two attempts for ordinary activities; the compensation is not bound by them.
+      activities: { retry: { initialInterval: '200ms', maximumInterval: '1s', maximumAttempts: 2 } },
+    },
+    trigger: 'test',
+  });
+  const handle = harness.client.temporal.workflow.getHandle(workflowId);
+  const status = () => harness.client.rolloutStatus(model);
+  await eventually(
+    'the 25% step soaking',
+    status,
+    (s: RolloutStatus) => s.phase === 'soaking' && s.flags?.percent === 25,
+    120_000,
+  );
+  await unleash.stop();
+  await harness.client.signalRollout(model, 'abort', { by: 'oncall', reason: 'bad numbers' });
+  const pending = await eventually(
+    'the champion-only write retried past the attempts of ordinary activities',
+    () => handle.describe(),
+    (d) =>
+      d.raw.pendingActivities?.some(
+        (a) =>
+          a.activityType?.name === 'restoreChampion' &&
+          (a.attempt ?? 0) > 2 &&
+          (a.lastFailure?.message ?? '').includes('cannot reach Unleash'),
+      ) ?? false,
+    120_000,
+  );
+  expect(pending.status.name).toBe('RUNNING');
+  expect(await status()).toMatchObject({ phase: 'rolling-back', outcome: 'running' });
+
+  await unleash.restart();
+  const result = (await handle.result()) as RolloutStatus;
+  expect(result).toMatchObject({ outcome: 'rolled-back', flags: { mode: 'off', championVersion } });
+  expect(await harness.deps.flags.read(model)).toEqual({
+    championVersion,
+    candidateVersion: null,
+    mode: 'off',
+    percent: 0,
+  });
+}, 400_000);

@@ -1,8 +1,16 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { StepAnalysis } from '../core/rollout/analyse-step.ts';
-import type { StepAction, StepVerdict } from '../core/rollout/rollout-plan.ts';
-import type { RolloutState } from '../core/rollout/rollout-state.ts';
-import type { StepWindow } from '../core/rollout/step-window.ts';
+import type { RolloutMachine } from '../core/rollout/rollout-machine.ts';
+import type { RolloutControl, RolloutStatus } from '../core/rollout/rollout-status.ts';
+
+export type {
+  RolloutAnalysisRecord,
+  RolloutControl,
+  RolloutControlRecord,
+  RolloutOutcome,
+  RolloutPhase,
+  RolloutSignalName,
+  RolloutStatus,
+} from '../core/rollout/rollout-status.ts';
 
 /**
  * The rollout workflow's messages, shared by the workflow, the typed client, the CLI and the Temporal
@@ -21,85 +29,13 @@ export interface RolloutInput {
   cycleNumber?: number | null;
   /** Roll out a version no gate blessed. Refused otherwise: the gate is what lets a candidate near users. */
   allowUnblessed?: boolean;
-}
-
-/** What the rollout is doing right now. `paused`: holding the current step for a human. */
-export type RolloutPhase =
-  | 'starting'
-  | 'soaking'
-  | 'analysing'
-  | 'paused'
-  | 'promoting'
-  | 'rolling-back'
-  | 'finished';
-
-/** How it ended. Every outcome but `promoted` leaves the champion serving alone. */
-export type RolloutOutcome = 'running' | 'promoted' | 'rolled-back' | 'cancelled' | 'failed';
-
-/** The human controls, as signals. */
-export type RolloutSignalName = 'pause' | 'resume' | 'promote' | 'abort';
-
-/** Who sent a control and why (both optional in the payload). */
-export interface RolloutControl {
-  by: string;
-  reason: string | null;
-}
-
-/** One analysis of one step: the verdict, its figures, and what the rollout did about it. */
-export interface RolloutAnalysisRecord {
-  stepIndex: number;
-  stepName: string;
-  /** Analyses of this step so far, this one included (extensions and analyses while paused count). */
-  attempt: number;
-  at: number;
-  window: { from: number; to: number };
-  /** Where the champion's figures come from, when not from the same window (the 100% step). */
-  baselineWindow: { from: number; to: number } | null;
-  verdict: StepVerdict;
-  /** `hold`: analysed while paused; only a failure acts (rollback). */
-  action: StepAction | 'hold';
-  reasons: string[];
-  notes: string[];
-  checks: StepAnalysis['checks'];
-  figures: StepWindow;
-}
-
-export interface RolloutControlRecord extends RolloutControl {
-  signal: RolloutSignalName;
-  at: number;
-  /** What it did, e.g. "paused at canary 25%" or "ignored: not paused". */
-  effect: string;
-}
-
-export interface RolloutStatus {
-  rolloutId: string;
-  model: string;
-  cycleId: string | null;
-  trigger: string;
-  championVersion: string | null;
-  candidateVersion: string;
-  /** Report id of the gate evaluation that blessed the candidate (null: rolled out unblessed). */
-  blessedBy: string | null;
-  steps: Array<{ name: string; soakMs: number }>;
-  /** The step being run (index into `steps`), null before the first and after the end. */
-  stepIndex: number | null;
-  stepName: string | null;
-  stepStartedAt: number | null;
-  /** When the running soak ends and the step is analysed. */
-  soakUntil: number | null;
-  /** How many times the current step was soaked again after an inconclusive analysis. */
-  extensions: number;
-  phase: RolloutPhase;
-  outcome: RolloutOutcome;
-  /** The flags as last written by this rollout (what gateways serve within their cache bound). */
-  flags: RolloutState | null;
-  paused: { by: string; reason: string | null; since: number } | null;
-  /** The latest analyses, oldest first (at most 50). */
-  analyses: RolloutAnalysisRecord[];
-  controls: RolloutControlRecord[];
-  reasons: string[];
-  startedAt: number;
-  endedAt: number | null;
+  /**
+   * History events after which a paused rollout continues as new (default 4,000, or sooner when
+   * Temporal suggests it). A rollout that is not paused never holds a step long enough to need it.
+   */
+  historyLimit?: number;
+  /** What the previous run handed over when a long pause continued as new; absent on a fresh start. */
+  carried?: RolloutMachine;
 }
 
 export type RolloutResult = RolloutStatus;

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Command } from 'commander';
-import { figure, percent } from '../../core/figures/format-figures.ts';
+import { describeRollout } from '../../core/rollout/describe-rollout.ts';
 import {
   type RolloutSignalName,
   type RolloutStatus,
@@ -60,7 +60,7 @@ export function registerRolloutCommand(program: Command): void {
       checkModelName(model);
       await withClient(async (client) => {
         const status = await client.rolloutStatus(model);
-        printResult(status, Boolean(options.json), () => renderRollout(status));
+        printResult(status, Boolean(options.json), () => describeRollout(status));
       });
     });
 
@@ -96,7 +96,7 @@ export function registerRolloutCommand(program: Command): void {
             by: options.by ?? `cli:${whoAmI()}`,
             ...(options.reason ? { reason: options.reason } : {}),
           });
-          if (status) printResult(status, Boolean(options.json), () => renderRollout(status));
+          if (status) printResult(status, Boolean(options.json), () => describeRollout(status));
         });
       });
   }
@@ -169,56 +169,6 @@ async function sendControl(
     }
   }
   throw new CliError(`the rollout of ${model} has ended (${ended}); nothing to ${signal}`, EXIT.conflict);
-}
-
-export function renderRollout(status: RolloutStatus): string {
-  const step =
-    status.stepIndex === null
-      ? '-'
-      : `${status.stepName} (step ${status.stepIndex + 1} of ${status.steps.length}: ${status.steps.map((s) => s.name).join(' → ')})`;
-  const lines = [
-    `rollout of ${status.model} (${status.rolloutId})`,
-    `  candidate: ${status.candidateVersion}${status.blessedBy ? ` (blessed by ${status.blessedBy})` : ' (unblessed)'}`,
-    `  champion:  ${status.championVersion ?? '-'}`,
-    `  phase:     ${status.phase}${status.outcome === 'running' ? '' : ` — ${status.outcome}: ${status.reasons.join('; ')}`}`,
-    `  step:      ${step}`,
-  ];
-  if (status.soakUntil !== null) lines.push(`  soak ends: ${new Date(status.soakUntil).toISOString()}`);
-  if (status.paused) {
-    lines.push(
-      `  paused:    by ${status.paused.by} since ${new Date(status.paused.since).toISOString()}${status.paused.reason ? ` — ${status.paused.reason}` : ''}`,
-    );
-  }
-  if (status.flags) {
-    const f = status.flags;
-    lines.push(
-      `  flags:     ${f.mode}${f.mode === 'canary' ? ` ${figure(f.percent)}%` : ''} (champion ${f.championVersion ?? '-'}, candidate ${f.candidateVersion ?? '-'})`,
-    );
-  }
-  if (status.analyses.length > 0) {
-    lines.push('  analyses:');
-    for (const a of status.analyses) {
-      const c = a.figures.candidate;
-      const h = a.figures.champion;
-      const rate = (t: { rated: number; negative: number }) =>
-        t.rated ? percent(t.negative / t.rated) : '-';
-      lines.push(
-        `    ${new Date(a.at).toISOString()} ${a.stepName} #${a.attempt}: ${a.verdict} → ${a.action}` +
-          ` (candidate ${c.predictions} predictions, error ${rate(c.feedback)}; champion ${h.predictions}, error ${rate(h.feedback)})`,
-      );
-      for (const reason of a.reasons) lines.push(`      ${reason}`);
-      for (const note of a.notes) lines.push(`      note: ${note}`);
-    }
-  }
-  if (status.controls.length > 0) {
-    lines.push('  controls:');
-    for (const c of status.controls) {
-      lines.push(
-        `    ${new Date(c.at).toISOString()} ${c.signal} by ${c.by}${c.reason ? ` (${c.reason})` : ''}: ${c.effect}`,
-      );
-    }
-  }
-  return lines.join('\n');
 }
 
 function whoAmI(): string {

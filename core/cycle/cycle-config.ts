@@ -531,7 +531,10 @@ export const ActivitiesConfig = z
           .int()
           .min(1)
           .default(5)
-          .describe('Attempts before an activity failure reaches the workflow; activities are idempotent.'),
+          .describe(
+            "Attempts before an activity failure reaches the workflow; activities are idempotent. A rollout's " +
+              'promotion and its return to the champion are not bound by it: they retry until they land.',
+          ),
       })
       .prefault({}),
   })
