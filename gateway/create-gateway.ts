@@ -38,7 +38,7 @@ export interface GatewayOptions {
   captureEnabled?: boolean;
   /**
    * Feedback on a prediction not (yet) in the store waits until the prediction is this old (ms) before
-   * answering 404: another replica may still hold it in its capture buffer. Default 5000.
+   * answering 404: another replica may still hold it in its capture buffer. Default 10000.
    */
   awaitPredictionMs?: number;
   /** Most model versions kept deserialized. Default 8. */
@@ -65,10 +65,10 @@ export interface Gateway {
 }
 
 /**
- * Several flush intervals of another replica's capture (200 ms each), with room for a store that is slow
- * for a moment; an unknown id costs a feedback request at most this long.
+ * Many flush intervals of another replica's capture (200 ms each): its writer thread runs at the lowest
+ * priority and may wait its turn on a busy host. An unknown id costs a feedback request at most this long.
  */
-const DEFAULT_AWAIT_PREDICTION_MS = 5_000;
+const DEFAULT_AWAIT_PREDICTION_MS = 10_000;
 
 /** Builds the HTTP gateway; it does not listen yet (see `startGateway`) and does not own its deps. */
 export function createGateway(deps: GatewayDeps): Gateway {
