@@ -36,6 +36,11 @@ export interface GatewayOptions {
   capture?: Partial<CaptureBufferOptions>;
   /** Capture predictions at all. Off only to measure what capture costs (bench/gateway.ts). */
   captureEnabled?: boolean;
+  /**
+   * Feedback on a prediction not (yet) in the store waits until the prediction is this old (ms) before
+   * answering 404: another replica may still hold it in its capture buffer. Default 10000.
+   */
+  awaitPredictionMs?: number;
   /** Most model versions kept deserialized. Default 8. */
   maxCachedVersions?: number;
   /** API keys (api-key-auth.ts). Default: off. */
@@ -58,6 +63,12 @@ export interface Gateway {
   /** Stops listening, waits for in-flight requests and shadow predictions, then flushes the capture. */
   close(): Promise<void>;
 }
+
+/**
+ * Many flush intervals of another replica's capture (200 ms each): its writer thread runs at the lowest
+ * priority and may wait its turn on a busy host. An unknown id costs a feedback request at most this long.
+ */
+const DEFAULT_AWAIT_PREDICTION_MS = 10_000;
 
 /** Builds the HTTP gateway; it does not listen yet (see `startGateway`) and does not own its deps. */
 export function createGateway(deps: GatewayDeps): Gateway {
@@ -88,6 +99,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     models,
     capture,
     captureEnabled: options.captureEnabled ?? true,
+    awaitPredictionMs: options.awaitPredictionMs ?? DEFAULT_AWAIT_PREDICTION_MS,
     shadows: new ShadowRunner(models, capture, metrics, log.child({ component: 'shadow' })),
     metrics,
     log,

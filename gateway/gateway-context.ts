@@ -18,6 +18,8 @@ export interface GatewayContext {
   /** False only when benchmarking the gateway without capture. */
   captureEnabled: boolean;
   shadows: ShadowRunner;
+  /** How long feedback waits for a prediction another replica served to reach the store (ms of its age). */
+  awaitPredictionMs: number;
   metrics: GatewayMetrics;
   log: Logger;
 }

@@ -1,8 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { newPredictionId } from './prediction-id.ts';
-
-/** The creation time (Unix ms) in an id's first 48 bits, as RFC 9562 lays out version 7. */
-const predictionIdTime = (id: string) => Number.parseInt(id.slice(0, 8) + id.slice(9, 13), 16);
+import { newPredictionId, predictionIdTime } from './prediction-id.ts';
 
 describe('prediction ids (UUID version 7)', () => {
   test('have the RFC 9562 layout: version 7, variant 10, lower-case hex', () => {
@@ -21,6 +18,16 @@ describe('prediction ids (UUID version 7)', () => {
     const id = newPredictionId();
     expect(predictionIdTime(id)).toBeGreaterThanOrEqual(before);
     expect(predictionIdTime(id)).toBeLessThanOrEqual(Date.now());
+  });
+
+  test('an id of another shape carries no time', () => {
+    for (const id of [
+      'no-such-prediction',
+      '0190a5b2-7c1d-4e8f-9a2b-3c4d5e6f7a8b',
+      newPredictionId().toUpperCase(),
+    ]) {
+      expect(predictionIdTime(id)).toBeNull();
+    }
   });
 
   test('sort by creation time across milliseconds', () => {

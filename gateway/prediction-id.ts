@@ -35,3 +35,11 @@ export function newPredictionId(now: number = Date.now()): string {
     `${h(10)}${h(11)}${h(12)}${h(13)}${h(14)}${h(15)}`
   );
 }
+
+const V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+/** The creation time (Unix ms) a prediction id carries; null for an id this gateway's kind never makes. */
+export function predictionIdTime(id: string): number | null {
+  if (!V7.test(id)) return null;
+  return Number.parseInt(id.slice(0, 8) + id.slice(9, 13), 16);
+}

@@ -18,6 +18,31 @@ afterAll(async () => {
 
 describeStoreContract('postgres', async () => openPostgresStore(await postgres.createDatabase()));
 
+describe('postgres store and texts PostgreSQL cannot hold', () => {
+  it('stores a prediction whose text and metadata hold a NUL character, with U+FFFD in its place', async () => {
+    const store = await openPostgresStore(await postgres.createDatabase());
+    try {
+      const [row] = predictions(1, {}, 'nul');
+      const batch = [
+        {
+          ...row!,
+          text: 'Subject: binary\u0000attachment',
+          metadata: { 'x\u0000': 'a\u0000b', kept: 'a backslash: \\u0000' },
+        },
+        ...predictions(3, {}, 'nul-neighbours'),
+      ];
+      await store.predictions.insertMany(batch);
+      expect(await store.predictions.count('spam')).toBe(4);
+      expect(await store.predictions.get(batch[0]!.id)).toMatchObject({
+        text: 'Subject: binary\uFFFDattachment',
+        metadata: { 'x\uFFFD': 'a\uFFFDb', kept: 'a backslash: \\u0000' },
+      });
+    } finally {
+      await store.close();
+    }
+  });
+});
+
 describe('postgres store with several processes', () => {
   it('never lets a reader paging by watermark skip a row while writers commit concurrently', async () => {
     const url = await postgres.createDatabase();

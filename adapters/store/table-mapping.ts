@@ -58,10 +58,23 @@ export const POSTGRES_ARRAY_TYPE: Record<ColumnKind, string> = {
 function encodeValue<R>(column: ColumnMapping<R>, given: unknown, dialect: Dialect): unknown {
   const value = given ?? column.whenAbsent ?? null;
   if (value === null) return null;
+  if (dialect === 'postgres') {
+    // JSON writes a NUL as the escape \u0000 (after an even run of backslashes: an escaped backslash
+    // followed by "u0000" is text, not a NUL).
+    if (column.kind === 'json') return JSON.stringify(value).replace(ESCAPED_NUL, '$1\\ufffd');
+    if (column.kind === 'text' && typeof value === 'string') return value.replaceAll('\u0000', '\uFFFD');
+    return value;
+  }
   if (column.kind === 'json') return JSON.stringify(value);
-  if (column.kind === 'boolean' && dialect === 'embedded') return value ? 1 : 0;
+  if (column.kind === 'boolean') return value ? 1 : 0;
   return value;
 }
+
+/**
+ * PostgreSQL's text and jsonb cannot hold the NUL character; one captured mail with a NUL in it would
+ * fail its whole batch. It is stored as U+FFFD (the replacement character) instead.
+ */
+const ESCAPED_NUL = /(?<!\\)((?:\\\\)*)\\u0000/g;
 
 function decodeValue(kind: ColumnKind, value: unknown, dialect: Dialect): unknown {
   if (value === null || value === undefined) return null;

@@ -3,6 +3,7 @@ import type { FeedbackRecord, PredictionRecord } from '../../core/capture/record
 import { derivedFeedbackId } from '../derived-feedback-id.ts';
 import { GatewayError, invalidRequest } from '../errors.ts';
 import type { GatewayContext } from '../gateway-context.ts';
+import { predictionIdTime } from '../prediction-id.ts';
 import { FeedbackParams, FeedbackRequest } from '../request-schemas.ts';
 
 /**
@@ -59,10 +60,28 @@ export function registerFeedbackRoute(app: FastifyInstance, ctx: GatewayContext)
  * The prediction from the store; one served moments ago may still be on its way there, so when capture
  * holds predictions it is flushed and the store asked again. Feedback is therefore written only once
  * its prediction is in the store.
+ *
+ * Behind a load balancer the prediction may have been served by another replica, whose capture buffer
+ * this one cannot flush: for an id made less than `awaitPredictionMs` ago, the store is asked again until
+ * that age is reached. An unknown or older id is answered 404 at once.
  */
 async function findPrediction(ctx: GatewayContext, id: string): Promise<PredictionRecord | null> {
   const stored = await ctx.store.predictions.get(id);
-  if (stored || ctx.capture.stats().queued === 0) return stored;
-  await ctx.capture.flush();
-  return ctx.store.predictions.get(id);
+  if (stored) return stored;
+  if (ctx.capture.stats().queued > 0) {
+    await ctx.capture.flush();
+    const flushed = await ctx.store.predictions.get(id);
+    if (flushed) return flushed;
+  }
+  const madeAt = predictionIdTime(id);
+  if (madeAt === null || madeAt > Date.now() + ctx.awaitPredictionMs) return null;
+  const until = madeAt + ctx.awaitPredictionMs;
+  while (Date.now() < until) {
+    await new Promise((resolve) => setTimeout(resolve, Math.min(AWAIT_POLL_MS, until - Date.now())));
+    const arrived = await ctx.store.predictions.get(id);
+    if (arrived) return arrived;
+  }
+  return null;
 }
+
+const AWAIT_POLL_MS = 50;

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSpamAssassin } from '../../adapters/corpus/spamassassin.ts';
+import { createGateway, type Gateway, startGateway } from '../../gateway/create-gateway.ts';
 import { MAX_TEXT_LENGTH } from '../../gateway/request-schemas.ts';
 import { type Harness, MODEL, metricValue, startHarness, trafficTexts } from './gateway-harness.ts';
 
@@ -169,5 +170,59 @@ describe('gateway: predict and feedback over HTTP, captured in the embedded stor
     expect(
       metricValue(text, 'flywheel_gateway_predictions_total{model="spam",variant="champion"}'),
     ).toBeGreaterThanOrEqual(4);
+  });
+});
+
+describe('gateway replicas over one store: feedback reaches the replica that did not serve', () => {
+  let served: Harness;
+  let other: Gateway;
+  let otherUrl: string;
+
+  beforeAll(async () => {
+    // The serving replica flushes its capture once a second; the other cannot flush it for it.
+    served = await startHarness({ options: { capture: { flushIntervalMs: 1_000, batchSize: 10_000 } } });
+    other = createGateway({
+      store: served.store,
+      artifacts: served.artifacts,
+      flags: served.flags,
+      logger: served.logger,
+      // Generous: the serving replica's flush may be late on a loaded machine.
+      options: { awaitPredictionMs: 60_000 },
+    });
+    otherUrl = await startGateway(other, { port: 0, host: '127.0.0.1' });
+  });
+  afterAll(async () => {
+    await other?.close();
+    await served?.dispose();
+  });
+
+  it('records feedback sent to another replica while the prediction is still in the serving one buffer', async () => {
+    const { body: prediction } = await served.post(`/v1/models/${MODEL}/predict`, {
+      text: trafficTexts(1)[0]!,
+      userKey: 'carol',
+    });
+    expect(await served.store.predictions.get(prediction.predictionId)).toBeNull(); // in the serving buffer
+    const response = await fetch(`${otherUrl}/v1/predictions/${prediction.predictionId}/feedback`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ feedbackId: 'fb-replica', kind: 'incorrect', userKey: 'carol' }),
+    });
+    expect({ status: response.status, body: await response.json() }).toEqual({
+      status: 201,
+      body: { recorded: true },
+    });
+    expect(await served.store.feedback.listForPredictions([prediction.predictionId])).toEqual([
+      expect.objectContaining({ id: 'fb-replica', fromPredictionUser: true }),
+    ]);
+  });
+
+  it('still answers 404 at once for an id that is not a recent prediction id', async () => {
+    const response = await fetch(`${otherUrl}/v1/predictions/no-such-prediction/feedback`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ kind: 'correct' }),
+    });
+    expect(response.status).toBe(404);
+    await response.body?.cancel();
   });
 });
