@@ -11,6 +11,7 @@ import { TypedSearchAttributes } from '@temporalio/common';
 import type { ChampionChangeResult } from '../activities/rollout/move-champion.ts';
 import { parseCycleConfig } from '../core/cycle/cycle-config.ts';
 import { ModelName } from '../core/model-name.ts';
+import { rulesOf } from '../core/validation/zod-issues.ts';
 import { FLYWHEEL_TASK_QUEUE } from '../workers/task-queues.ts';
 import { type ChampionChangeInput, championChangeWorkflowId } from '../workflows/champion-change-messages.ts';
 import {
@@ -385,8 +386,7 @@ function cycleQuery(model: string): string {
 /** Refuses a malformed model name before anything is sent (it also keeps visibility queries well-formed). */
 export function checkModelName(model: string): void {
   const result = ModelName.safeParse(model);
-  if (!result.success)
-    throw new CliError(`model name "${model}": ${result.error.issues[0]?.message}`, EXIT.usage);
+  if (!result.success) throw new CliError(`model name "${model}": ${rulesOf(result.error)}`, EXIT.usage);
 }
 
 /** Refuses a cycle config with the field and the rule, before anything starts. */

@@ -2,7 +2,7 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/common';
 import { ReviewDecision } from '../core/review/review-decision.ts';
 import type { DecisionLogEntry, DecisionReceipt } from '../core/review/review-ledger.ts';
-import { readableIssues } from '../core/validation/readable-issues.ts';
+import { readableIssues } from '../core/validation/zod-issues.ts';
 import { cycleWorkflowId } from '../workflows/cycle-messages.ts';
 import {
   decideUpdate,
