@@ -8,12 +8,16 @@ import {
   WorkflowNotFoundError,
 } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
-import type { ChampionChangeResult } from '../activities/rollout/move-champion.ts';
 import { parseCycleConfig } from '../core/cycle/cycle-config.ts';
 import { ModelName } from '../core/model-name.ts';
 import { rulesOf } from '../core/validation/zod-issues.ts';
-import { FLYWHEEL_TASK_QUEUE } from '../workers/task-queues.ts';
-import { type ChampionChangeInput, championChangeWorkflowId } from '../workflows/champion-change-messages.ts';
+import { FLYWHEEL_TASK_QUEUE, TRAINING_TASK_QUEUE } from '../workers/task-queues.ts';
+import { championChange } from '../workflows/champion-change.ts';
+import {
+  type ChampionChangeInput,
+  type ChampionChangeResult,
+  championChangeWorkflowId,
+} from '../workflows/champion-change-messages.ts';
 import {
   type CycleInput,
   type CycleStatus,
@@ -32,6 +36,12 @@ import {
   rolloutWorkflowId,
 } from '../workflows/rollout-messages.ts';
 import { CYCLE_NUMBER, MODEL, OUTCOME, STAGE, TRIGGER } from '../workflows/search-attributes.ts';
+import { trainModel } from '../workflows/train-model.ts';
+import {
+  type TrainModelInput,
+  type TrainModelResult,
+  trainModelWorkflowId,
+} from '../workflows/train-model-messages.ts';
 import { CliError, EXIT } from './cli-error.ts';
 import { type TemporalTarget, temporalTarget } from './connection.ts';
 
@@ -56,12 +66,19 @@ export class FlywheelClient {
   readonly target: TemporalTarget;
   /** Task queue the workflows are started on (tests use their own). */
   readonly taskQueue: string;
+  /** Task queue of training activities, for the workflows that train (as the workers poll it). */
+  readonly trainingTaskQueue: string;
   private readonly connection: Connection;
 
-  private constructor(connection: Connection, target: TemporalTarget, taskQueue: string) {
+  private constructor(
+    connection: Connection,
+    target: TemporalTarget,
+    queues: { taskQueue: string; trainingTaskQueue: string },
+  ) {
     this.connection = connection;
     this.target = target;
-    this.taskQueue = taskQueue;
+    this.taskQueue = queues.taskQueue;
+    this.trainingTaskQueue = queues.trainingTaskQueue;
     this.temporal = new Client({
       connection,
       namespace: target.namespace,
@@ -71,13 +88,16 @@ export class FlywheelClient {
 
   static async connect(
     target: TemporalTarget = temporalTarget(),
-    options: { taskQueue?: string } = {},
+    options: { taskQueue?: string; trainingTaskQueue?: string } = {},
   ): Promise<FlywheelClient> {
     const connection = await Connection.connect({
       ...(target.connectionOptions as { address: string }),
       connectTimeout: 5_000,
     });
-    return new FlywheelClient(connection, target, options.taskQueue ?? FLYWHEEL_TASK_QUEUE);
+    return new FlywheelClient(connection, target, {
+      taskQueue: options.taskQueue ?? FLYWHEEL_TASK_QUEUE,
+      trainingTaskQueue: options.trainingTaskQueue ?? TRAINING_TASK_QUEUE,
+    });
   }
 
   async close(): Promise<void> {
@@ -320,6 +340,38 @@ export class FlywheelClient {
   }
 
   /**
+   * Trains a model on a public corpus through the trainModel workflow (the workers version the corpus
+   * and train on the training queue) and waits for it. Registers a version; changes nothing that serves.
+   */
+  async trainModel(input: Omit<TrainModelInput, 'trainingTaskQueue'>): Promise<TrainModelResult> {
+    checkModelName(input.model);
+    const workflowId = trainModelWorkflowId(input.model);
+    try {
+      const handle = await this.temporal.workflow.start(trainModel, {
+        taskQueue: this.taskQueue,
+        workflowId,
+        args: [{ ...input, trainingTaskQueue: this.trainingTaskQueue }],
+        workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
+        workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+        typedSearchAttributes: new TypedSearchAttributes([{ key: MODEL, value: input.model }]),
+        staticSummary: `Flywheel training of ${input.model} on ${input.source}`,
+      });
+      return await handle.result();
+    } catch (error) {
+      if (error instanceof WorkflowExecutionAlreadyStartedError) {
+        throw new CliError(
+          `a training of ${input.model} is already running (${workflowId}): wait for it, then run this again`,
+          EXIT.conflict,
+        );
+      }
+      if (error instanceof WorkflowFailedError) {
+        throw new CliError(`the training of ${input.model} failed: ${rootCause(error)}`, EXIT.failure);
+      }
+      throw error;
+    }
+  }
+
+  /**
    * Makes a named version the champion through the championChange workflow and waits for it. Refused
    * while a rollout of the model runs (its id in the message), or while another change of it runs.
    */
@@ -327,7 +379,7 @@ export class FlywheelClient {
     await this.refuseWhileRollingOut(input.model);
     const workflowId = championChangeWorkflowId(input.model);
     try {
-      const handle = await this.temporal.workflow.start('championChange', {
+      const handle = await this.temporal.workflow.start(championChange, {
         taskQueue: this.taskQueue,
         workflowId,
         args: [input],
@@ -339,7 +391,7 @@ export class FlywheelClient {
         ]),
         staticSummary: `Flywheel champion change of ${input.model} to ${input.to} (${input.actor})`,
       });
-      return (await handle.result()) as ChampionChangeResult;
+      return await handle.result();
     } catch (error) {
       if (error instanceof WorkflowExecutionAlreadyStartedError) {
         throw new CliError(

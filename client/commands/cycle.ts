@@ -93,7 +93,11 @@ export function registerCycleCommand(program: Command): void {
 export async function withClient<T>(work: (client: FlywheelClient) => Promise<T>): Promise<T> {
   // The queue workflows start on must be the one the workers poll (`flywheel worker --task-queue`).
   const taskQueue = process.env.FLYWHEEL_TASK_QUEUE;
-  const client = await FlywheelClient.connect(undefined, taskQueue ? { taskQueue } : {});
+  const trainingTaskQueue = process.env.FLYWHEEL_TRAINING_TASK_QUEUE;
+  const client = await FlywheelClient.connect(undefined, {
+    ...(taskQueue ? { taskQueue } : {}),
+    ...(trainingTaskQueue ? { trainingTaskQueue } : {}),
+  });
   try {
     return await work(client);
   } finally {
