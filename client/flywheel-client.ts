@@ -18,12 +18,14 @@ import {
   type ChampionChangeResult,
   championChangeWorkflowId,
 } from '../workflows/champion-change-messages.ts';
+import { cycle } from '../workflows/cycle.ts';
 import {
   type CycleInput,
   type CycleStatus,
   cycleStatusQuery,
   cycleWorkflowId,
 } from '../workflows/cycle-messages.ts';
+import { rollout } from '../workflows/rollout.ts';
 import {
   abortRolloutSignal,
   pauseRolloutSignal,
@@ -42,8 +44,8 @@ import {
   type TrainModelResult,
   trainModelWorkflowId,
 } from '../workflows/train-model-messages.ts';
-import { CliError, EXIT } from './cli-error.ts';
-import { type TemporalTarget, temporalTarget } from './connection.ts';
+import { ConflictError, InvalidRequestError, NotFoundError, RunFailedError } from './client-errors.ts';
+import type { TemporalTarget } from './connection.ts';
 
 export interface CycleSummary {
   workflowId: string;
@@ -59,7 +61,7 @@ export interface CycleSummary {
 
 /**
  * The typed Flywheel client: what the CLI, the gateway and tests use to start, inspect and steer
- * workflows. Every mistake a user can make comes back as a CliError with one readable line.
+ * workflows. Every mistake a user can make comes back as a domain error (client-errors.ts) with one readable line.
  */
 export class FlywheelClient {
   readonly temporal: Client;
@@ -87,7 +89,7 @@ export class FlywheelClient {
   }
 
   static async connect(
-    target: TemporalTarget = temporalTarget(),
+    target: TemporalTarget,
     options: { taskQueue?: string; trainingTaskQueue?: string } = {},
   ): Promise<FlywheelClient> {
     const connection = await Connection.connect({
@@ -123,9 +125,8 @@ export class FlywheelClient {
     checkCycleConfig(options.config ?? {});
     const running = await this.listCycles({ model, running: true });
     if (running[0]) {
-      throw new CliError(
+      throw new ConflictError(
         `cycle ${running[0].number} of ${model} is already running (${running[0].workflowId}); wait for it or cancel it`,
-        EXIT.conflict,
       );
     }
     const ended = await this.temporal.workflow.count(`${cycleQuery(model)} AND ExecutionStatus != 'Running'`);
@@ -134,7 +135,7 @@ export class FlywheelClient {
     const trigger = options.trigger ?? 'manual';
     const input: CycleInput = { model, number, trigger, config: options.config ?? {} };
     try {
-      await this.temporal.workflow.start('cycle', {
+      await this.temporal.workflow.start(cycle, {
         taskQueue: this.taskQueue,
         workflowId,
         args: [input],
@@ -155,9 +156,8 @@ export class FlywheelClient {
       });
     } catch (error) {
       if (error instanceof WorkflowExecutionAlreadyStartedError) {
-        throw new CliError(
+        throw new ConflictError(
           `cycle ${number} of ${model} is already running or has just ended (${workflowId}); try again in a moment`,
-          EXIT.conflict,
         );
       }
       throw error;
@@ -173,10 +173,7 @@ export class FlywheelClient {
       return await this.temporal.workflow.getHandle(workflowId).query(cycleStatusQuery);
     } catch (error) {
       if (error instanceof WorkflowNotFoundError) {
-        throw new CliError(
-          `no cycle ${workflowId}: list them with \`flywheel cycle list ${model}\``,
-          EXIT.notFound,
-        );
+        throw new NotFoundError(`no cycle ${workflowId}: list them with \`flywheel cycle list ${model}\``);
       }
       throw error;
     }
@@ -187,12 +184,12 @@ export class FlywheelClient {
     const workflowId = number
       ? cycleWorkflowId(model, number)
       : ((await this.listCycles({ model, running: true }))[0]?.workflowId ??
-        fail(`no running cycle of ${model}`, EXIT.notFound));
+        notFound(`no running cycle of ${model}`));
     try {
       await this.temporal.workflow.getHandle(workflowId).cancel();
     } catch (error) {
       if (error instanceof WorkflowNotFoundError) {
-        throw new CliError(`no running cycle ${workflowId}`, EXIT.notFound);
+        throw new NotFoundError(`no running cycle ${workflowId}`);
       }
       throw error;
     }
@@ -245,7 +242,7 @@ export class FlywheelClient {
       allowUnblessed: options.allowUnblessed ?? false,
     };
     try {
-      await this.temporal.workflow.start('rollout', {
+      await this.temporal.workflow.start(rollout, {
         taskQueue: this.taskQueue,
         workflowId,
         args: [input],
@@ -264,9 +261,8 @@ export class FlywheelClient {
       });
     } catch (error) {
       if (error instanceof WorkflowExecutionAlreadyStartedError) {
-        throw new CliError(
+        throw new ConflictError(
           `a rollout of ${model} is already running (${workflowId}): see \`flywheel rollout status ${model}\``,
-          EXIT.conflict,
         );
       }
       throw error;
@@ -281,7 +277,7 @@ export class FlywheelClient {
       return await this.temporal.workflow.getHandle(rolloutWorkflowId(model)).query(rolloutStatusQuery);
     } catch (error) {
       if (error instanceof WorkflowNotFoundError) {
-        throw new CliError(`${model} has had no rollout`, EXIT.notFound);
+        throw new NotFoundError(`${model} has had no rollout`);
       }
       throw error;
     }
@@ -305,7 +301,7 @@ export class FlywheelClient {
       await this.temporal.workflow.getHandle(rolloutWorkflowId(model)).signal(definition, payload);
     } catch (error) {
       if (error instanceof WorkflowNotFoundError) {
-        throw new CliError(`${model} has no running rollout`, EXIT.notFound);
+        throw new NotFoundError(`${model} has no running rollout`);
       }
       throw error;
     }
@@ -332,9 +328,8 @@ export class FlywheelClient {
   async refuseWhileRollingOut(model: string): Promise<void> {
     const rollout = await this.runningRollout(model);
     if (rollout) {
-      throw new CliError(
+      throw new ConflictError(
         `a rollout of ${model} is running (${rollout}): abort it first (\`flywheel rollout abort ${model}\`)`,
-        EXIT.conflict,
       );
     }
   }
@@ -359,13 +354,12 @@ export class FlywheelClient {
       return await handle.result();
     } catch (error) {
       if (error instanceof WorkflowExecutionAlreadyStartedError) {
-        throw new CliError(
+        throw new ConflictError(
           `a training of ${input.model} is already running (${workflowId}): wait for it, then run this again`,
-          EXIT.conflict,
         );
       }
       if (error instanceof WorkflowFailedError) {
-        throw new CliError(`the training of ${input.model} failed: ${rootCause(error)}`, EXIT.failure);
+        throw new RunFailedError(`the training of ${input.model} failed: ${rootCause(error)}`);
       }
       throw error;
     }
@@ -394,13 +388,12 @@ export class FlywheelClient {
       return await handle.result();
     } catch (error) {
       if (error instanceof WorkflowExecutionAlreadyStartedError) {
-        throw new CliError(
+        throw new ConflictError(
           `a champion change of ${input.model} is already running (${workflowId}): wait for it, then run this again`,
-          EXIT.conflict,
         );
       }
       if (error instanceof WorkflowFailedError) {
-        throw new CliError(`the champion change of ${input.model} failed: ${rootCause(error)}`, EXIT.failure);
+        throw new RunFailedError(`the champion change of ${input.model} failed: ${rootCause(error)}`);
       }
       throw error;
     }
@@ -423,10 +416,7 @@ export class FlywheelClient {
   private async latestCycle(model: string): Promise<CycleSummary> {
     const [latest] = await this.listCycles({ model, limit: 1 });
     if (!latest)
-      throw new CliError(
-        `${model} has no cycles yet: start one with \`flywheel cycle start ${model}\``,
-        EXIT.notFound,
-      );
+      throw new NotFoundError(`${model} has no cycles yet: start one with \`flywheel cycle start ${model}\``);
     return latest;
   }
 }
@@ -438,17 +428,17 @@ function cycleQuery(model: string): string {
 /** Refuses a malformed model name before anything is sent (it also keeps visibility queries well-formed). */
 export function checkModelName(model: string): void {
   const result = ModelName.safeParse(model);
-  if (!result.success) throw new CliError(`model name "${model}": ${rulesOf(result.error)}`, EXIT.usage);
+  if (!result.success) throw new InvalidRequestError(`model name "${model}": ${rulesOf(result.error)}`);
 }
 
 /** Refuses a cycle config with the field and the rule, before anything starts. */
 export function checkCycleConfig(config: unknown): void {
   const parsed = parseCycleConfig(config);
-  if (!parsed.ok) throw new CliError(`invalid cycle config: ${parsed.errors.join('; ')}`, EXIT.usage);
+  if (!parsed.ok) throw new InvalidRequestError(`invalid cycle config: ${parsed.errors.join('; ')}`);
 }
 
-function fail(message: string, exitCode: number): never {
-  throw new CliError(message, exitCode);
+function notFound(message: string): never {
+  throw new NotFoundError(message);
 }
 
 function rootCause(error: Error): string {

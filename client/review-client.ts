@@ -12,7 +12,7 @@ import {
   reviewWorkflowId,
 } from '../workflows/review-messages.ts';
 import { CYCLE_NUMBER, MODEL } from '../workflows/search-attributes.ts';
-import { CliError, EXIT } from './cli-error.ts';
+import { ConflictError, InvalidRequestError, NotFoundError, RunFailedError } from './client-errors.ts';
 import { checkModelName, type FlywheelClient } from './flywheel-client.ts';
 
 export interface WaitingReview {
@@ -28,7 +28,7 @@ export interface WaitingReview {
 /**
  * The typed client of reviews: which cycles wait for reviewers, their queues, and decisions through the
  * `decide` update, so the caller hears at once whether a decision counted. Refusals come back as a
- * CliError with the workflow's reason.
+ * domain error (client-errors.ts) with the workflow's reason.
  */
 export class ReviewClient {
   readonly flywheel: FlywheelClient;
@@ -75,13 +75,12 @@ export class ReviewClient {
     );
   }
 
-  /** Sends a decision and waits for the review's answer: the receipt, or a CliError with the refusal. */
+  /** Sends a decision and waits for the review's answer: the receipt, or a domain error with the refusal. */
   async decide(model: string, number: number, decision: unknown): Promise<DecisionReceipt> {
     const parsed = ReviewDecision.safeParse(decision);
     if (!parsed.success) {
-      throw new CliError(
+      throw new InvalidRequestError(
         `refused: malformed decision: ${readableIssues(parsed.error).join('; ')}`,
-        EXIT.usage,
       );
     }
     const reviewId = await this.reviewIdOf(model, number);
@@ -92,7 +91,7 @@ export class ReviewClient {
           .executeUpdate(decideUpdate, { args: [parsed.data] });
       } catch (error) {
         if (error instanceof WorkflowUpdateFailedError) {
-          throw new CliError(`refused: ${error.cause?.message ?? error.message}`, EXIT.failure);
+          throw new RunFailedError(`refused: ${error.cause?.message ?? error.message}`);
         }
         throw error;
       }
@@ -110,9 +109,8 @@ export class ReviewClient {
     if (number !== undefined) return reviewWorkflowId(cycleWorkflowId(model, number));
     const [waiting] = await this.waiting({ model });
     if (!waiting) {
-      throw new CliError(
+      throw new NotFoundError(
         `no cycle of ${model} is waiting for review; name one: \`flywheel review show ${model} <cycle>\``,
-        EXIT.notFound,
       );
     }
     return waiting.reviewWorkflowId;
@@ -130,11 +128,9 @@ export class ReviewClient {
         .describe()
         .then((description) => description.status.name !== 'RUNNING')
         .catch(() => false);
-      if (closed)
-        throw new CliError(`review ${reviewId} is closed: decisions no longer count`, EXIT.conflict);
-      throw new CliError(
+      if (closed) throw new ConflictError(`review ${reviewId} is closed: decisions no longer count`);
+      throw new NotFoundError(
         `no review ${reviewId}: that cycle had nothing to review or does not exist (\`flywheel review list\`)`,
-        EXIT.notFound,
       );
     }
   }

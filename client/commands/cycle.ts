@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { configuredTemporalTarget } from '../../workers/configured-target.ts';
 import type { CycleStatus } from '../../workflows/cycle-messages.ts';
 import { CliError, EXIT } from '../cli-error.ts';
 import { checkCycleConfig, checkModelName, FlywheelClient } from '../flywheel-client.ts';
@@ -94,7 +95,7 @@ export async function withClient<T>(work: (client: FlywheelClient) => Promise<T>
   // The queue workflows start on must be the one the workers poll (`flywheel worker --task-queue`).
   const taskQueue = process.env.FLYWHEEL_TASK_QUEUE;
   const trainingTaskQueue = process.env.FLYWHEEL_TRAINING_TASK_QUEUE;
-  const client = await FlywheelClient.connect(undefined, {
+  const client = await FlywheelClient.connect(configuredTemporalTarget(), {
     ...(taskQueue ? { taskQueue } : {}),
     ...(trainingTaskQueue ? { trainingTaskQueue } : {}),
   });

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { CliError, EXIT } from '../../client/cli-error.ts';
+import { FlywheelError, NotFoundError } from '../../client/client-errors.ts';
 import type { ReviewClient } from '../../client/review-client.ts';
 import { Label, ModelName } from '../../core/model-name.ts';
 import type { ReviewDesk } from '../review-desk.ts';
@@ -52,8 +52,8 @@ export function registerReviewRoutes(root: FastifyInstance, desk: ReviewDesk, re
         initialState: JSON.stringify({ me, queue, firstDetail }).replace(/</g, '\\u003c'),
       });
     } catch (error) {
-      if (!(error instanceof CliError)) throw error;
-      return reply.code(error.exitCode === EXIT.notFound ? 404 : 409).view('problem.eta', {
+      if (!(error instanceof FlywheelError)) throw error;
+      return reply.code(error instanceof NotFoundError ? 404 : 409).view('problem.eta', {
         title: 'Review',
         reviewer: request.session.reviewer,
         csrf: reply.generateCsrf(),
@@ -68,8 +68,8 @@ export function registerReviewRoutes(root: FastifyInstance, desk: ReviewDesk, re
       const queue = await desk.queue(request.params.model, request.params.number);
       return { me: request.session.reviewer, queue };
     } catch (error) {
-      if (!(error instanceof CliError)) throw error;
-      return reply.code(error.exitCode === EXIT.notFound ? 404 : 409).send({ message: error.message });
+      if (!(error instanceof FlywheelError)) throw error;
+      return reply.code(error instanceof NotFoundError ? 404 : 409).send({ message: error.message });
     }
   });
 
