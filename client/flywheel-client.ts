@@ -11,7 +11,6 @@ import { TypedSearchAttributes } from '@temporalio/common';
 import { parseCycleConfig } from '../core/cycle/cycle-config.ts';
 import { ModelName } from '../core/model-name.ts';
 import { rulesOf } from '../core/validation/zod-issues.ts';
-import { FLYWHEEL_TASK_QUEUE, TRAINING_TASK_QUEUE } from '../workers/task-queues.ts';
 import { championChange } from '../workflows/champion-change.ts';
 import {
   type ChampionChangeInput,
@@ -38,6 +37,7 @@ import {
   rolloutWorkflowId,
 } from '../workflows/rollout-messages.ts';
 import { CYCLE_NUMBER, MODEL, OUTCOME, STAGE, TRIGGER } from '../workflows/search-attributes.ts';
+import { FLYWHEEL_TASK_QUEUE, TRAINING_TASK_QUEUE } from '../workflows/task-queues.ts';
 import { trainModel } from '../workflows/train-model.ts';
 import {
   type TrainModelInput,

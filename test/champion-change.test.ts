@@ -130,7 +130,7 @@ function flywheel(args: string[]): Promise<{ code: number | null; stdout: string
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      [new URL('../client/bin.ts', import.meta.url).pathname, ...args],
+      [new URL('../cli/bin.ts', import.meta.url).pathname, ...args],
       {
         env: {
           ...process.env,

@@ -38,6 +38,6 @@ test('docker-compose has Temporal on PostgreSQL, its UI, and Flywheel pointed at
     const environment = services[name]?.environment ?? {};
     expect(environment.TEMPORAL_ADDRESS).toBe('temporal:7233');
     expect(environment.FLYWHEEL_DATABASE_URL).toMatch(/^postgres:\/\/.+@postgresql:5432\//);
-    expect(services[name]?.command?.slice(0, 2)).toEqual(['node', 'client/bin.ts']);
+    expect(services[name]?.command?.slice(0, 2)).toEqual(['node', 'cli/bin.ts']);
   }
 });

@@ -501,7 +501,7 @@ test('cancelling a cycle that waits for review cancels its review and keeps the 
 
 /** Runs the real CLI as its own process; asynchronously, because this process runs the workers it talks to. */
 async function runCli(args: string[], env: Record<string, string> = {}) {
-  const child = spawn(process.execPath, [new URL('../client/bin.ts', import.meta.url).pathname, ...args], {
+  const child = spawn(process.execPath, [new URL('../cli/bin.ts', import.meta.url).pathname, ...args], {
     env: {
       ...process.env,
       TEMPORAL_ADDRESS: inject('temporalAddress'),

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 
-export const CLI = new URL('../../client/bin.ts', import.meta.url).pathname;
+export const CLI = new URL('../../cli/bin.ts', import.meta.url).pathname;
 
 /** Runs the real `flywheel` CLI to completion and returns what a user would see. */
 export function runCli(args: string[], env: Record<string, string> = {}) {

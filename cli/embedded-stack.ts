@@ -7,12 +7,12 @@ import { type RunningCodecServer, runCodecServer } from '../adapters/temporal-co
 import type { TemporalTarget } from '../client/connection.ts';
 import { type RunningConsole, runConsole } from '../console/run-console.ts';
 import { type RunningGateway, runGateway } from '../gateway/run-gateway.ts';
-import { configuredTemporalTarget } from './configured-target.ts';
-import { connectCycleStarter } from './cycle-starter.ts';
-import { type DevServer, startDevServer } from './dev-server.ts';
-import { openDeps } from './open-deps.ts';
-import { type RunningWorkers, startWorkers } from './run-workers.ts';
-import { ensureSearchAttributes } from './search-attributes.ts';
+import { configuredTemporalTarget } from '../workers/configured-target.ts';
+import { connectCycleStarter } from '../workers/cycle-starter.ts';
+import { type DevServer, startDevServer } from '../workers/dev-server.ts';
+import { openDeps } from '../workers/open-deps.ts';
+import { type RunningWorkers, startWorkers } from '../workers/run-workers.ts';
+import { ensureSearchAttributes } from '../workers/search-attributes.ts';
 
 export interface StackOptions {
   dataDir: string;

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { checkCycleConfig, checkModelName, FlywheelClient } from '../../client/flywheel-client.ts';
 import { configuredTemporalTarget } from '../../workers/configured-target.ts';
 import type { CycleStatus } from '../../workflows/cycle-messages.ts';
 import { CliError, EXIT } from '../cli-error.ts';
-import { checkCycleConfig, checkModelName, FlywheelClient } from '../flywheel-client.ts';
 import { parsePositiveInteger } from '../options.ts';
 import { formatTable, printResult } from '../table.ts';
 

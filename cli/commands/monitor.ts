@@ -1,8 +1,5 @@
 import type { Command } from 'commander';
-import { formatDuration } from '../../core/time/duration.ts';
-import type { MonitorStatus, MonitorTrigger } from '../../workflows/monitor-messages.ts';
-import { CliError, EXIT } from '../cli-error.ts';
-import { checkCycleConfig, checkModelName } from '../flywheel-client.ts';
+import { checkCycleConfig, checkModelName } from '../../client/flywheel-client.ts';
 import {
   checkMonitorPolicy,
   configureMonitor,
@@ -12,7 +9,10 @@ import {
   startMonitor,
   stopMonitor,
   triggerMonitor,
-} from '../monitors.ts';
+} from '../../client/monitors.ts';
+import { formatDuration } from '../../core/time/duration.ts';
+import type { MonitorStatus, MonitorTrigger } from '../../workflows/monitor-messages.ts';
+import { CliError, EXIT } from '../cli-error.ts';
 import { printResult } from '../table.ts';
 import { readConfig, withClient } from './cycle.ts';
 

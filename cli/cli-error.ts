@@ -1,4 +1,4 @@
-import { ConflictError, FlywheelError, InvalidRequestError, NotFoundError } from './client-errors.ts';
+import { ConflictError, FlywheelError, InvalidRequestError, NotFoundError } from '../client/client-errors.ts';
 
 /** An error meant for the person at the terminal: printed as one line, with its exit code. */
 export class CliError extends Error {

@@ -6,13 +6,13 @@ import { connectCycleStarter } from '../../workers/cycle-starter.ts';
 import { freePort } from '../../workers/free-port.ts';
 import { openDeps } from '../../workers/open-deps.ts';
 import { startWorkers } from '../../workers/run-workers.ts';
-import { FLYWHEEL_TASK_QUEUE, TRAINING_TASK_QUEUE } from '../../workers/task-queues.ts';
 import {
   defaultTrainingConcurrency,
   TRAINING_CONCURRENCY_VARIABLE,
   trainingConcurrency,
 } from '../../workers/training-concurrency.ts';
 import { startWorkerMetrics, type WorkerMetricsEndpoint } from '../../workers/worker-metrics.ts';
+import { FLYWHEEL_TASK_QUEUE, TRAINING_TASK_QUEUE } from '../../workflows/task-queues.ts';
 import { CliError, EXIT } from '../cli-error.ts';
 import { dataDir } from '../data-dir.ts';
 import { parsePort } from '../options.ts';
