@@ -30,5 +30,5 @@ EXPOSE 8080
 # FLYWHEEL_HEALTHCHECK_URL to it, as docker-compose.yml does).
 HEALTHCHECK --interval=10s --timeout=5s --start-period=60s --retries=3 \
   CMD ["node", "-e", "fetch(process.env.FLYWHEEL_HEALTHCHECK_URL ?? 'http://127.0.0.1:8080/healthz', { signal: AbortSignal.timeout(4000) }).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-ENTRYPOINT ["node", "client/bin.ts"]
+ENTRYPOINT ["node", "cli/bin.ts"]
 CMD ["gateway", "--host", "0.0.0.0", "--port", "8080"]

@@ -8,7 +8,9 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['{core,adapters,activities,workflows,workers,gateway,client,console}/**/*.test.ts'],
+          include: [
+            '{core,adapters,activities,workflows,workers,gateway,client,console,cli,scripts}/**/*.test.ts',
+          ],
           // A guard against hangs, not a speed bound: property tests run hundreds of cases and a loaded
           // machine may take many times longer than an idle one.
           testTimeout: 60_000,

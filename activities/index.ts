@@ -14,14 +14,24 @@ import type { ReviewActivities } from './review/contracts.ts';
 import { createReviewActivities } from './review/index.ts';
 import type { RolloutActivities } from './rollout/contracts.ts';
 import { createRolloutActivities } from './rollout/index.ts';
+import {
+  createModelTrainingActivities,
+  type ModelTrainingActivities,
+} from './training/seed-corpus-dataset.ts';
 import { trainCandidateActivity } from './training/train-candidate.ts';
 
 /** The activities of the main task queue, bound to their dependencies. */
 export function createActivities(
   deps: ActivityDeps,
-): CycleActivities & ReviewActivities & RolloutActivities & MonitorActivities & ChampionActivities {
+): CycleActivities &
+  ReviewActivities &
+  RolloutActivities &
+  MonitorActivities &
+  ChampionActivities &
+  ModelTrainingActivities {
   return {
     ...createChampionActivities(deps),
+    ...createModelTrainingActivities(deps),
     ...createMonitorActivities(deps),
     ...createReviewActivities(deps),
     ...createRolloutActivities(deps),

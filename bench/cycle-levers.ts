@@ -3,7 +3,7 @@
  *
  *   node bench/cycle-levers.ts [--seeds 7,13,21,42,99] [--settings previous-demo,lr0.12-share20,…] [--first-share 0.55]
  *
- * Per seed the demo's corpus (client/demo/demo-corpus.ts: era-2 traffic in that seed's order) meets the era-1
+ * Per seed the demo's corpus (cli/demo/demo-corpus.ts: era-2 traffic in that seed's order) meets the era-1
  * champion. Cycle 1 sees the first `--first-share` of the traffic, cycle 2 the rest, each served by the model
  * then serving; users report half of its mistakes (5% of reports wrong), as the demo's simulated users do.
  * Mining (core/mining, the setting's review budget) picks the edge cases; a reviewer labels the review items
@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DATASET_SPLIT_SEED } from '../activities/cycle/build-dataset.ts';
 import { createLogger } from '../adapters/log/logger.ts';
-import { loadDemoCorpus } from '../client/demo/demo-corpus.ts';
+import { loadDemoCorpus } from '../cli/demo/demo-corpus.ts';
 import type { FeedbackRecord, PredictionRecord } from '../core/capture/records.ts';
 import { type CycleConfig, CycleConfig as CycleConfigSchema } from '../core/cycle/cycle-config.ts';
 import type { DatasetItem, DatasetVersion } from '../core/datasets/dataset.ts';

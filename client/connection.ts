@@ -1,6 +1,5 @@
 import type { DataConverter } from '@temporalio/common';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
-import { dataConverterFromEnvironment } from '../adapters/temporal-codec/data-converter.ts';
 
 /** Where `flywheel dev` serves Temporal when nothing else is configured. */
 export const EMBEDDED_TEMPORAL_ADDRESS = '127.0.0.1:7233';
@@ -21,9 +20,10 @@ export interface TemporalTarget {
  * API key variables, or a TEMPORAL_PROFILE in the Temporal config file), so the same commands work
  * against a self-hosted cluster or Temporal Cloud. With none of it, the embedded dev server. Payload
  * encryption keys (FLYWHEEL_PAYLOAD_KEYS or FLYWHEEL_PAYLOAD_KEY_FILE) belong to the target too: a
- * process that talks to Temporal without them would write plaintext into histories.
+ * process that talks to Temporal without them would write plaintext into histories: the process wiring
+ * reads them (workers/configured-target.ts) and hands the converter in, as this library holds no codec.
  */
-export function temporalTarget(): TemporalTarget {
+export function temporalTarget(options: { dataConverter?: DataConverter | undefined } = {}): TemporalTarget {
   const config = loadClientConnectConfig();
   const configured = config.connectionOptions.address;
   const address = configured ?? EMBEDDED_TEMPORAL_ADDRESS;
@@ -32,6 +32,6 @@ export function temporalTarget(): TemporalTarget {
     namespace: config.namespace ?? 'default',
     connectionOptions: { ...config.connectionOptions, address },
     embedded: configured === undefined,
-    dataConverter: dataConverterFromEnvironment(),
+    dataConverter: options.dataConverter,
   };
 }

@@ -8,17 +8,23 @@ import {
   WorkflowNotFoundError,
 } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
-import type { ChampionChangeResult } from '../activities/rollout/move-champion.ts';
 import { parseCycleConfig } from '../core/cycle/cycle-config.ts';
 import { ModelName } from '../core/model-name.ts';
-import { FLYWHEEL_TASK_QUEUE } from '../workers/task-queues.ts';
-import { type ChampionChangeInput, championChangeWorkflowId } from '../workflows/champion-change-messages.ts';
+import { rulesOf } from '../core/validation/zod-issues.ts';
+import { championChange } from '../workflows/champion-change.ts';
+import {
+  type ChampionChangeInput,
+  type ChampionChangeResult,
+  championChangeWorkflowId,
+} from '../workflows/champion-change-messages.ts';
+import { cycle } from '../workflows/cycle.ts';
 import {
   type CycleInput,
   type CycleStatus,
   cycleStatusQuery,
   cycleWorkflowId,
 } from '../workflows/cycle-messages.ts';
+import { rollout } from '../workflows/rollout.ts';
 import {
   abortRolloutSignal,
   pauseRolloutSignal,
@@ -31,8 +37,15 @@ import {
   rolloutWorkflowId,
 } from '../workflows/rollout-messages.ts';
 import { CYCLE_NUMBER, MODEL, OUTCOME, STAGE, TRIGGER } from '../workflows/search-attributes.ts';
-import { CliError, EXIT } from './cli-error.ts';
-import { type TemporalTarget, temporalTarget } from './connection.ts';
+import { FLYWHEEL_TASK_QUEUE, TRAINING_TASK_QUEUE } from '../workflows/task-queues.ts';
+import { trainModel } from '../workflows/train-model.ts';
+import {
+  type TrainModelInput,
+  type TrainModelResult,
+  trainModelWorkflowId,
+} from '../workflows/train-model-messages.ts';
+import { ConflictError, InvalidRequestError, NotFoundError, RunFailedError } from './client-errors.ts';
+import type { TemporalTarget } from './connection.ts';
 
 export interface CycleSummary {
   workflowId: string;
@@ -48,19 +61,26 @@ export interface CycleSummary {
 
 /**
  * The typed Flywheel client: what the CLI, the gateway and tests use to start, inspect and steer
- * workflows. Every mistake a user can make comes back as a CliError with one readable line.
+ * workflows. Every mistake a user can make comes back as a domain error (client-errors.ts) with one readable line.
  */
 export class FlywheelClient {
   readonly temporal: Client;
   readonly target: TemporalTarget;
   /** Task queue the workflows are started on (tests use their own). */
   readonly taskQueue: string;
+  /** Task queue of training activities, for the workflows that train (as the workers poll it). */
+  readonly trainingTaskQueue: string;
   private readonly connection: Connection;
 
-  private constructor(connection: Connection, target: TemporalTarget, taskQueue: string) {
+  private constructor(
+    connection: Connection,
+    target: TemporalTarget,
+    queues: { taskQueue: string; trainingTaskQueue: string },
+  ) {
     this.connection = connection;
     this.target = target;
-    this.taskQueue = taskQueue;
+    this.taskQueue = queues.taskQueue;
+    this.trainingTaskQueue = queues.trainingTaskQueue;
     this.temporal = new Client({
       connection,
       namespace: target.namespace,
@@ -69,14 +89,17 @@ export class FlywheelClient {
   }
 
   static async connect(
-    target: TemporalTarget = temporalTarget(),
-    options: { taskQueue?: string } = {},
+    target: TemporalTarget,
+    options: { taskQueue?: string; trainingTaskQueue?: string } = {},
   ): Promise<FlywheelClient> {
     const connection = await Connection.connect({
       ...(target.connectionOptions as { address: string }),
       connectTimeout: 5_000,
     });
-    return new FlywheelClient(connection, target, options.taskQueue ?? FLYWHEEL_TASK_QUEUE);
+    return new FlywheelClient(connection, target, {
+      taskQueue: options.taskQueue ?? FLYWHEEL_TASK_QUEUE,
+      trainingTaskQueue: options.trainingTaskQueue ?? TRAINING_TASK_QUEUE,
+    });
   }
 
   async close(): Promise<void> {
@@ -102,9 +125,8 @@ export class FlywheelClient {
     checkCycleConfig(options.config ?? {});
     const running = await this.listCycles({ model, running: true });
     if (running[0]) {
-      throw new CliError(
+      throw new ConflictError(
         `cycle ${running[0].number} of ${model} is already running (${running[0].workflowId}); wait for it or cancel it`,
-        EXIT.conflict,
       );
     }
     const ended = await this.temporal.workflow.count(`${cycleQuery(model)} AND ExecutionStatus != 'Running'`);
@@ -113,7 +135,7 @@ export class FlywheelClient {
     const trigger = options.trigger ?? 'manual';
     const input: CycleInput = { model, number, trigger, config: options.config ?? {} };
     try {
-      await this.temporal.workflow.start('cycle', {
+      await this.temporal.workflow.start(cycle, {
         taskQueue: this.taskQueue,
         workflowId,
         args: [input],
@@ -134,9 +156,8 @@ export class FlywheelClient {
       });
     } catch (error) {
       if (error instanceof WorkflowExecutionAlreadyStartedError) {
-        throw new CliError(
+        throw new ConflictError(
           `cycle ${number} of ${model} is already running or has just ended (${workflowId}); try again in a moment`,
-          EXIT.conflict,
         );
       }
       throw error;
@@ -152,10 +173,7 @@ export class FlywheelClient {
       return await this.temporal.workflow.getHandle(workflowId).query(cycleStatusQuery);
     } catch (error) {
       if (error instanceof WorkflowNotFoundError) {
-        throw new CliError(
-          `no cycle ${workflowId}: list them with \`flywheel cycle list ${model}\``,
-          EXIT.notFound,
-        );
+        throw new NotFoundError(`no cycle ${workflowId}: list them with \`flywheel cycle list ${model}\``);
       }
       throw error;
     }
@@ -166,12 +184,12 @@ export class FlywheelClient {
     const workflowId = number
       ? cycleWorkflowId(model, number)
       : ((await this.listCycles({ model, running: true }))[0]?.workflowId ??
-        fail(`no running cycle of ${model}`, EXIT.notFound));
+        notFound(`no running cycle of ${model}`));
     try {
       await this.temporal.workflow.getHandle(workflowId).cancel();
     } catch (error) {
       if (error instanceof WorkflowNotFoundError) {
-        throw new CliError(`no running cycle ${workflowId}`, EXIT.notFound);
+        throw new NotFoundError(`no running cycle ${workflowId}`);
       }
       throw error;
     }
@@ -224,7 +242,7 @@ export class FlywheelClient {
       allowUnblessed: options.allowUnblessed ?? false,
     };
     try {
-      await this.temporal.workflow.start('rollout', {
+      await this.temporal.workflow.start(rollout, {
         taskQueue: this.taskQueue,
         workflowId,
         args: [input],
@@ -243,9 +261,8 @@ export class FlywheelClient {
       });
     } catch (error) {
       if (error instanceof WorkflowExecutionAlreadyStartedError) {
-        throw new CliError(
+        throw new ConflictError(
           `a rollout of ${model} is already running (${workflowId}): see \`flywheel rollout status ${model}\``,
-          EXIT.conflict,
         );
       }
       throw error;
@@ -260,7 +277,7 @@ export class FlywheelClient {
       return await this.temporal.workflow.getHandle(rolloutWorkflowId(model)).query(rolloutStatusQuery);
     } catch (error) {
       if (error instanceof WorkflowNotFoundError) {
-        throw new CliError(`${model} has had no rollout`, EXIT.notFound);
+        throw new NotFoundError(`${model} has had no rollout`);
       }
       throw error;
     }
@@ -284,7 +301,7 @@ export class FlywheelClient {
       await this.temporal.workflow.getHandle(rolloutWorkflowId(model)).signal(definition, payload);
     } catch (error) {
       if (error instanceof WorkflowNotFoundError) {
-        throw new CliError(`${model} has no running rollout`, EXIT.notFound);
+        throw new NotFoundError(`${model} has no running rollout`);
       }
       throw error;
     }
@@ -311,10 +328,40 @@ export class FlywheelClient {
   async refuseWhileRollingOut(model: string): Promise<void> {
     const rollout = await this.runningRollout(model);
     if (rollout) {
-      throw new CliError(
+      throw new ConflictError(
         `a rollout of ${model} is running (${rollout}): abort it first (\`flywheel rollout abort ${model}\`)`,
-        EXIT.conflict,
       );
+    }
+  }
+
+  /**
+   * Trains a model on a public corpus through the trainModel workflow (the workers version the corpus
+   * and train on the training queue) and waits for it. Registers a version; changes nothing that serves.
+   */
+  async trainModel(input: Omit<TrainModelInput, 'trainingTaskQueue'>): Promise<TrainModelResult> {
+    checkModelName(input.model);
+    const workflowId = trainModelWorkflowId(input.model);
+    try {
+      const handle = await this.temporal.workflow.start(trainModel, {
+        taskQueue: this.taskQueue,
+        workflowId,
+        args: [{ ...input, trainingTaskQueue: this.trainingTaskQueue }],
+        workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
+        workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+        typedSearchAttributes: new TypedSearchAttributes([{ key: MODEL, value: input.model }]),
+        staticSummary: `Flywheel training of ${input.model} on ${input.source}`,
+      });
+      return await handle.result();
+    } catch (error) {
+      if (error instanceof WorkflowExecutionAlreadyStartedError) {
+        throw new ConflictError(
+          `a training of ${input.model} is already running (${workflowId}): wait for it, then run this again`,
+        );
+      }
+      if (error instanceof WorkflowFailedError) {
+        throw new RunFailedError(`the training of ${input.model} failed: ${rootCause(error)}`);
+      }
+      throw error;
     }
   }
 
@@ -326,7 +373,7 @@ export class FlywheelClient {
     await this.refuseWhileRollingOut(input.model);
     const workflowId = championChangeWorkflowId(input.model);
     try {
-      const handle = await this.temporal.workflow.start('championChange', {
+      const handle = await this.temporal.workflow.start(championChange, {
         taskQueue: this.taskQueue,
         workflowId,
         args: [input],
@@ -338,16 +385,15 @@ export class FlywheelClient {
         ]),
         staticSummary: `Flywheel champion change of ${input.model} to ${input.to} (${input.actor})`,
       });
-      return (await handle.result()) as ChampionChangeResult;
+      return await handle.result();
     } catch (error) {
       if (error instanceof WorkflowExecutionAlreadyStartedError) {
-        throw new CliError(
+        throw new ConflictError(
           `a champion change of ${input.model} is already running (${workflowId}): wait for it, then run this again`,
-          EXIT.conflict,
         );
       }
       if (error instanceof WorkflowFailedError) {
-        throw new CliError(`the champion change of ${input.model} failed: ${rootCause(error)}`, EXIT.failure);
+        throw new RunFailedError(`the champion change of ${input.model} failed: ${rootCause(error)}`);
       }
       throw error;
     }
@@ -370,10 +416,7 @@ export class FlywheelClient {
   private async latestCycle(model: string): Promise<CycleSummary> {
     const [latest] = await this.listCycles({ model, limit: 1 });
     if (!latest)
-      throw new CliError(
-        `${model} has no cycles yet: start one with \`flywheel cycle start ${model}\``,
-        EXIT.notFound,
-      );
+      throw new NotFoundError(`${model} has no cycles yet: start one with \`flywheel cycle start ${model}\``);
     return latest;
   }
 }
@@ -385,18 +428,17 @@ function cycleQuery(model: string): string {
 /** Refuses a malformed model name before anything is sent (it also keeps visibility queries well-formed). */
 export function checkModelName(model: string): void {
   const result = ModelName.safeParse(model);
-  if (!result.success)
-    throw new CliError(`model name "${model}": ${result.error.issues[0]?.message}`, EXIT.usage);
+  if (!result.success) throw new InvalidRequestError(`model name "${model}": ${rulesOf(result.error)}`);
 }
 
 /** Refuses a cycle config with the field and the rule, before anything starts. */
 export function checkCycleConfig(config: unknown): void {
   const parsed = parseCycleConfig(config);
-  if (!parsed.ok) throw new CliError(`invalid cycle config: ${parsed.errors.join('; ')}`, EXIT.usage);
+  if (!parsed.ok) throw new InvalidRequestError(`invalid cycle config: ${parsed.errors.join('; ')}`);
 }
 
-function fail(message: string, exitCode: number): never {
-  throw new CliError(message, exitCode);
+function notFound(message: string): never {
+  throw new NotFoundError(message);
 }
 
 function rootCause(error: Error): string {

@@ -7,6 +7,7 @@ import {
 } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
 import { type MonitorPolicy, parseMonitorPolicy } from '../core/monitor/monitor-policy.ts';
+import { monitor } from '../workflows/monitor.ts';
 import {
   configureMonitorUpdate,
   type MonitorInput,
@@ -20,12 +21,12 @@ import {
   triggerNowSignal,
 } from '../workflows/monitor-messages.ts';
 import { MODEL, STAGE } from '../workflows/search-attributes.ts';
-import { CliError, EXIT } from './cli-error.ts';
+import { ConflictError, InvalidRequestError, NotFoundError } from './client-errors.ts';
 import { checkCycleConfig, checkModelName, type FlywheelClient } from './flywheel-client.ts';
 
 /**
  * Starting and steering a model's monitor (workflows/monitor.ts) through the typed client. Every
- * mistake comes back as a CliError with one readable line, as in FlywheelClient.
+ * mistake comes back as a domain error with one readable line, as in FlywheelClient.
  */
 
 export interface StartMonitorOptions {
@@ -53,7 +54,7 @@ export async function startMonitor(
     ...(options.checksPerRun ? { checksPerRun: options.checksPerRun } : {}),
   };
   try {
-    await client.temporal.workflow.start('monitor', {
+    await client.temporal.workflow.start(monitor, {
       taskQueue: client.taskQueue,
       workflowId,
       args: [input],
@@ -71,9 +72,8 @@ export async function startMonitor(
     });
   } catch (error) {
     if (error instanceof WorkflowExecutionAlreadyStartedError) {
-      throw new CliError(
+      throw new ConflictError(
         `the monitor of ${model} is already running (${workflowId}); change its policy with \`flywheel monitor configure ${model}\``,
-        EXIT.conflict,
       );
     }
     throw error;
@@ -134,7 +134,7 @@ export async function configureMonitor(
     return await handle.executeUpdate(configureMonitorUpdate, { args: [changes] });
   } catch (error) {
     if (error instanceof WorkflowUpdateFailedError) {
-      throw new CliError(error.cause?.message ?? error.message, EXIT.usage);
+      throw new InvalidRequestError(error.cause?.message ?? error.message);
     }
     throw error;
   }
@@ -143,7 +143,7 @@ export async function configureMonitor(
 /** Refuses a policy with the field and the rule, before anything starts. */
 export function checkMonitorPolicy(policy: unknown): MonitorPolicy {
   const parsed = parseMonitorPolicy(policy);
-  if (!parsed.ok) throw new CliError(`invalid monitor policy: ${parsed.errors.join('; ')}`, EXIT.usage);
+  if (!parsed.ok) throw new InvalidRequestError(`invalid monitor policy: ${parsed.errors.join('; ')}`);
   return parsed.policy;
 }
 
@@ -153,17 +153,13 @@ async function runningMonitor(client: FlywheelClient, model: string) {
   try {
     const description = await handle.describe();
     if (description.status.name !== 'RUNNING') {
-      throw new CliError(
+      throw new NotFoundError(
         `the monitor of ${model} is not running (${description.status.name.toLowerCase()} ${description.closeTime?.toISOString() ?? ''}); start it with \`flywheel monitor start ${model}\``,
-        EXIT.notFound,
       );
     }
   } catch (error) {
     if (error instanceof WorkflowNotFoundError) {
-      throw new CliError(
-        `${model} has no monitor: start one with \`flywheel monitor start ${model}\``,
-        EXIT.notFound,
-      );
+      throw new NotFoundError(`${model} has no monitor: start one with \`flywheel monitor start ${model}\``);
     }
     throw error;
   }

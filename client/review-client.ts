@@ -2,7 +2,7 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/common';
 import { ReviewDecision, ReviewRetraction } from '../core/review/review-decision.ts';
 import type { DecisionLogEntry, DecisionReceipt } from '../core/review/review-ledger.ts';
-import { readableIssues } from '../core/validation/readable-issues.ts';
+import { readableIssues } from '../core/validation/zod-issues.ts';
 import { cycleWorkflowId } from '../workflows/cycle-messages.ts';
 import {
   decideUpdate,
@@ -13,7 +13,7 @@ import {
   reviewWorkflowId,
 } from '../workflows/review-messages.ts';
 import { CYCLE_NUMBER, MODEL } from '../workflows/search-attributes.ts';
-import { CliError, EXIT } from './cli-error.ts';
+import { ConflictError, InvalidRequestError, NotFoundError, RunFailedError } from './client-errors.ts';
 import { checkModelName, type FlywheelClient } from './flywheel-client.ts';
 
 export interface WaitingReview {
@@ -29,7 +29,7 @@ export interface WaitingReview {
 /**
  * The typed client of reviews: which cycles wait for reviewers, their queues, and decisions through the
  * `decide` update, so the caller hears at once whether a decision counted. Refusals come back as a
- * CliError with the workflow's reason.
+ * domain error (client-errors.ts) with the workflow's reason.
  */
 export class ReviewClient {
   readonly flywheel: FlywheelClient;
@@ -76,13 +76,12 @@ export class ReviewClient {
     );
   }
 
-  /** Sends a decision and waits for the review's answer: the receipt, or a CliError with the refusal. */
+  /** Sends a decision and waits for the review's answer: the receipt, or a domain error with the refusal. */
   async decide(model: string, number: number, decision: unknown): Promise<DecisionReceipt> {
     const parsed = ReviewDecision.safeParse(decision);
     if (!parsed.success) {
-      throw new CliError(
+      throw new InvalidRequestError(
         `refused: malformed decision: ${readableIssues(parsed.error).join('; ')}`,
-        EXIT.usage,
       );
     }
     const reviewId = await this.reviewIdOf(model, number);
@@ -96,15 +95,14 @@ export class ReviewClient {
   }
 
   /**
-   * Takes back a reviewer's last vote on an item through the `retract` update: the receipt, or a
-   * CliError with the refusal (closed review, no vote of theirs, item settled by others).
+   * Takes back a reviewer's last vote on an item through the `retract` update: the receipt, or a domain
+   * error with the refusal (closed review, no vote of theirs, item settled by others).
    */
   async retract(model: string, number: number, retraction: unknown): Promise<DecisionReceipt> {
     const parsed = ReviewRetraction.safeParse(retraction);
     if (!parsed.success) {
-      throw new CliError(
+      throw new InvalidRequestError(
         `refused: malformed retraction: ${readableIssues(parsed.error).join('; ')}`,
-        EXIT.usage,
       );
     }
     const reviewId = await this.reviewIdOf(model, number);
@@ -128,9 +126,8 @@ export class ReviewClient {
     if (number !== undefined) return reviewWorkflowId(cycleWorkflowId(model, number));
     const [waiting] = await this.waiting({ model });
     if (!waiting) {
-      throw new CliError(
+      throw new NotFoundError(
         `no cycle of ${model} is waiting for review; name one: \`flywheel review show ${model} <cycle>\``,
-        EXIT.notFound,
       );
     }
     return waiting.reviewWorkflowId;
@@ -148,23 +145,21 @@ export class ReviewClient {
         .describe()
         .then((description) => description.status.name !== 'RUNNING')
         .catch(() => false);
-      if (closed)
-        throw new CliError(`review ${reviewId} is closed: decisions no longer count`, EXIT.conflict);
-      throw new CliError(
+      if (closed) throw new ConflictError(`review ${reviewId} is closed: decisions no longer count`);
+      throw new NotFoundError(
         `no review ${reviewId}: that cycle had nothing to review or does not exist (\`flywheel review list\`)`,
-        EXIT.notFound,
       );
     }
   }
 }
 
-/** A refused update becomes a CliError carrying the review's reason. */
+/** A refused update becomes a domain error carrying the review's reason. */
 async function answered(update: Promise<DecisionReceipt>): Promise<DecisionReceipt> {
   try {
     return await update;
   } catch (error) {
     if (error instanceof WorkflowUpdateFailedError) {
-      throw new CliError(`refused: ${error.cause?.message ?? error.message}`, EXIT.failure);
+      throw new RunFailedError(`refused: ${error.cause?.message ?? error.message}`);
     }
     throw error;
   }

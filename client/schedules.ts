@@ -1,13 +1,14 @@
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
 import { parseDurationText } from '../core/time/duration.ts';
+import { scheduledCycle } from '../workflows/scheduled-cycle.ts';
 import {
   cycleScheduleId,
   type ScheduledCycleInput,
   scheduledCycleWorkflowId,
 } from '../workflows/scheduled-cycle-messages.ts';
 import { MODEL } from '../workflows/search-attributes.ts';
-import { CliError, EXIT } from './cli-error.ts';
+import { ConflictError, InvalidRequestError, NotFoundError } from './client-errors.ts';
 import { checkCycleConfig, checkModelName, type FlywheelClient } from './flywheel-client.ts';
 
 /**
@@ -61,7 +62,7 @@ export async function createCycleSchedule(
       spec,
       action: {
         type: 'startWorkflow',
-        workflowType: 'scheduledCycle',
+        workflowType: scheduledCycle,
         taskQueue: client.taskQueue,
         workflowId: scheduledCycleWorkflowId(model),
         args: [input],
@@ -78,9 +79,8 @@ export async function createCycleSchedule(
     });
   } catch (error) {
     if (error instanceof ScheduleAlreadyRunning) {
-      throw new CliError(
+      throw new ConflictError(
         `${model} already has a cycle schedule (${scheduleId}); delete it first with \`flywheel schedule delete ${model}\``,
-        EXIT.conflict,
       );
     }
     throw error;
@@ -124,7 +124,7 @@ export async function deleteCycleSchedule(client: FlywheelClient, model: string)
     await client.temporal.schedule.getHandle(scheduleId).delete();
   } catch (error) {
     if (error instanceof ScheduleNotFoundError) {
-      throw new CliError(`${model} has no cycle schedule`, EXIT.notFound);
+      throw new NotFoundError(`${model} has no cycle schedule`);
     }
     throw error;
   }
@@ -134,23 +134,21 @@ export async function deleteCycleSchedule(client: FlywheelClient, model: string)
 /** When the schedule fires, checked before anything is sent (the CLI calls it before connecting). */
 export function scheduleSpec(options: CycleScheduleOptions) {
   if ((options.every === undefined) === (options.cron === undefined)) {
-    throw new CliError('say when: either --every <duration> or --cron <expression>', EXIT.usage);
+    throw new InvalidRequestError('say when: either --every <duration> or --cron <expression>');
   }
   if (options.every !== undefined) {
     const every = parseDurationText(options.every);
     if (every === null || every < MIN_INTERVAL_MS) {
-      throw new CliError(
+      throw new InvalidRequestError(
         `--every ${JSON.stringify(options.every)}: a duration of at least 1s, e.g. "6h", "1d"`,
-        EXIT.usage,
       );
     }
     return { intervals: [{ every }] };
   }
   const cron = options.cron!.trim();
   if (cron.split(/\s+/).length !== 5) {
-    throw new CliError(
+    throw new InvalidRequestError(
       `--cron ${JSON.stringify(cron)}: five fields (minute hour day-of-month month day-of-week), e.g. "0 3 * * *"`,
-      EXIT.usage,
     );
   }
   return { cronExpressions: [cron] };

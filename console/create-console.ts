@@ -15,6 +15,7 @@ import Fastify, {
   LogController,
 } from 'fastify';
 import type { ArtifactStore } from '../adapters/artifacts/artifact-store.ts';
+import { RequestValidationError, useZodSchemas } from '../adapters/http/zod-schemas.ts';
 import type { Logger } from '../adapters/log/logger.ts';
 import type { FlywheelStore } from '../adapters/store/store.ts';
 import type { FlywheelClient } from '../client/flywheel-client.ts';
@@ -23,6 +24,17 @@ import { ReviewDesk } from './review-desk.ts';
 import { registerOverviewRoutes } from './routes/overview.ts';
 import { registerReviewRoutes } from './routes/reviews.ts';
 import { registerSignInRoutes } from './routes/sign-in.ts';
+
+/** A request its route schema refused: a wrong address is a page that does not exist. */
+function refusalOf(error: RequestValidationError): [number, { outcome: 'refused'; message: string }] {
+  if (error.validationContext === 'params') {
+    return [
+      404,
+      { outcome: 'refused', message: 'no such review: the address names a model and a cycle number' },
+    ];
+  }
+  return [400, { outcome: 'refused', message: `malformed request: ${error.message}` }];
+}
 
 export interface ConsoleDeps {
   flywheel: FlywheelClient;
@@ -75,7 +87,12 @@ export async function createConsole(deps: ConsoleDeps): Promise<FastifyInstance>
   });
   await app.register(fastifyStatic, { root: join(here, 'public'), prefix: '/static/' });
 
-  app.setErrorHandler((error: FastifyError, request, reply) => {
+  useZodSchemas(app);
+  app.setErrorHandler((error: FastifyError | RequestValidationError, request, reply) => {
+    if (error instanceof RequestValidationError) {
+      const [status, body] = refusalOf(error);
+      return reply.code(status).send(body);
+    }
     const status = error.statusCode && error.statusCode >= 400 ? error.statusCode : 500;
     const message =
       error.code === 'FST_CSRF_INVALID_TOKEN' || error.code === 'FST_CSRF_MISSING_SECRET'

@@ -1,6 +1,6 @@
 import type { ArtifactStore } from '../adapters/artifacts/artifact-store.ts';
 import type { FlywheelStore } from '../adapters/store/store.ts';
-import { CliError, EXIT } from '../client/cli-error.ts';
+import { FlywheelError, InvalidRequestError, NotFoundError } from '../client/client-errors.ts';
 import type { ReviewClient } from '../client/review-client.ts';
 import { deserializeClassifier, type LoadedClassifier } from '../core/model/artifact.ts';
 import { type TokenContribution, tokenContributions } from '../core/model/token-contributions.ts';
@@ -114,7 +114,7 @@ export class ReviewDesk {
         message: `accepted: ${what}${change?.change === 'overridden' ? ' (replaces your earlier vote)' : ''}; ${receipt.open} item(s) still open`,
       };
     } catch (error) {
-      if (error instanceof CliError) return refused(error);
+      if (error instanceof FlywheelError) return refused(error);
       throw error;
     }
   }
@@ -135,7 +135,7 @@ export class ReviewDesk {
         message: `accepted: took back your vote (${taken}) on ${change.ref}: ${now}; the item is ${change.state}; ${receipt.open} item(s) still open`,
       };
     } catch (error) {
-      if (error instanceof CliError) return refused(error);
+      if (error instanceof FlywheelError) return refused(error);
       throw error;
     }
   }
@@ -155,7 +155,7 @@ export class ReviewDesk {
   }
 }
 
-function refused(error: CliError): DeskAnswer {
-  const status = error.exitCode === EXIT.notFound ? 404 : error.exitCode === EXIT.usage ? 400 : 409;
+function refused(error: FlywheelError): DeskAnswer {
+  const status = error instanceof NotFoundError ? 404 : error instanceof InvalidRequestError ? 400 : 409;
   return { outcome: 'refused', status, message: error.message };
 }

@@ -2,6 +2,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import type { Logger } from 'pino';
 import type { ArtifactStore } from '../adapters/artifacts/artifact-store.ts';
 import type { FlagProvider } from '../adapters/flags/flag-provider.ts';
+import { useZodSchemas } from '../adapters/http/zod-schemas.ts';
 import type { FlywheelStore } from '../adapters/store/store.ts';
 import { NO_REDACTION, type RedactionPolicy, TextRedaction } from '../core/privacy/redaction-policy.ts';
 import { type GatewayAuth, installApiKeyAuth } from './api-key-auth.ts';
@@ -116,6 +117,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   });
   // Only JSON bodies: without this Fastify would hand text/plain through as a string.
   app.removeContentTypeParser('text/plain');
+  useZodSchemas(app);
   installErrorShapes(app);
   installApiKeyAuth(app, deps.store.apiKeys, options.auth ?? { mode: 'off', protectMetrics: false });
 

@@ -1,12 +1,18 @@
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { z } from 'zod';
+import { z } from 'zod';
+import { RequestValidationError } from '../adapters/http/zod-schemas.ts';
+import { issueSentence } from '../core/validation/zod-issues.ts';
 
 /** The one shape of every error the gateway answers with. */
-export interface ErrorBody {
-  error: { code: string; message: string; field?: string };
-}
+export const ErrorBody = z.strictObject({
+  error: z.strictObject({ code: z.string(), message: z.string(), field: z.string().optional() }),
+});
+export type ErrorBody = z.infer<typeof ErrorBody>;
+
+/** Response schemas of every route's errors. */
+export const ERROR_RESPONSES = { '4xx': ErrorBody, '5xx': ErrorBody } as const;
 
 /** A failure with the HTTP status and the code a client can branch on. */
 export class GatewayError extends Error {
@@ -30,98 +36,19 @@ export class GatewayError extends Error {
 }
 
 /**
- * Turns the first zod issue into an error naming the field and the rule it broke. `input` is what was
- * validated, so a missing field can be told from a field of the wrong type.
+ * A request its route schema refused, in our shape: the first issue names the field and the rule, in
+ * the words every other refusal uses (core/validation/zod-issues.ts).
  */
-export function invalidRequest(error: z.ZodError, input: unknown, what: 'body' | 'path'): GatewayError {
+function fromValidation(error: RequestValidationError): GatewayError {
   const issue = error.issues[0];
-  if (!issue) return new GatewayError(400, 'invalid_request', `the request ${what} is invalid`);
-  const path = issue.path.map(String);
-  const field = path.join('.') || undefined;
-  const name = field ?? (what === 'body' ? 'the body' : 'the path');
-  const params = (issue as { params?: { code?: string } }).params;
-  switch (issue.code) {
-    case 'invalid_type': {
-      if (!field) return new GatewayError(400, 'wrong_type', `${name} must be a JSON object`);
-      if (valueAt(input, issue.path) === undefined) {
-        return new GatewayError(400, 'required', `${name} is required`, field);
-      }
-      return new GatewayError(
-        400,
-        'wrong_type',
-        `${name} must be ${article(issue.expected)}, got ${describe(valueAt(input, issue.path))}`,
-        field,
-      );
-    }
-    case 'too_big':
-      return new GatewayError(
-        400,
-        'too_long',
-        `${name} must be at most ${issue.maximum} ${unit(issue)}`,
-        field,
-      );
-    case 'too_small':
-      return issue.minimum === 1 && issue.origin === 'string'
-        ? new GatewayError(400, 'empty', `${name} must not be empty`, field)
-        : new GatewayError(
-            400,
-            'too_short',
-            `${name} must be at least ${issue.minimum} ${unit(issue)}`,
-            field,
-          );
-    case 'unrecognized_keys': {
-      const key = [...path, issue.keys[0] ?? ''].join('.');
-      return new GatewayError(400, 'unknown_field', `${key} is not a field of this request`, key);
-    }
-    case 'invalid_value':
-      return new GatewayError(
-        400,
-        'invalid_value',
-        `${name} must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`,
-        field,
-      );
-    case 'invalid_format':
-      return new GatewayError(400, 'invalid_format', `${name} must be ${issue.message}`, field);
-    case 'invalid_key':
-      return new GatewayError(
-        400,
-        'invalid_key',
-        `${name} has an invalid key: ${issue.issues[0]?.message}`,
-        field,
-      );
-    default:
-      // Our own refinements word their message to follow the field name ("text must contain ...").
-      return new GatewayError(400, params?.code ?? 'invalid_value', `${name} ${issue.message}`, field);
-  }
-}
-
-function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
-  let value = input;
-  for (const key of path) {
-    if (value === null || typeof value !== 'object') return undefined;
-    value = (value as Record<PropertyKey, unknown>)[key];
-  }
-  return value;
-}
-
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
-}
-
-function article(expected: string): string {
-  return /^[aeiou]/.test(expected) ? `an ${expected}` : `a ${expected}`;
-}
-
-function unit(issue: { origin?: string }): string {
-  if (issue.origin === 'string') return 'characters';
-  if (issue.origin === 'array' || issue.origin === 'set') return 'items';
-  return 'entries';
+  const whole = error.validationContext === 'body' ? 'the body' : 'the path';
+  if (!issue) return new GatewayError(400, 'invalid_request', `${whole} is invalid`);
+  return new GatewayError(400, issue.code, issueSentence(issue, whole), issue.field || undefined);
 }
 
 /** Fastify's own client errors (body parsing, content type, size, URL), in our shape. */
 function fromFastifyError(error: FastifyError): GatewayError | null {
+  if (error instanceof RequestValidationError) return fromValidation(error);
   switch (error.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new GatewayError(413, 'body_too_large', 'the request body is larger than the gateway accepts');

@@ -41,6 +41,17 @@ export type PredictRequest = z.infer<typeof PredictRequest>;
 
 export const PredictParams = z.object({ model: ModelName });
 
+/** Answer of `POST /v1/models/:model/predict`. */
+export const PredictResponse = z.object({
+  predictionId: z.string(),
+  label: z.string(),
+  confidence: z.number(),
+  scores: z.record(z.string(), z.number()),
+  modelVersion: z.string(),
+  variant: z.enum(['champion', 'canary']),
+});
+export type PredictResponse = z.infer<typeof PredictResponse>;
+
 /**
  * Body of `POST /v1/predictions/:id/feedback`; `label` goes with kind "label" and only with it. Without a
  * `feedbackId` the gateway derives one (see derived-feedback-id.ts).
@@ -73,3 +84,7 @@ export const FeedbackRequest = z
 export type FeedbackRequest = z.infer<typeof FeedbackRequest>;
 
 export const FeedbackParams = z.object({ id: z.string().min(1).max(200) });
+
+/** Answers of `POST /v1/predictions/:id/feedback`: recorded now (201) or already (200). */
+export const FeedbackRecorded = z.strictObject({ recorded: z.literal(true) });
+export const FeedbackDuplicate = z.strictObject({ recorded: z.literal(false), duplicate: z.literal(true) });

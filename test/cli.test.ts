@@ -70,7 +70,10 @@ test('a second cycle of a model while one runs: exit 5 naming the running cycle'
 test('bad arguments are refused before anything is sent: exit 2', () => {
   const badName = runCli(['cycle', 'start', 'Bad Name'], { TEMPORAL_ADDRESS: '127.0.0.1:1' });
   expect(badName.code).toBe(2);
-  expectOneLine(badName.stderr, /^flywheel: model name "Bad Name": lowercase letters, digits and dashes/);
+  expectOneLine(
+    badName.stderr,
+    /^flywheel: model name "Bad Name": must be lowercase letters, digits and dashes/,
+  );
 
   const missing = runCli(['cycle', 'status'], server());
   expect(missing.code).toBe(2);

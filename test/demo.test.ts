@@ -2,8 +2,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, test } from 'vitest';
-import { DEMO_DEFAULTS } from '../client/demo/demo-settings.ts';
-import { runDemo } from '../client/demo/run-demo.ts';
+import { DEMO_DEFAULTS } from '../cli/demo/demo-settings.ts';
+import { runDemo } from '../cli/demo/run-demo.ts';
 import { freePort } from '../workers/free-port.ts';
 
 const folder = mkdtempSync(join(tmpdir(), 'flywheel-demo-'));

@@ -9,9 +9,10 @@ import { afterAll, expect, inject, test } from 'vitest';
 import { registerModelFromCorpus } from '../activities/training/register-first-model.ts';
 import { loadSpamAssassin } from '../adapters/corpus/spamassassin.ts';
 import { KEY_ID_METADATA } from '../adapters/temporal-codec/aes-gcm-codec.ts';
+import { type RunningStack, startStack } from '../cli/embedded-stack.ts';
 import { FlywheelClient } from '../client/flywheel-client.ts';
 import { ReviewClient } from '../client/review-client.ts';
-import { type RunningStack, startStack } from '../workers/embedded-stack.ts';
+import { configuredTemporalTarget } from '../workers/configured-target.ts';
 import { openDeps } from '../workers/open-deps.ts';
 import type { CycleStatus } from '../workflows/cycle-messages.ts';
 import { type ReviewQueueView, reviewQueueQuery, reviewWorkflowId } from '../workflows/review-messages.ts';
@@ -113,7 +114,7 @@ test('a reviewed cycle through the wiring of `flywheel dev` with FLYWHEEL_PAYLOA
   });
   expect(stack.temporal).toMatchObject({ namespace, embedded: false });
   expect(stack.codec).toMatchObject({ token, generatedToken: false });
-  client = await FlywheelClient.connect();
+  client = await FlywheelClient.connect(configuredTemporalTarget());
 
   const started = await client.startCycle(model, {
     config: {

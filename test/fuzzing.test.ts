@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { z } from 'zod';
 import { registerModelFromCorpus } from '../activities/training/register-first-model.ts';
 import { loadSpamAssassin } from '../adapters/corpus/spamassassin.ts';
-import { CliError } from '../client/cli-error.ts';
+import { FlywheelError } from '../client/client-errors.ts';
 import {
   configureMonitor,
   pauseMonitor,
@@ -641,8 +641,8 @@ describe('fuzzing the workflows: review decisions and signals, cycle and monitor
             .result()
             .catch(() => undefined);
         } catch (error) {
-          expect(error, String(error)).toBeInstanceOf(CliError);
-          expect((error as CliError).message).toMatch(/\S/);
+          expect(error, String(error)).toBeInstanceOf(FlywheelError);
+          expect((error as FlywheelError).message).toMatch(/\S/);
           outcomes.refused++;
         }
       }),
@@ -685,8 +685,8 @@ describe('fuzzing the workflows: review decisions and signals, cycle and monitor
             .result()
             .catch(() => undefined);
         } catch (error) {
-          expect(error, String(error)).toBeInstanceOf(CliError);
-          expect((error as CliError).message).toMatch(/\S/);
+          expect(error, String(error)).toBeInstanceOf(FlywheelError);
+          expect((error as FlywheelError).message).toMatch(/\S/);
           refused++;
         }
       }),
@@ -709,8 +709,8 @@ describe('fuzzing the workflows: review decisions and signals, cycle and monitor
           await configureMonitor(harness.client, model, merged as Record<string, unknown>);
           configured++;
         } catch (error) {
-          expect(error, String(error)).toBeInstanceOf(CliError);
-          expect((error as CliError).message).toMatch(/\S/);
+          expect(error, String(error)).toBeInstanceOf(FlywheelError);
+          expect((error as FlywheelError).message).toMatch(/\S/);
           configureRefused++;
         }
       }),

@@ -211,7 +211,7 @@ test('every kind of invalid decision is refused with its reason, by update, sign
       { action: 'correct', reviewer: 'alice', items: [item.ref], label: 'eggs' },
       /label "eggs" is not one of the model's labels \(ham, spam\)/,
     ],
-    [{ action: 'reject', reviewer: 'alice' }, /malformed decision: items: required/],
+    [{ action: 'reject', reviewer: 'alice' }, /malformed decision: items: is required/],
     [{ action: 'approve', reviewer: 'rule:user-label', items: [item.ref] }, /malformed decision: reviewer:/],
     ['approve all', /malformed decision: \(root\): must be an object/],
   ];
@@ -245,9 +245,9 @@ test('every kind of invalid decision is refused with its reason, by update, sign
     'reviewer "mallory" is not allowed to review (see review.reviewers)',
     'item "ffffffff" is not in this review',
     `label "eggs" is not one of the model's labels (ham, spam)`,
-    'malformed decision: items: required (an array)',
+    'malformed decision: items: is required (an array)',
     'malformed decision: (root): must be an object',
-    'malformed decision: items: unknown field',
+    'malformed decision: items: is not a known field',
   ]);
   expect(view!.counts?.open).toBe(3);
 

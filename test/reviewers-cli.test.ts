@@ -46,7 +46,7 @@ test('`flywheel reviewers add` stores a scrypt hash of the password from stdin o
 test('a bad name or a short password is refused in one line with exit code 2', () => {
   const badName = reviewers(['add', 'rule:auto'], 'long enough passphrase');
   expect(badName.code).toBe(2);
-  expect(badName.stderr).toMatch(/^flywheel: invalid reviewer name "rule:auto": letters, digits/);
+  expect(badName.stderr).toMatch(/^flywheel: invalid reviewer name "rule:auto": must be letters, digits/);
   const short = reviewers(['add', 'bob'], 'short');
   expect(short.code).toBe(2);
   expect(short.stderr).toBe(

@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { CycleStarter, ModelCycleState } from '../activities/monitor/contracts.ts';
-import { CliError, EXIT } from '../client/cli-error.ts';
+import { ConflictError, InvalidRequestError, NotFoundError } from '../client/client-errors.ts';
 import type { TemporalTarget } from '../client/connection.ts';
 import { FlywheelClient } from '../client/flywheel-client.ts';
 
@@ -20,9 +20,10 @@ export function cycleStarterOf(client: FlywheelClient): CycleStarter {
         });
         return { started: true, ...started };
       } catch (error) {
-        if (!(error instanceof CliError)) throw error;
-        if (error.exitCode !== EXIT.conflict)
+        if (error instanceof InvalidRequestError || error instanceof NotFoundError) {
           throw ApplicationFailure.nonRetryable(error.message, 'InvalidInput');
+        }
+        if (!(error instanceof ConflictError)) throw error;
         const running = (await client.listCycles({ model: request.model, running: true }))[0];
         if (!running) {
           // The number was taken by a cycle that has just ended and visibility has not counted it yet:

@@ -1,7 +1,7 @@
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import type { Logger } from '../adapters/log/logger.ts';
 import type { TemporalTarget } from '../client/connection.ts';
-import { FLYWHEEL_TASK_QUEUE, TRAINING_TASK_QUEUE } from './task-queues.ts';
+import { FLYWHEEL_TASK_QUEUE, TRAINING_TASK_QUEUE } from '../workflows/task-queues.ts';
 import { installTemporalRuntime } from './temporal-logging.ts';
 import { trainingConcurrency } from './training-concurrency.ts';
 

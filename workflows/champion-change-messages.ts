@@ -1,4 +1,6 @@
-import type { ChampionChangeRequest } from '../activities/rollout/move-champion.ts';
+import type { ChampionChangeRequest, ChampionChangeResult } from '../activities/rollout/move-champion.ts';
+
+export type { ChampionChangeResult };
 
 /** What `flywheel models rollback` asks for: the target is named up front, so a re-run changes nothing. */
 export type ChampionChangeInput = Omit<ChampionChangeRequest, 'via'>;

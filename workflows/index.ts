@@ -5,3 +5,4 @@ export { monitor } from './monitor.ts';
 export { review } from './review.ts';
 export { rollout } from './rollout.ts';
 export { scheduledCycle } from './scheduled-cycle.ts';
+export { trainModel } from './train-model.ts';

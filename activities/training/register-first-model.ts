@@ -1,3 +1,4 @@
+import type { DatasetVersion } from '../../core/datasets/dataset.ts';
 import { type SeedExample, seedDatasetVersion } from '../../core/datasets/seed-version.ts';
 import { DATASET_SPLIT_SEED } from '../cycle/build-dataset.ts';
 import type { ActivityDeps } from '../deps.ts';
@@ -25,14 +26,11 @@ export interface FirstModel extends TrainedVersion {
   isChampion: boolean;
 }
 
-/**
- * Versions a labelled corpus as a dataset, trains a model on it and registers it — the champion when
- * asked or when the model has none. What `flywheel models train` does; idempotent like its parts.
- */
-export async function registerModelFromCorpus(
-  deps: Pick<ActivityDeps, 'store' | 'artifacts' | 'flags'>,
-  request: FirstModelRequest,
-): Promise<FirstModel> {
+/** Versions a labelled corpus as a dataset (its id is its content hash: the same corpus, the same id). */
+export async function versionCorpus(
+  deps: Pick<ActivityDeps, 'store'>,
+  request: Pick<FirstModelRequest, 'model' | 'examples' | 'source' | 'holdoutShare'>,
+): Promise<DatasetVersion> {
   const { version, items } = seedDatasetVersion({
     model: request.model,
     examples: request.examples,
@@ -42,6 +40,18 @@ export async function registerModelFromCorpus(
     createdAt: Date.now(),
   });
   await deps.store.datasets.create(version, items);
+  return version;
+}
+
+/**
+ * Versions a labelled corpus as a dataset, trains a model on it and registers it — the champion when
+ * asked or when the model has none. What `flywheel models train` does; idempotent like its parts.
+ */
+export async function registerModelFromCorpus(
+  deps: Pick<ActivityDeps, 'store' | 'artifacts' | 'flags'>,
+  request: FirstModelRequest,
+): Promise<FirstModel> {
+  const version = await versionCorpus(deps, request);
   const trained = await trainModelVersion(deps, {
     model: request.model,
     datasetId: version.id,

@@ -1,10 +1,12 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { RolloutState } from '../../core/rollout/rollout-state.ts';
+import { readableIssues } from '../../core/validation/zod-issues.ts';
 
 /** Parses what a caller hands a flag provider, or throws one readable line naming what was wrong. */
 export function parseOrExplain<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   const parsed = schema.safeParse(value);
-  if (!parsed.success) throw new Error(`invalid ${what}: ${z.prettifyError(parsed.error)}`);
+  if (!parsed.success)
+    throw new Error(`invalid ${what}: ${readableIssues(parsed.error, { input: value }).join('; ')}`);
   return parsed.data;
 }
 

@@ -1,7 +1,9 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { RequestValidationError, useZodSchemas } from '../http/zod-schemas.ts';
 import { UnknownPayloadKeyError } from './aes-gcm-codec.ts';
 
 export interface CodecServerOptions {
@@ -79,19 +81,21 @@ export function createCodecServer(options: CodecServerOptions): FastifyInstance 
     done();
   });
 
+  useZodSchemas(app);
+  app.setErrorHandler((error, _request, reply) => {
+    if (!(error instanceof RequestValidationError)) return reply.send(error);
+    return refuse(
+      reply,
+      400,
+      'invalid_request',
+      `send { "payloads": [{ "metadata": {…}, "data": "<base64>" }] } (${error.message})`,
+    );
+  });
+  const schema = { body: PayloadsBody, response: { 200: PayloadsBody } };
   const route = (path: string, run: (payloads: Payload[]) => Promise<Payload[]>) => {
-    app.post(path, async (request, reply) => {
-      const body = PayloadsBody.safeParse(request.body);
-      if (!body.success) {
-        return refuse(
-          reply,
-          400,
-          'invalid_request',
-          'send { "payloads": [{ "metadata": {…}, "data": "<base64>" }] }',
-        );
-      }
+    app.withTypeProvider<ZodTypeProvider>().post(path, { schema }, async (request, reply) => {
       try {
-        const payloads = await run(body.data.payloads.map(fromJson));
+        const payloads = await run(request.body.payloads.map(fromJson));
         return { payloads: payloads.map(toJson) };
       } catch (error) {
         const code = error instanceof UnknownPayloadKeyError ? 'unknown_key' : 'undecodable_payload';

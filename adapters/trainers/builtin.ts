@@ -1,12 +1,14 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { z } from 'zod';
+
 import { deserializeClassifier, serializeClassifier } from '../../core/model/artifact.ts';
+
 import { builtinPredictor } from '../../core/model/builtin-kind.ts';
 import { deserializeCheckpoint, serializeCheckpoint } from '../../core/model/checkpoint.ts';
 import { DEFAULT_FEATURES, FeatureConfig, sameFeatures } from '../../core/model/feature-config.ts';
 import { createClassifier, type LinearTextModel } from '../../core/model/linear-model.ts';
 import { TrainingParams } from '../../core/model/params.ts';
 import { trainClassifier } from '../../core/model/train.ts';
+import { readableIssues } from '../../core/validation/zod-issues.ts';
 import { checkLabels, holdoutMetrics } from './holdout-metrics.ts';
 import type { Trainer, TrainingRequest, TrainingResult } from './trainer.ts';
 
@@ -26,7 +28,7 @@ async function trainBuiltin(request: TrainingRequest): Promise<TrainingResult> {
   checkLabels(request.labels, [...request.train, ...request.holdout]);
   const parsed = BuiltinTrainerParams.safeParse(request.params);
   if (!parsed.success)
-    throw new Error(`builtin trainer params are invalid: ${z.prettifyError(parsed.error)}`);
+    throw new Error(`builtin trainer params are invalid: ${readableIssues(parsed.error).join('; ')}`);
   const { features: featureChanges, ...optimizer } = parsed.data;
   const features = FeatureConfig.parse({ ...DEFAULT_FEATURES, ...featureChanges });
   const resumeFrom = request.resumeFrom ? deserializeCheckpoint(request.resumeFrom) : null;

@@ -1,11 +1,11 @@
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { z } from 'zod';
 import { ARTIFACT_FORMAT } from '../../core/model/artifact.ts';
 import { DEFAULT_FEATURES, FeatureConfig } from '../../core/model/feature-config.ts';
 import { ModelKindError, type ModelPredictor } from '../../core/model/model-kind.ts';
 import { bundleOnnx, OnnxBundleError, parseOnnxManifest } from '../../core/onnx/onnx-manifest.ts';
+import { readableIssues } from '../../core/validation/zod-issues.ts';
 import { modelKinds } from '../models/model-kinds.ts';
 import {
   EXTERNAL_PROTOCOL,
@@ -93,7 +93,7 @@ async function writeRunFolder(workDir: string, trainer: string, request: Trainin
   }
   const features = FeatureConfig.safeParse({ ...DEFAULT_FEATURES, ...featureChanges(request.params) });
   if (!features.success) {
-    throw new Error(`trainer params.features are invalid: ${z.prettifyError(features.error)}`);
+    throw new Error(`trainer params.features are invalid: ${readableIssues(features.error).join('; ')}`);
   }
   const manifest: TrainingManifest = {
     protocol: EXTERNAL_PROTOCOL,
@@ -142,7 +142,7 @@ function eventRelay(outputDir: string, request: TrainingRequest): (line: string)
     const parsed = TrainerEvent.safeParse(value);
     if (!parsed.success) {
       throw new Error(
-        `trainer stdout line ${lineNumber} is a malformed "${value.type}" event: ${z.prettifyError(parsed.error)}`,
+        `trainer stdout line ${lineNumber} is a malformed "${value.type}" event: ${readableIssues(parsed.error).join('; ')}`,
       );
     }
     const event = parsed.data;
@@ -207,7 +207,7 @@ async function readResult(
   }
   const parsed = TrainerResultFile.safeParse(raw);
   if (!parsed.success)
-    throw new Error(`trainer "${trainer}" result is invalid: ${z.prettifyError(parsed.error)}`);
+    throw new Error(`trainer "${trainer}" result is invalid: ${readableIssues(parsed.error).join('; ')}`);
   const result = parsed.data;
   const artifactPath = insideOutput(manifest.outputDir, result.artifact, 'artifact');
   const exists = await stat(artifactPath).then(

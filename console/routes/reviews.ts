@@ -1,6 +1,7 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { CliError, EXIT } from '../../client/cli-error.ts';
+import { FlywheelError, NotFoundError } from '../../client/client-errors.ts';
 import type { ReviewClient } from '../../client/review-client.ts';
 import { Label, ModelName } from '../../core/model-name.ts';
 import type { ReviewDesk } from '../review-desk.ts';
@@ -11,22 +12,19 @@ const ItemParams = ReviewParams.extend({ id: z.string().min(1).max(200) });
 const DecideBody = z.discriminatedUnion('action', [
   z.strictObject({ action: z.literal('approve'), item: z.string().min(1).max(200) }),
   z.strictObject({ action: z.literal('reject'), item: z.string().min(1).max(200) }),
-  // Any label shape is passed on: the review itself answers whether the model has that label.
-  z.strictObject({
-    action: z.literal('correct'),
-    item: z.string().min(1).max(200),
-    label: z.string().min(1).max(100),
-  }),
+  // Whether the model has this label is the review's to answer; here only its shape is checked.
+  z.strictObject({ action: z.literal('correct'), item: z.string().min(1).max(200), label: Label }),
 ]);
 
 const UndoBody = z.strictObject({ item: z.string().min(1).max(200) });
 
-function badParams(reply: FastifyReply) {
-  return reply.code(404).send({ message: 'no such review: the address names a model and a cycle number' });
-}
-
-export function registerReviewRoutes(app: FastifyInstance, desk: ReviewDesk, reviews: ReviewClient): void {
-  app.get('/reviews', { preHandler: requireReviewerPage }, async (request, reply) => {
+/**
+ * The review pages and the calls their script makes. Sign-in (and the form token) are checked before
+ * the route schemas (`preValidation`), so nobody learns the rules of a request they may not send.
+ */
+export function registerReviewRoutes(root: FastifyInstance, desk: ReviewDesk, reviews: ReviewClient): void {
+  const app = root.withTypeProvider<ZodTypeProvider>();
+  app.get('/reviews', { preValidation: requireReviewerPage }, async (request, reply) => {
     const waiting = await reviews.waiting();
     return reply.view('reviews.eta', {
       title: 'Reviews',
@@ -36,10 +34,9 @@ export function registerReviewRoutes(app: FastifyInstance, desk: ReviewDesk, rev
     });
   });
 
-  app.get('/reviews/:model/:number', { preHandler: requireReviewerPage }, async (request, reply) => {
-    const params = ReviewParams.safeParse(request.params);
-    if (!params.success) return badParams(reply);
-    const { model, number } = params.data;
+  const page = { preValidation: requireReviewerPage, schema: { params: ReviewParams } };
+  app.get('/reviews/:model/:number', page, async (request, reply) => {
+    const { model, number } = request.params;
     try {
       const startedAt = performance.now();
       const queue = await desk.queue(model, number);
@@ -64,8 +61,8 @@ export function registerReviewRoutes(app: FastifyInstance, desk: ReviewDesk, rev
         initialState: JSON.stringify({ me, queue, firstDetail }).replace(/</g, '\\u003c'),
       });
     } catch (error) {
-      if (!(error instanceof CliError)) throw error;
-      return reply.code(error.exitCode === EXIT.notFound ? 404 : 409).view('problem.eta', {
+      if (!(error instanceof FlywheelError)) throw error;
+      return reply.code(error instanceof NotFoundError ? 404 : 409).view('problem.eta', {
         title: 'Review',
         reviewer: request.session.reviewer,
         csrf: reply.generateCsrf(),
@@ -74,54 +71,42 @@ export function registerReviewRoutes(app: FastifyInstance, desk: ReviewDesk, rev
     }
   });
 
-  app.get('/reviews/:model/:number/state', { preHandler: requireReviewerCall }, async (request, reply) => {
-    const params = ReviewParams.safeParse(request.params);
-    if (!params.success) return badParams(reply);
+  const call = { preValidation: requireReviewerCall, schema: { params: ReviewParams } };
+  app.get('/reviews/:model/:number/state', call, async (request, reply) => {
     try {
-      const queue = await desk.queue(params.data.model, params.data.number);
+      const queue = await desk.queue(request.params.model, request.params.number);
       return { me: request.session.reviewer, queue };
     } catch (error) {
-      if (!(error instanceof CliError)) throw error;
-      return reply.code(error.exitCode === EXIT.notFound ? 404 : 409).send({ message: error.message });
+      if (!(error instanceof FlywheelError)) throw error;
+      return reply.code(error instanceof NotFoundError ? 404 : 409).send({ message: error.message });
     }
   });
 
   app.get(
     '/reviews/:model/:number/items/:id',
-    { preHandler: requireReviewerCall },
+    { preValidation: requireReviewerCall, schema: { params: ItemParams } },
     async (request, reply) => {
-      const params = ItemParams.safeParse(request.params);
-      if (!params.success) return badParams(reply);
-      const detail = await desk.item(params.data.model, params.data.number, params.data.id);
-      if (!detail)
-        return reply.code(404).send({ message: `item ${params.data.id} is not part of this review` });
+      const { model, number, id } = request.params;
+      const detail = await desk.item(model, number, id);
+      if (!detail) return reply.code(404).send({ message: `item ${id} is not part of this review` });
       return detail;
     },
   );
 
   app.post(
     '/reviews/:model/:number/decide',
-    { preHandler: [requireReviewerCall, app.csrfProtection] },
+    {
+      preValidation: [requireReviewerCall, root.csrfProtection],
+      schema: { params: ReviewParams, body: DecideBody },
+    },
     async (request, reply) => {
-      const params = ReviewParams.safeParse(request.params);
-      if (!params.success) return badParams(reply);
-      const body = DecideBody.safeParse(request.body);
-      if (!body.success) {
-        return reply.code(400).send({
-          outcome: 'refused',
-          message: 'a decision is {action: approve|correct|reject, item, label (for correct)}',
-        });
-      }
-      if (body.data.action === 'correct' && !Label.safeParse(body.data.label).success) {
-        return reply.code(400).send({ outcome: 'refused', message: `"${body.data.label}" is not a label` });
-      }
       // The identity is the session's, never a field of the request.
       const startedAt = performance.now();
       const answer = await desk.decide(
-        params.data.model,
-        params.data.number,
+        request.params.model,
+        request.params.number,
         request.session.reviewer!,
-        body.data,
+        request.body,
       );
       reply.header('server-timing', `review;dur=${(performance.now() - startedAt).toFixed(1)}`);
       return reply.code(answer.outcome === 'accepted' ? 200 : answer.status).send(answer);
@@ -130,21 +115,16 @@ export function registerReviewRoutes(app: FastifyInstance, desk: ReviewDesk, rev
 
   app.post(
     '/reviews/:model/:number/undo',
-    { preHandler: [requireReviewerCall, app.csrfProtection] },
+    {
+      preValidation: [requireReviewerCall, root.csrfProtection],
+      schema: { params: ReviewParams, body: UndoBody },
+    },
     async (request, reply) => {
-      const params = ReviewParams.safeParse(request.params);
-      if (!params.success) return badParams(reply);
-      const body = UndoBody.safeParse(request.body);
-      if (!body.success) {
-        return reply
-          .code(400)
-          .send({ outcome: 'refused', message: 'an undo is {item}: the item to take your vote back from' });
-      }
       const answer = await desk.retract(
-        params.data.model,
-        params.data.number,
+        request.params.model,
+        request.params.number,
         request.session.reviewer!,
-        body.data.item,
+        request.body.item,
       );
       return reply.code(answer.outcome === 'accepted' ? 200 : answer.status).send(answer);
     },

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { FlywheelStore } from '../../adapters/store/store.ts';
 import { hashPassword, verifyPassword } from '../password-hash.ts';
@@ -8,6 +9,7 @@ const SignInForm = z.object({
   password: z.string().min(1).max(1024),
   next: z.string().optional(),
 });
+const SignInQuery = z.object({ next: z.string().optional() });
 
 /** Pages send a reviewer who is not signed in to the sign-in page, and back afterwards. */
 export async function requireReviewerPage(request: FastifyRequest, reply: FastifyReply) {
@@ -38,12 +40,13 @@ function safeNext(next: string | undefined): string {
   return next?.startsWith('/') && !next.startsWith('//') && !next.startsWith('/\\') ? next : '/';
 }
 
-export function registerSignInRoutes(app: FastifyInstance, store: FlywheelStore): void {
+export function registerSignInRoutes(root: FastifyInstance, store: FlywheelStore): void {
+  const app = root.withTypeProvider<ZodTypeProvider>();
   // Compared against when the name is unknown, so that a wrong name takes as long as a wrong password.
   const decoy = hashPassword('no account has this password');
 
-  app.get('/sign-in', async (request, reply) => {
-    const query = request.query as { next?: string; expired?: string };
+  app.get('/sign-in', { schema: { querystring: SignInQuery } }, async (request, reply) => {
+    const query = request.query;
     return reply.view('sign-in.eta', {
       title: 'Sign in',
       reviewer: null,
@@ -54,9 +57,13 @@ export function registerSignInRoutes(app: FastifyInstance, store: FlywheelStore)
     });
   });
 
-  app.post('/sign-in', { preHandler: app.csrfProtection }, async (request, reply) => {
-    const form = SignInForm.safeParse(request.body);
-    const next = safeNext((request.body as { next?: string } | undefined)?.next);
+  // A form that does not parse shows the page again with a hint, so the handler sees the refusal.
+  const signIn = { preValidation: root.csrfProtection, schema: { body: SignInForm }, attachValidation: true };
+  app.post('/sign-in', signIn, async (request, reply) => {
+    const form = request.validationError ? null : request.body;
+    // Back to where the reviewer was going, even when the rest of the form was refused.
+    const sent = (request.body as { next?: unknown } | undefined)?.next;
+    const next = safeNext(typeof sent === 'string' ? sent : undefined);
     const again = (error: string, name: string) =>
       reply.code(401).view('sign-in.eta', {
         title: 'Sign in',
@@ -66,13 +73,13 @@ export function registerSignInRoutes(app: FastifyInstance, store: FlywheelStore)
         error,
         name,
       });
-    if (!form.success) return again('give your reviewer name and your password', '');
-    const account = await store.reviewers.get(form.data.name);
-    const matches = await verifyPassword(form.data.password, account?.passwordHash ?? (await decoy));
+    if (!form) return again('give your reviewer name and your password', '');
+    const account = await store.reviewers.get(form.name);
+    const matches = await verifyPassword(form.password, account?.passwordHash ?? (await decoy));
     if (!account || !matches) {
       return again(
         'unknown reviewer or wrong password (accounts are made with `flywheel reviewers add <name>`)',
-        form.data.name,
+        form.name,
       );
     }
     await request.session.regenerate();
@@ -80,7 +87,7 @@ export function registerSignInRoutes(app: FastifyInstance, store: FlywheelStore)
     return reply.redirect(next);
   });
 
-  app.post('/sign-out', { preHandler: app.csrfProtection }, async (request, reply) => {
+  app.post('/sign-out', { preHandler: root.csrfProtection }, async (request, reply) => {
     await request.session.destroy();
     return reply.redirect('/sign-in');
   });

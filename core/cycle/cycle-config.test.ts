@@ -70,7 +70,7 @@ describe('cycle config', () => {
   it('refuses a misspelt field, naming it', () => {
     expect(parseCycleConfig({ mining: { lowConfidenceTreshold: 0.5 } })).toEqual({
       ok: false,
-      errors: ['mining.lowConfidenceTreshold: unknown field'],
+      errors: ['mining.lowConfidenceTreshold: is not a known field'],
     });
   });
 
@@ -87,7 +87,7 @@ describe('cycle config', () => {
         'mining.lowConfidenceThreshold: must be ≤ 1',
         'mining.labelBudget: must be ≥ 0',
         expect.stringMatching(/^review\.deadline: "soon" is not a duration/),
-        'gate.valueThresholds[0].threshold: required (a number)',
+        'gate.valueThresholds[0].threshold: is required (a number)',
         'rollout.onInconclusive: must be one of "extend", "pause"',
       ],
     });

@@ -5,7 +5,7 @@ import { AutoLabelRule, FeedbackTrust, MINING_REASONS, MiningReason } from '../m
 import { ReviewerId } from '../review/review-decision.ts';
 import { PERTURBATION_FAMILIES, PerturbationFamily } from '../robustness/perturbations.ts';
 import { Duration } from '../time/duration.ts';
-import { readableIssues } from '../validation/readable-issues.ts';
+import { readableIssues } from '../validation/zod-issues.ts';
 import { BudgetConfig } from './training-budget.ts';
 
 /**

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Label } from '../model-name.ts';
+import { readableIssues } from '../validation/zod-issues.ts';
 import { FeatureConfig } from './feature-config.ts';
 import type { LinearTextModel, TextClassifier } from './linear-model.ts';
 import { createClassifier } from './linear-model.ts';
@@ -77,7 +78,7 @@ export function deserializeClassifier(bytes: Uint8Array | string): LoadedClassif
   }
   const result = ArtifactDocument.safeParse(parsed);
   if (!result.success)
-    throw new ArtifactError(`classifier artifact is invalid: ${z.prettifyError(result.error)}`);
+    throw new ArtifactError(`classifier artifact is invalid: ${readableIssues(result.error).join('; ')}`);
   const document = result.data;
   const classes = document.labels.length;
   if (document.bias.length !== classes) {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { readableIssues } from '../validation/zod-issues.ts';
 import { decodeRows, encodeRows } from './sparse-rows.ts';
 
 export interface EpochProgress {
@@ -72,7 +73,8 @@ export function deserializeCheckpoint(bytes: Uint8Array): TrainingCheckpoint {
     throw new Error(`training checkpoint is not UTF-8 JSON: ${(error as Error).message}`);
   }
   const result = CheckpointDocument.safeParse(parsed);
-  if (!result.success) throw new Error(`training checkpoint is invalid: ${z.prettifyError(result.error)}`);
+  if (!result.success)
+    throw new Error(`training checkpoint is invalid: ${readableIssues(result.error).join('; ')}`);
   const document = result.data;
   let state: Float32Array;
   try {

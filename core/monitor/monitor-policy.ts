@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { Duration } from '../time/duration.ts';
-import { readableIssues } from '../validation/readable-issues.ts';
+import { readableIssues } from '../validation/zod-issues.ts';
 
 /**
  * When the monitor starts a cycle. Every default comes with its reason; `{}` is a working policy.

@@ -253,7 +253,7 @@ describe('monitor policy', () => {
     });
     expect(parseMonitorPolicy({ persistance: 2, significance: 1 })).toEqual({
       ok: false,
-      errors: ['significance: must be < 1', 'persistance: unknown field'],
+      errors: ['significance: must be < 1', 'persistance: is not a known field'],
     });
   });
 });

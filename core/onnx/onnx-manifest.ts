@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { FeatureConfig } from '../model/feature-config.ts';
 import { startsWith } from '../model/model-kind.ts';
 import { Label } from '../model-name.ts';
+import { readableIssues } from '../validation/zod-issues.ts';
 
 export const ONNX_FORMAT = 'onnx/v1';
 
@@ -84,10 +85,7 @@ export function parseOnnxManifest(text: string): OnnxManifest {
   }
   const parsed = OnnxManifest.safeParse(raw);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new OnnxBundleError(
-      `the ONNX manifest is invalid at ${issue.path.join('.') || '(root)'}: ${issue.message}`,
-    );
+    throw new OnnxBundleError(`the ONNX manifest is invalid at ${readableIssues(parsed.error).join('; ')}`);
   }
   return parsed.data;
 }

@@ -113,22 +113,22 @@ describe('ReviewLedger refusals', () => {
   const cases: Array<[string, unknown, RegExp]> = [
     ['not an object', 'approve everything', /malformed decision: \(root\)/],
     ['no action', { reviewer: 'alice', items: ['aaaa1111'] }, /malformed decision: action/],
-    ['no reviewer', { action: 'approve', items: ['aaaa1111'] }, /malformed decision: reviewer: required/],
+    ['no reviewer', { action: 'approve', items: ['aaaa1111'] }, /malformed decision: reviewer: is required/],
     [
       'a reviewer posing as a rule',
       { action: 'approve', reviewer: 'rule:user-label', items: ['aaaa1111'] },
-      /reviewer: letters/,
+      /reviewer: must be letters/,
     ],
     ['no items', { action: 'reject', reviewer: 'alice', items: [] }, /items: must have at least 1/],
     [
       'a correct without a label',
       { action: 'correct', reviewer: 'alice', items: ['aaaa1111'] },
-      /label: required/,
+      /label: is required/,
     ],
     [
       'an unknown field',
       { action: 'approve', reviewer: 'alice', items: ['aaaa1111'], lable: 'x' },
-      /lable: unknown field/,
+      /lable: is not a known field/,
     ],
     [
       'an unknown reviewer',

@@ -1,4 +1,4 @@
-import { readableIssues } from '../validation/readable-issues.ts';
+import { readableIssues } from '../validation/zod-issues.ts';
 import { type ReviewAction, ReviewDecision, ReviewRetraction } from './review-decision.ts';
 import { type ReviewQueueItem, resolveItemRef, shortRefs } from './review-queue-item.ts';
 

@@ -1,10 +1,11 @@
 import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { FeedbackRecord, PredictionRecord } from '../../core/capture/records.ts';
 import { derivedFeedbackId } from '../derived-feedback-id.ts';
-import { GatewayError, invalidRequest } from '../errors.ts';
+import { ERROR_RESPONSES, GatewayError } from '../errors.ts';
 import type { GatewayContext } from '../gateway-context.ts';
 import { predictionIdTime } from '../prediction-id.ts';
-import { FeedbackParams, FeedbackRequest } from '../request-schemas.ts';
+import { FeedbackDuplicate, FeedbackParams, FeedbackRecorded, FeedbackRequest } from '../request-schemas.ts';
 
 /**
  * `POST /v1/predictions/:id/feedback`. Unlike predictions, feedback is written before answering: the
@@ -13,47 +14,50 @@ import { FeedbackParams, FeedbackRequest } from '../request-schemas.ts';
  * auto-label rules trust it by default.
  */
 export function registerFeedbackRoute(app: FastifyInstance, ctx: GatewayContext): void {
-  app.post('/v1/predictions/:id/feedback', async (request, reply) => {
-    const params = FeedbackParams.safeParse(request.params);
-    if (!params.success) throw invalidRequest(params.error, request.params, 'path');
-    const body = FeedbackRequest.safeParse(request.body);
-    if (!body.success) throw invalidRequest(body.error, request.body, 'body');
-
-    const predictionId = params.data.id;
-    const prediction = await findPrediction(ctx, predictionId);
-    if (!prediction) {
-      throw new GatewayError(404, 'prediction_not_found', `no prediction with id "${predictionId}"`, 'id');
-    }
-
-    const label = body.data.label ?? null;
-    if (label !== null) {
-      const { version } = await ctx.models.get(prediction.modelVersion);
-      if (!version.labels.includes(label)) {
-        throw new GatewayError(
-          400,
-          'unknown_label',
-          `label must be one of the labels of ${prediction.model}: ${version.labels.map((l) => JSON.stringify(l)).join(', ')}`,
-          'label',
-        );
+  const schema = {
+    params: FeedbackParams,
+    body: FeedbackRequest,
+    response: { 200: FeedbackDuplicate, 201: FeedbackRecorded, ...ERROR_RESPONSES },
+  };
+  app
+    .withTypeProvider<ZodTypeProvider>()
+    .post('/v1/predictions/:id/feedback', { schema }, async (request, reply) => {
+      const body = request.body;
+      const predictionId = request.params.id;
+      const prediction = await findPrediction(ctx, predictionId);
+      if (!prediction) {
+        throw new GatewayError(404, 'prediction_not_found', `no prediction with id "${predictionId}"`, 'id');
       }
-    }
 
-    const userKey = body.data.userKey ?? null;
-    const feedback: FeedbackRecord = {
-      id: body.data.feedbackId ?? derivedFeedbackId(predictionId, userKey, body.data.kind, label),
-      predictionId,
-      model: prediction.model,
-      kind: body.data.kind,
-      label,
-      userKey,
-      fromPredictionUser: userKey !== null && userKey === prediction.userKey,
-      createdAt: Date.now(),
-    };
-    const { inserted } = await ctx.store.feedback.insert(feedback);
-    ctx.metrics.countFeedback(feedback.kind, inserted ? 'recorded' : 'duplicate');
-    if (inserted) return reply.code(201).send({ recorded: true });
-    return reply.code(200).send({ recorded: false, duplicate: true });
-  });
+      const label = body.label ?? null;
+      if (label !== null) {
+        const { version } = await ctx.models.get(prediction.modelVersion);
+        if (!version.labels.includes(label)) {
+          throw new GatewayError(
+            400,
+            'unknown_label',
+            `label must be one of the labels of ${prediction.model}: ${version.labels.map((l) => JSON.stringify(l)).join(', ')}`,
+            'label',
+          );
+        }
+      }
+
+      const userKey = body.userKey ?? null;
+      const feedback: FeedbackRecord = {
+        id: body.feedbackId ?? derivedFeedbackId(predictionId, userKey, body.kind, label),
+        predictionId,
+        model: prediction.model,
+        kind: body.kind,
+        label,
+        userKey,
+        fromPredictionUser: userKey !== null && userKey === prediction.userKey,
+        createdAt: Date.now(),
+      };
+      const { inserted } = await ctx.store.feedback.insert(feedback);
+      ctx.metrics.countFeedback(feedback.kind, inserted ? 'recorded' : 'duplicate');
+      if (inserted) return reply.code(201).send({ recorded: true });
+      return reply.code(200).send({ recorded: false, duplicate: true });
+    });
 }
 
 /**

@@ -1,39 +1,32 @@
-import type { FastifyInstance } from 'fastify';
-import { GatewayError, invalidRequest } from '../errors.ts';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { ERROR_RESPONSES, GatewayError } from '../errors.ts';
 import type { GatewayContext } from '../gateway-context.ts';
 import type { LoadedModel } from '../model-cache.ts';
 import { type PredictionInput, predictAndDescribe } from '../prediction-record.ts';
-import { PredictParams, PredictRequest } from '../request-schemas.ts';
+import { PredictParams, PredictRequest, PredictResponse } from '../request-schemas.ts';
 import { type RequestRoute, routeRequest } from '../routing.ts';
 import type { ServingPlan } from '../serving-plan-cache.ts';
 
-export interface PredictResponse {
-  predictionId: string;
-  label: string;
-  confidence: number;
-  scores: Record<string, number>;
-  modelVersion: string;
-  variant: 'champion' | 'canary';
-}
-
 /** `POST /v1/models/:model/predict`: classify one text with the version the rollout routes it to. */
 export function registerPredictRoute(app: FastifyInstance, ctx: GatewayContext): void {
-  app.post('/v1/models/:model/predict', async (request): Promise<PredictResponse> => {
-    const params = PredictParams.safeParse(request.params);
-    if (!params.success) throw invalidRequest(params.error, request.params, 'path');
-    const body = PredictRequest.safeParse(request.body);
-    if (!body.success) throw invalidRequest(body.error, request.body, 'body');
-
-    const model = params.data.model;
+  const schema = {
+    params: PredictParams,
+    body: PredictRequest,
+    response: { 200: PredictResponse, ...ERROR_RESPONSES },
+  };
+  app.withTypeProvider<ZodTypeProvider>().post('/v1/models/:model/predict', { schema }, async (request) => {
+    const { model } = request.params;
+    const body = request.body;
     const plan = await readPlan(ctx, model);
     const input: PredictionInput = {
       model,
-      text: body.data.text,
-      userKey: body.data.userKey ?? null,
-      metadata: body.data.metadata ?? {},
+      text: body.text,
+      userKey: body.userKey ?? null,
+      metadata: body.metadata ?? {},
     };
     const route = routeRequest(plan, input.userKey, ctx.assignCanaryArm);
-    const { loaded, variant } = await loadRouted(ctx, plan, route);
+    const { loaded, variant } = await loadRouted(ctx, plan, route, request.log);
 
     const served = await predictAndDescribe(loaded, input, variant, null);
     if (ctx.captureEnabled) {
@@ -87,12 +80,13 @@ async function loadRouted(
   ctx: GatewayContext,
   plan: ServingPlan & { championVersion: string },
   route: RequestRoute,
+  log: FastifyBaseLogger,
 ): Promise<{ loaded: LoadedModel; variant: 'champion' | 'canary' }> {
   if (route.variant === 'canary') {
     try {
       return { loaded: await ctx.models.get(route.versionId), variant: 'canary' };
     } catch (err) {
-      ctx.log.warn(
+      log.warn(
         { err, model: plan.model, versionId: route.versionId },
         'canary unavailable; serving the champion',
       );

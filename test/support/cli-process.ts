@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { inject } from 'vitest';
 
-export const CLI = new URL('../../client/bin.ts', import.meta.url).pathname;
+export const CLI = new URL('../../cli/bin.ts', import.meta.url).pathname;
 
 /** The environment that points the CLI at the run's shared Temporal dev server. */
 export function devServerEnv(): Record<string, string> {

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { loadSpamAssassin, parseSpamAssassinSpec } from '../../adapters/corpus/spamassassin.ts';
+import { checkModelName } from '../../client/flywheel-client.ts';
 import { mulberry32 } from '../../core/model/prng.ts';
 import { MAX_TEXT_LENGTH } from '../../gateway/request-schemas.ts';
 import { CliError, EXIT } from '../cli-error.ts';
-import { checkModelName } from '../flywheel-client.ts';
 import { sendTraffic } from '../simulation/simulated-users.ts';
 import { printResult } from '../table.ts';
 

@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { checkCycleConfig, checkModelName, FlywheelClient } from '../../client/flywheel-client.ts';
+import { configuredTemporalTarget } from '../../workers/configured-target.ts';
 import type { CycleStatus } from '../../workflows/cycle-messages.ts';
 import { CliError, EXIT } from '../cli-error.ts';
-import { checkCycleConfig, checkModelName, FlywheelClient } from '../flywheel-client.ts';
 import { parsePositiveInteger } from '../options.ts';
 import { formatTable, printResult } from '../table.ts';
 
@@ -93,7 +94,11 @@ export function registerCycleCommand(program: Command): void {
 export async function withClient<T>(work: (client: FlywheelClient) => Promise<T>): Promise<T> {
   // The queue workflows start on must be the one the workers poll (`flywheel worker --task-queue`).
   const taskQueue = process.env.FLYWHEEL_TASK_QUEUE;
-  const client = await FlywheelClient.connect(undefined, taskQueue ? { taskQueue } : {});
+  const trainingTaskQueue = process.env.FLYWHEEL_TRAINING_TASK_QUEUE;
+  const client = await FlywheelClient.connect(configuredTemporalTarget(), {
+    ...(taskQueue ? { taskQueue } : {}),
+    ...(trainingTaskQueue ? { trainingTaskQueue } : {}),
+  });
   try {
     return await work(client);
   } finally {

@@ -4,14 +4,15 @@ import { Connection } from '@temporalio/client';
 import { createActivities, createTrainingActivities } from '../activities/index.ts';
 import type { Logger } from '../adapters/log/logger.ts';
 import { type RunningCodecServer, runCodecServer } from '../adapters/temporal-codec/codec-server.ts';
-import { type TemporalTarget, temporalTarget } from '../client/connection.ts';
+import type { TemporalTarget } from '../client/connection.ts';
 import { type RunningConsole, runConsole } from '../console/run-console.ts';
 import { type RunningGateway, runGateway } from '../gateway/run-gateway.ts';
-import { connectCycleStarter } from './cycle-starter.ts';
-import { type DevServer, startDevServer } from './dev-server.ts';
-import { openDeps } from './open-deps.ts';
-import { type RunningWorkers, startWorkers } from './run-workers.ts';
-import { ensureSearchAttributes } from './search-attributes.ts';
+import { configuredTemporalTarget } from '../workers/configured-target.ts';
+import { connectCycleStarter } from '../workers/cycle-starter.ts';
+import { type DevServer, startDevServer } from '../workers/dev-server.ts';
+import { openDeps } from '../workers/open-deps.ts';
+import { type RunningWorkers, startWorkers } from '../workers/run-workers.ts';
+import { ensureSearchAttributes } from '../workers/search-attributes.ts';
 
 export interface StackOptions {
   dataDir: string;
@@ -48,7 +49,7 @@ export interface RunningStack {
  * the data folder, unless TEMPORAL_ADDRESS points at a cluster), Flywheel's search attributes, workers.
  */
 export async function startStack(options: StackOptions): Promise<RunningStack> {
-  const configured = temporalTarget();
+  const configured = configuredTemporalTarget();
   let server: DevServer | undefined;
   let target: TemporalTarget = configured;
   const uiPort = options.uiPort ?? 8233;

@@ -1,8 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import { checkModelName } from '../../client/flywheel-client.ts';
 import { exportAsOnnx } from '../../core/onnx/export-model.ts';
 import { CliError, EXIT } from '../cli-error.ts';
-import { checkModelName } from '../flywheel-client.ts';
 import { printResult } from '../table.ts';
 import { withLocalDeps } from './local-deps.ts';
 

@@ -1,6 +1,11 @@
 import type { Command } from 'commander';
-import { checkCycleConfig, checkModelName } from '../flywheel-client.ts';
-import { createCycleSchedule, deleteCycleSchedule, listCycleSchedules, scheduleSpec } from '../schedules.ts';
+import { checkCycleConfig, checkModelName } from '../../client/flywheel-client.ts';
+import {
+  createCycleSchedule,
+  deleteCycleSchedule,
+  listCycleSchedules,
+  scheduleSpec,
+} from '../../client/schedules.ts';
 import { formatTable, printResult } from '../table.ts';
 import { readConfig, withClient } from './cycle.ts';
 

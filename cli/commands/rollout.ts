@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Command } from 'commander';
+import { checkCycleConfig, checkModelName, type FlywheelClient } from '../../client/flywheel-client.ts';
 import { describeRollout } from '../../core/rollout/describe-rollout.ts';
 import {
   type RolloutSignalName,
@@ -8,7 +9,6 @@ import {
   rolloutWorkflowId,
 } from '../../workflows/rollout-messages.ts';
 import { CliError, EXIT } from '../cli-error.ts';
-import { checkCycleConfig, checkModelName, type FlywheelClient } from '../flywheel-client.ts';
 import { printResult } from '../table.ts';
 import { withClient } from './cycle.ts';
 import { withLocalDeps } from './local-deps.ts';

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { createLogger } from '../../adapters/log/logger.ts';
-import { startStack } from '../../workers/embedded-stack.ts';
 import { dataDir } from '../data-dir.ts';
+import { startStack } from '../embedded-stack.ts';
 import { parsePort } from '../options.ts';
 import { waitForStopSignal } from './stop-signal.ts';
 

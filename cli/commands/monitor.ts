@@ -1,10 +1,6 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { MonitorPolicy } from '../../core/monitor/monitor-policy.ts';
-import { formatDuration } from '../../core/time/duration.ts';
-import type { MonitorStatus, MonitorTrigger } from '../../workflows/monitor-messages.ts';
-import { CliError, EXIT } from '../cli-error.ts';
-import { checkCycleConfig, checkModelName } from '../flywheel-client.ts';
+import { checkCycleConfig, checkModelName } from '../../client/flywheel-client.ts';
 import {
   checkMonitorPolicy,
   configureMonitor,
@@ -14,7 +10,11 @@ import {
   startMonitor,
   stopMonitor,
   triggerMonitor,
-} from '../monitors.ts';
+} from '../../client/monitors.ts';
+import { MonitorPolicy } from '../../core/monitor/monitor-policy.ts';
+import { formatDuration } from '../../core/time/duration.ts';
+import type { MonitorStatus, MonitorTrigger } from '../../workflows/monitor-messages.ts';
+import { CliError, EXIT } from '../cli-error.ts';
 import { printResult } from '../table.ts';
 import { readConfig, withClient } from './cycle.ts';
 

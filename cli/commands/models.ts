@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { type ChampionChangeResult, changeChampion } from '../../activities/rollout/move-champion.ts';
-import { registerModelFromCorpus } from '../../activities/training/register-first-model.ts';
+import { type FirstModel, registerModelFromCorpus } from '../../activities/training/register-first-model.ts';
 import { loadSpamAssassin, parseSpamAssassinSpec } from '../../adapters/corpus/spamassassin.ts';
+import { checkModelName } from '../../client/flywheel-client.ts';
 import { CliError, describeForTerminal, EXIT } from '../cli-error.ts';
-import { checkModelName } from '../flywheel-client.ts';
 import { formatTable, printResult } from '../table.ts';
 import { withClient } from './cycle.ts';
 import { withLocalDeps } from './local-deps.ts';
@@ -25,7 +25,10 @@ export function registerModelsCommand(program: Command): void {
     )
     .option('--champion', 'make it the champion even if the model has one')
     .option('--epochs <n>', 'training epochs', (value) => Number(value))
-    .option('--offline', 'break-glass when Temporal is down: make it the champion from here, audited')
+    .option(
+      '--offline',
+      'break-glass when Temporal is down: train in this process and make it the champion from here, audited',
+    )
     .option('--json', 'print JSON')
     .action(
       async (
@@ -33,34 +36,27 @@ export function registerModelsCommand(program: Command): void {
         options: { dataset: string; champion?: boolean; epochs?: number; offline?: boolean; json?: boolean },
       ) => {
         checkModelName(model);
-        let groups: ReturnType<typeof parseSpamAssassinSpec>;
         try {
-          groups = parseSpamAssassinSpec(options.dataset);
+          parseSpamAssassinSpec(options.dataset);
         } catch (error) {
           throw new CliError((error as Error).message, EXIT.usage);
         }
-        const examples = loadSpamAssassin({ groups }).map((message) => ({
-          id: message.id,
-          text: message.text,
-          label: message.label,
-          group: message.group,
-        }));
         const actor = `cli${options.offline ? '-offline' : ''}:${process.env.USER ?? 'unknown'}`;
-        // Registering a version changes nothing that serves; making it the champion goes through the
-        // championChange workflow (refused under a running rollout, audited) like every change of who serves.
-        const { trained, champion } = await withLocalDeps(async (deps) => ({
-          trained: await registerModelFromCorpus(deps, {
-            model,
-            examples,
-            source: options.dataset,
-            champion: 'never',
-            params: options.epochs ? { epochs: options.epochs } : {},
-            actor,
-          }),
-          champion: await deps.store.models.alias(model, 'champion'),
-        }));
+        const params = options.epochs ? { epochs: options.epochs } : {};
+        const again = `models train ${model} --dataset ${options.dataset}${options.champion ? ' --champion' : ''}`;
+        // On the workers (trainModel workflow, training queue); only the break-glass trains in this process.
+        const { trained, champion } = options.offline
+          ? await trainHere(model, options.dataset, params, actor)
+          : await withClient(async (client) => {
+              const result = await client.trainModel({ model, source: options.dataset, params });
+              return { trained: result, champion: result.championBefore };
+            }).catch((error: unknown) => {
+              throw offlineHint(error, again);
+            });
         const promote = (options.champion || champion === null) && champion !== trained.versionId;
         if (promote) {
+          // Making it the champion is a change of who serves: the championChange workflow (refused under
+          // a running rollout, audited), or its audited offline form.
           const request = {
             model,
             to: trained.versionId,
@@ -72,14 +68,18 @@ export function registerModelsCommand(program: Command): void {
             await withLocalDeps((deps) => changeChampion(deps, { ...request, via: 'offline' }));
           } else {
             await withClient((client) => client.changeChampion(request)).catch((error: unknown) => {
-              throw offlineHint(
-                error,
-                `models train ${model} --dataset ${options.dataset}${options.champion ? ' --champion' : ''}`,
-              );
+              throw offlineHint(error, again);
             });
           }
         }
-        const result = { ...trained, isChampion: promote || champion === trained.versionId };
+        const result = {
+          versionId: trained.versionId,
+          datasetId: trained.datasetId,
+          counts: trained.counts,
+          holdoutAccuracy: trained.holdoutAccuracy,
+          reused: trained.reused,
+          isChampion: promote || champion === trained.versionId,
+        };
         printResult(result, Boolean(options.json), () =>
           [
             `${result.reused ? 'already registered' : 'trained'} ${model} version ${result.versionId}`,
@@ -203,6 +203,32 @@ export function registerModelsCommand(program: Command): void {
     );
 
   registerModelsExportCommand(models);
+}
+
+/** The break-glass: versions the corpus and trains in this process, on the store the CLI is configured with. */
+async function trainHere(
+  model: string,
+  dataset: string,
+  params: Record<string, unknown>,
+  actor: string,
+): Promise<{ trained: FirstModel; champion: string | null }> {
+  const examples = loadSpamAssassin({ groups: parseSpamAssassinSpec(dataset) }).map((message) => ({
+    id: message.id,
+    text: message.text,
+    label: message.label,
+    group: message.group,
+  }));
+  return withLocalDeps(async (deps) => ({
+    champion: await deps.store.models.alias(model, 'champion'),
+    trained: await registerModelFromCorpus(deps, {
+      model,
+      examples,
+      source: dataset,
+      champion: 'never',
+      params,
+      actor,
+    }),
+  }));
 }
 
 /** With Temporal unreachable, the one line also names the break-glass, with the target resolved here. */

@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
+import { ReviewClient } from '../../client/review-client.ts';
 import type { ReviewDecision } from '../../core/review/review-decision.ts';
 import type { DecisionReceipt } from '../../core/review/review-ledger.ts';
 import type { ReviewQueueView } from '../../workflows/review-messages.ts';
 import { CliError, EXIT } from '../cli-error.ts';
 import { parsePositiveInteger } from '../options.ts';
-import { ReviewClient } from '../review-client.ts';
 import { formatTable, printResult } from '../table.ts';
 import { withClient } from './cycle.ts';
 

@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { configuredTemporalTarget } from '../workers/configured-target.ts';
 import { describeForTerminal, EXIT } from './cli-error.ts';
 import { registerConsoleCommand } from './commands/console.ts';
 import { registerCycleCommand } from './commands/cycle.ts';
@@ -17,7 +18,6 @@ import { registerRolloutCommand } from './commands/rollout.ts';
 import { registerScheduleCommand } from './commands/schedule.ts';
 import { registerTrafficCommand } from './commands/traffic.ts';
 import { registerWorkerCommand } from './commands/worker.ts';
-import { temporalTarget } from './connection.ts';
 
 /** Every command module adds itself to the program here. */
 const COMMANDS: Array<(program: Command) => void> = [
@@ -68,7 +68,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
 
 function safeAddress(): string {
   try {
-    return temporalTarget().address;
+    return configuredTemporalTarget().address;
   } catch {
     return 'the configured address';
   }

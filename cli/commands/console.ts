@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { createLogger } from '../../adapters/log/logger.ts';
 import { runConsole } from '../../console/run-console.ts';
-import { temporalTarget } from '../connection.ts';
+import { configuredTemporalTarget } from '../../workers/configured-target.ts';
 import { dataDir } from '../data-dir.ts';
 import { parsePort } from '../options.ts';
 import { waitForStopSignal } from './stop-signal.ts';
@@ -19,7 +19,7 @@ export function registerConsoleCommand(program: Command): void {
       'Temporal Web UI to link workflows to (default: FLYWHEEL_TEMPORAL_UI_URL, or the embedded one)',
     )
     .action(async (options: { port: number; host: string; temporalUi?: string }) => {
-      const target = temporalTarget();
+      const target = configuredTemporalTarget();
       const running = await runConsole({
         dataDir: dataDir(),
         databaseUrl: process.env.FLYWHEEL_DATABASE_URL,

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
+import { checkModelName } from '../../client/flywheel-client.ts';
 import { CliError, EXIT } from '../cli-error.ts';
-import { checkModelName } from '../flywheel-client.ts';
 import { formatTable, printResult } from '../table.ts';
 import { withLocalDeps } from './local-deps.ts';
 

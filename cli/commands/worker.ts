@@ -1,19 +1,19 @@
 import { type Command, Option } from 'commander';
 import { createActivities, createTrainingActivities } from '../../activities/index.ts';
 import { createLogger } from '../../adapters/log/logger.ts';
+import { configuredTemporalTarget } from '../../workers/configured-target.ts';
 import { connectCycleStarter } from '../../workers/cycle-starter.ts';
 import { freePort } from '../../workers/free-port.ts';
 import { openDeps } from '../../workers/open-deps.ts';
 import { startWorkers } from '../../workers/run-workers.ts';
-import { FLYWHEEL_TASK_QUEUE, TRAINING_TASK_QUEUE } from '../../workers/task-queues.ts';
 import {
   defaultTrainingConcurrency,
   TRAINING_CONCURRENCY_VARIABLE,
   trainingConcurrency,
 } from '../../workers/training-concurrency.ts';
 import { startWorkerMetrics, type WorkerMetricsEndpoint } from '../../workers/worker-metrics.ts';
+import { FLYWHEEL_TASK_QUEUE, TRAINING_TASK_QUEUE } from '../../workflows/task-queues.ts';
 import { CliError, EXIT } from '../cli-error.ts';
-import { temporalTarget } from '../connection.ts';
 import { dataDir } from '../data-dir.ts';
 import { parsePort } from '../options.ts';
 import { waitForStopSignal } from './stop-signal.ts';
@@ -70,13 +70,13 @@ export function registerWorkerCommand(program: Command): void {
         // The monitor's and schedules' activities start cycles through a typed client of their own.
         const starter = options.trainingOnly
           ? null
-          : await connectCycleStarter(temporalTarget(), options.taskQueue).catch(async (error) => {
+          : await connectCycleStarter(configuredTemporalTarget(), options.taskQueue).catch(async (error) => {
               await deps.close();
               throw error;
             });
         let metrics: WorkerMetricsEndpoint | undefined;
         try {
-          const target = temporalTarget();
+          const target = configuredTemporalTarget();
           // The SDK's exporter listens on loopback only; the worker's own endpoint serves its text too.
           const sdkMetricsAddress =
             options.metricsPort === undefined ? undefined : `127.0.0.1:${await freePort()}`;

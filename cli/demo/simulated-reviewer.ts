@@ -1,5 +1,5 @@
+import type { ReviewClient } from '../../client/review-client.ts';
 import { contentIdOf } from '../../core/review/batch-items.ts';
-import type { ReviewClient } from '../review-client.ts';
 
 export interface ReviewerStats {
   decisions: number;

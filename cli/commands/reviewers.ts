@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { hashPassword, passwordProblem } from '../../console/password-hash.ts';
 import { ReviewerId } from '../../core/review/review-decision.ts';
+import { rulesOf } from '../../core/validation/zod-issues.ts';
 import { CliError, EXIT } from '../cli-error.ts';
 import { formatTable, printResult } from '../table.ts';
 import { withLocalDeps } from './local-deps.ts';
@@ -21,10 +22,7 @@ export function registerReviewersCommand(program: Command): void {
     .action(async (name: string, options: { passwordFile?: string; json?: boolean }) => {
       const checked = ReviewerId.safeParse(name);
       if (!checked.success) {
-        throw new CliError(
-          `invalid reviewer name "${name}": ${checked.error.issues[0]?.message ?? 'not a reviewer id'}`,
-          EXIT.usage,
-        );
+        throw new CliError(`invalid reviewer name "${name}": ${rulesOf(checked.error)}`, EXIT.usage);
       }
       const password = firstLine(options.passwordFile ? readPasswordFile(options.passwordFile) : readStdin());
       const problem = passwordProblem(password);
