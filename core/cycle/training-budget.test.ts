@@ -42,7 +42,7 @@ describe('training budget', () => {
         expect.stringMatching(/^budget\.perCycle\.maxTrainingCpuSeconds: .*> ?0/),
         expect.stringMatching(/^budget\.perCycle\.maxReviewLabels: .*whole number|integer/),
         expect.stringMatching(/^budget\.perModelPerDay\.maxCycles: .*1/),
-        'budget.perModelPerDay.maxTrainingCpuSecs: unknown field',
+        'budget.perModelPerDay.maxTrainingCpuSecs: is not a known field',
       ]),
     );
   });
