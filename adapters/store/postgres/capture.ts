@@ -1,7 +1,6 @@
 import type pg from 'pg';
 import type { CaptureWatermark, FeedbackRecord, PredictionRecord } from '../../../core/capture/records.ts';
 import { FEEDBACK, PREDICTIONS } from '../capture-tables.ts';
-import { stepWindowFigures } from '../step-window-queries.ts';
 import type { FeedbackRepository, PredictionRepository, Sequenced } from '../store.ts';
 import {
   columnArrays,
@@ -10,6 +9,7 @@ import {
   recordOf,
   type TableMapping,
 } from '../table-mapping.ts';
+import { postgresStepWindow } from './step-window.ts';
 
 /**
  * Identity values are handed out at insert time but become visible at commit: two concurrent
@@ -76,8 +76,7 @@ export function postgresPredictions(pool: pg.Pool): PredictionRepository {
     async count(model) {
       return countRows(pool, 'predictions', model);
     },
-    stepWindow: (query) =>
-      stepWindowFigures(async (sql, params) => (await pool.query(sql, [...params])).rows, 'postgres', query),
+    stepWindow: (query) => postgresStepWindow(pool, query),
   };
 }
 
