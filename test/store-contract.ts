@@ -52,6 +52,33 @@ export function describeStoreContract(name: string, openFreshStore: () => Promis
         expect(await store.predictions.get('p-unknown')).toBeNull();
       });
 
+      it('keeps texts and metadata with tabs, line breaks, backslashes and non-BMP characters as they were', async () => {
+        const awkward = [
+          aPrediction({
+            id: 'p-tabs',
+            text: 'col\tcol\r\nline \\N \\. end\\',
+            metadata: { group: 'a\tb\\c\n', note: '"quoted" 😀' },
+            userKey: 'user\twith\ttabs',
+          }),
+          aPrediction({
+            id: 'p-emoji',
+            text: '😀 ünïcödé \u0001 \\\\',
+            confidence: 0.1 + 0.2,
+            latencyMs: 1e-7,
+          }),
+          aPrediction({ id: 'p-nulls', userKey: null, metadata: {}, latencyMs: 0 }),
+        ];
+        await store.predictions.insertMany(awkward);
+        for (const prediction of awkward)
+          expect(await store.predictions.get(prediction.id)).toEqual(prediction);
+        const feedback = [
+          aFeedback({ id: 'f-tab', predictionId: 'p-tabs', userKey: 'a\tb', kind: 'label', label: 'x\\y' }),
+          aFeedback({ id: 'f-null', predictionId: 'p-emoji', userKey: null, fromPredictionUser: false }),
+        ];
+        await store.feedback.insertMany(feedback);
+        expect(await store.feedback.listForPredictions(['p-tabs', 'p-emoji'])).toEqual(feedback);
+      });
+
       it('skips ids already captured, in a later batch or in the same one, keeping the first', async () => {
         await store.predictions.insertMany([aPrediction({ label: 'spam' })]);
         await store.predictions.insertMany([

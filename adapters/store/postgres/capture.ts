@@ -9,6 +9,7 @@ import {
   recordOf,
   type TableMapping,
 } from '../table-mapping.ts';
+import { copyBatch } from './copy-batch.ts';
 import { postgresStepWindow } from './step-window.ts';
 
 /**
@@ -29,7 +30,8 @@ const toPrediction = (row: Row) => recordOf(PREDICTIONS, row, 'postgres');
 const toFeedback = (row: Row) => recordOf(FEEDBACK, row, 'postgres');
 
 /**
- * One statement per batch, whatever its size: a column of values per array parameter. The lock is
+ * Batches go in by COPY (copy-batch.ts); this INSERT is for single rows and for a batch holding an id
+ * already stored (a retry). One statement per batch, whatever its size: a column of values per array parameter. The lock is
  * taken inside the statement (its transaction is the statement's), before any row gets its seq,
  * and released at commit: one round trip per batch instead of four. JSON columns travel as text.
  */
@@ -48,6 +50,7 @@ export function postgresPredictions(pool: pg.Pool): PredictionRepository {
   return {
     async insertMany(rows) {
       if (rows.length === 0) return;
+      if (await copyBatch(pool, PREDICTIONS, [CAPTURE_LOCK, PREDICTIONS_LOCK], rows)) return;
       await pool.query(INSERT_PREDICTIONS, columnArrays(PREDICTIONS, rows, 'postgres'));
     },
     async get(id) {
@@ -91,7 +94,9 @@ export function postgresFeedback(pool: pg.Pool): FeedbackRepository {
       return { inserted: (await insertBatch([row])) === 1 };
     },
     async insertMany(rows) {
-      if (rows.length > 0) await insertBatch(rows);
+      if (rows.length === 0) return;
+      if (await copyBatch(pool, FEEDBACK, [CAPTURE_LOCK, FEEDBACK_LOCK], rows)) return;
+      await insertBatch(rows);
     },
     async listAfter(model, afterSeq, limit) {
       const { rows } = await pool.query<Row>(
