@@ -2,6 +2,7 @@ import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
 import type { CaptureWatermark, FeedbackRecord, PredictionRecord } from '../../../core/capture/records.ts';
 import { writeTransaction } from '../../sqlite/sqlite-file.ts';
 import { FEEDBACK, PREDICTIONS } from '../capture-tables.ts';
+import { type PointsAtRanks, SERVED, servedWindowFigures } from '../served-window-queries.ts';
 import { stepWindowFigures } from '../step-window-queries.ts';
 import type { FeedbackRepository, PredictionRepository, Sequenced } from '../store.ts';
 import { columnList, embeddedPlaceholders, recordOf, rowValues } from '../table-mapping.ts';
@@ -82,6 +83,7 @@ export function embeddedPredictions(db: DatabaseSync): PredictionRepository {
       return countOf(model === undefined ? countAll.get() : countOfModel.get(model));
     },
     stepWindow: (query) => stepWindowFigures(rowsOf, 'embedded', query),
+    servedWindow: (query) => servedWindowFigures(rowsOf, 'embedded', sortedPasses(db), query),
   };
 }
 
@@ -139,6 +141,41 @@ export function embeddedCaptureHead(db: DatabaseSync): (model: string) => Promis
     const row = head.get(model) as { prediction_seq: number; feedback_seq: number };
     return { predictionSeq: row.prediction_seq, feedbackSeq: row.feedback_seq };
   };
+}
+
+/**
+ * Order statistics in one sorted pass per column, stepping through SQLite's sorter output and keeping
+ * only the values at the wanted ranks. Text length is String length (UTF-16 units), which SQLite's
+ * length() is not (it counts characters), hence a function of our own.
+ */
+function sortedPasses(db: DatabaseSync): PointsAtRanks {
+  db.function('flywheel_text_length', { deterministic: true }, (text) =>
+    typeof text === 'string' ? text.length : null,
+  );
+  const sorted = (expression: string) =>
+    db.prepare(`SELECT ${expression} AS value FROM predictions WHERE ${SERVED} ORDER BY value`);
+  const confidence = sorted('confidence');
+  const textLength = sorted('flywheel_text_length(text)');
+  const atRanks = (
+    statement: StatementSync,
+    query: Parameters<PointsAtRanks>[0],
+    ranks: readonly number[],
+  ) => {
+    const values: number[] = [];
+    let rank = 0;
+    for (const row of statement.iterate(query.model, query.from, query.to, query.version)) {
+      while (values.length < ranks.length && ranks[values.length] === rank) {
+        values.push(Number((row as { value: number }).value));
+      }
+      if (values.length === ranks.length) break;
+      rank++;
+    }
+    return values;
+  };
+  return async (query, _count, ranks) => ({
+    confidence: atRanks(confidence, query, ranks),
+    textLength: atRanks(textLength, query, ranks),
+  });
 }
 
 function countOf(row: unknown): number {

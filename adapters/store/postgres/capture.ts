@@ -10,6 +10,7 @@ import {
   type TableMapping,
 } from '../table-mapping.ts';
 import { copyBatch } from './copy-batch.ts';
+import { postgresServedWindow } from './served-window.ts';
 import { postgresStepWindow } from './step-window.ts';
 
 /**
@@ -80,6 +81,7 @@ export function postgresPredictions(pool: pg.Pool): PredictionRepository {
       return countRows(pool, 'predictions', model);
     },
     stepWindow: (query) => postgresStepWindow(pool, query),
+    servedWindow: (query) => postgresServedWindow(pool, query),
   };
 }
 

@@ -1,0 +1,84 @@
+import { evenPositions, type ServedWindowFigures, sketchRanks } from '../../core/monitor/served-window.ts';
+import type { RowQuery } from './step-window-queries.ts';
+import { FEEDBACK_CLAIMS, FEEDBACK_TALLY } from './step-window-queries.ts';
+import type { ServedWindowQuery } from './store.ts';
+import type { Dialect } from './table-mapping.ts';
+
+/**
+ * The window's confidences and text lengths at given 0-based ranks of their sorted order (of `count`
+ * values), smallest first: each dialect reads order statistics its own way.
+ */
+export type PointsAtRanks = (
+  query: ServedWindowQuery,
+  count: number,
+  ranks: readonly number[],
+) => Promise<{ confidence: number[]; textLength: number[] }>;
+
+/**
+ * A monitor window's figures computed where the rows are: label counts and the feedback tally by
+ * aggregate queries, the sample by position, the sketch points by the dialect's way of reading order
+ * statistics (PostgreSQL: percentile_disc; the embedded store: one sorted pass). No row is held in
+ * memory but the sample's texts. Statements are written with `?N` parameters; PostgreSQL gets `$N`.
+ */
+export async function servedWindowFigures(
+  run: RowQuery,
+  dialect: Dialect,
+  pointsAtRanks: PointsAtRanks,
+  query: ServedWindowQuery,
+): Promise<ServedWindowFigures> {
+  const sql = (text: string) => (dialect === 'postgres' ? text.replace(/\?(\d+)/g, '$$$1') : text);
+  const params = [query.model, query.from, query.to, query.version] as const;
+  const labelRows = await run(sql(LABEL_COUNTS), params);
+  const labelCounts: Record<string, number> = {};
+  let predictions = 0;
+  for (const row of labelRows) {
+    const n = Number(row.n);
+    labelCounts[String(row.label)] = n;
+    predictions += n;
+  }
+  const [tally] = await run(sql(SERVED_TALLY), params);
+  const ranks = sketchRanks(predictions, query.sketchPoints);
+  const positions = evenPositions(predictions, query.sampleSize);
+  const sample =
+    positions.length === 0
+      ? []
+      : await run(sql(dialect === 'postgres' ? SAMPLE_POSTGRES : SAMPLE_EMBEDDED), [
+          ...params,
+          dialect === 'postgres' ? (positions as unknown as string) : JSON.stringify(positions),
+        ]);
+  const points =
+    predictions === 0 ? { confidence: [], textLength: [] } : await pointsAtRanks(query, predictions, ranks);
+  return {
+    predictions,
+    labelCounts,
+    confidencePoints: points.confidence,
+    textLengthPoints: points.textLength,
+    feedback: { rated: Number(tally?.rated ?? 0), negative: Number(tally?.negative ?? 0) },
+    sample: sample.map((row) => ({ id: String(row.id), text: String(row.text) })),
+  };
+}
+
+/** The window's served answers of one version: ?1 model, ?2 from, ?3 to, ?4 version. */
+export const SERVED = `model = ?1 AND created_at >= ?2 AND created_at < ?3 AND model_version = ?4
+  AND variant <> 'shadow'`;
+
+const LABEL_COUNTS = `SELECT label, count(*) AS n FROM predictions WHERE ${SERVED} GROUP BY label ORDER BY label`;
+
+const SERVED_TALLY = `
+  WITH arm AS (SELECT id, label FROM predictions WHERE ${SERVED}),
+  claims AS (
+    SELECT arm.id, ${FEEDBACK_CLAIMS}
+    FROM arm JOIN feedback f ON f.prediction_id = arm.id
+    GROUP BY arm.id
+  )
+  SELECT ${FEEDBACK_TALLY} FROM claims`;
+
+/** Positions (?5) in capture order; only the picked rows' texts are read. */
+const numbered = `SELECT seq, row_number() OVER (ORDER BY created_at, seq) - 1 AS position
+  FROM predictions WHERE ${SERVED}`;
+const SAMPLE_POSTGRES = `
+  SELECT p.id, p.text FROM (${numbered}) w JOIN predictions p ON p.seq = w.seq
+  WHERE w.position = ANY(?5::bigint[]) ORDER BY w.position`;
+const SAMPLE_EMBEDDED = `
+  SELECT p.id, p.text FROM (${numbered}) w JOIN predictions p ON p.seq = w.seq
+  WHERE w.position IN (SELECT value FROM json_each(?5)) ORDER BY w.position`;
