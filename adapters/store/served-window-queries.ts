@@ -25,9 +25,13 @@ export async function servedWindowFigures(
   dialect: Dialect,
   pointsAtRanks: PointsAtRanks,
   query: ServedWindowQuery,
+  /** Runs the statement that joins the window to its feedback, when the dialect plans it differently. */
+  runFeedbackJoin: RowQuery = run,
 ): Promise<ServedWindowFigures> {
   const sql = (text: string) => (dialect === 'postgres' ? text.replace(/\?(\d+)/g, '$$$1') : text);
   const params = [query.model, query.from, query.to, query.version] as const;
+  // Each statement is one pass over the window: the ones that need not wait for the count run beside it.
+  const tallied = runFeedbackJoin(sql(SERVED_TALLY), params);
   const labelRows = await run(sql(LABEL_COUNTS), params);
   const labelCounts: Record<string, number> = {};
   let predictions = 0;
@@ -36,18 +40,19 @@ export async function servedWindowFigures(
     labelCounts[String(row.label)] = n;
     predictions += n;
   }
-  const [tally] = await run(sql(SERVED_TALLY), params);
-  const ranks = sketchRanks(predictions, query.sketchPoints);
   const positions = evenPositions(predictions, query.sampleSize);
-  const sample =
+  const [[tally], sample, points] = await Promise.all([
+    tallied,
     positions.length === 0
       ? []
-      : await run(sql(dialect === 'postgres' ? SAMPLE_POSTGRES : SAMPLE_EMBEDDED), [
+      : run(sql(dialect === 'postgres' ? SAMPLE_POSTGRES : SAMPLE_EMBEDDED), [
           ...params,
           dialect === 'postgres' ? (positions as unknown as string) : JSON.stringify(positions),
-        ]);
-  const points =
-    predictions === 0 ? { confidence: [], textLength: [] } : await pointsAtRanks(query, predictions, ranks);
+        ]),
+    predictions === 0
+      ? { confidence: [], textLength: [] }
+      : pointsAtRanks(query, predictions, sketchRanks(predictions, query.sketchPoints)),
+  ]);
   return {
     predictions,
     labelCounts,

@@ -2,7 +2,7 @@ import type pg from 'pg';
 import type { ServedWindowFigures } from '../../../core/monitor/served-window.ts';
 import { SERVED, servedWindowFigures } from '../served-window-queries.ts';
 import type { ServedWindowQuery } from '../store.ts';
-import { aggregate } from './step-window.ts';
+import { aggregate, HASH_JOIN_ONLY } from './step-window.ts';
 
 /**
  * A monitor window on PostgreSQL: the shared statements, and the sketch points of both columns in one
@@ -29,6 +29,7 @@ export function postgresServedWindow(pool: pg.Pool, query: ServedWindowQuery): P
       };
     },
     query,
+    (sql, params) => aggregate(pool, sql, params, HASH_JOIN_ONLY),
   );
 }
 

@@ -18,12 +18,13 @@ const LATENCY_FRACTIONS = [50 / 100, 99 / 100];
  */
 const AGGREGATE_SETTINGS = "SET LOCAL work_mem = '256MB'; SET LOCAL jit = off";
 /**
- * The shadow comparison joins the window's twins to their served answers. Variant and version are
- * correlated, so the planner underestimates the twins (a hundredfold without the statistics of
- * migration 8, still tenfold with them) and picks a nested loop (a random read per twin) or sorts both
- * sides by id; a hash join of the served answers is the plan, whatever the estimate.
+ * For statements joining a window to its feedback or its shadow twins. Variant and version are
+ * correlated, so the planner underestimates an arm (a hundredfold without the statistics of migration 8,
+ * still tenfold with them) and picks a nested loop — a random table read per feedback row of the model
+ * or per twin, which grows with the table, not the window — or sorts both sides by id. A hash join is
+ * the plan whatever the estimate: one pass over the window, one over the model's feedback.
  */
-const HASH_JOIN_ONLY = 'SET LOCAL enable_nestloop = off; SET LOCAL enable_mergejoin = off';
+export const HASH_JOIN_ONLY = 'SET LOCAL enable_nestloop = off; SET LOCAL enable_mergejoin = off';
 
 /**
  * A rollout step's figures on PostgreSQL in three statements run side by side, each one pass over the
@@ -38,7 +39,7 @@ export async function postgresStepWindow(pool: pg.Pool, query: StepWindowQuery):
   const [arms, tallies, comparison] = await Promise.all([
     aggregate(pool, ARMS, [...window, candidateVariant, LATENCY_FRACTIONS]),
     // Feedback only exists for served answers: a shadow arm has none (as in summarizeStepWindow).
-    aggregate(pool, TALLIES, [...window, query.mode === 'canary' ? 'canary' : null]),
+    aggregate(pool, TALLIES, [...window, query.mode === 'canary' ? 'canary' : null], HASH_JOIN_ONLY),
     query.mode === 'shadow'
       ? aggregate(pool, SHADOW_COMPARISON, window, HASH_JOIN_ONLY)
       : Promise.resolve([]),
