@@ -14,6 +14,26 @@ export type PointsAtRanks = (
   ranks: readonly number[],
 ) => Promise<{ confidence: number[]; textLength: number[] }>;
 
+/** The window's served predictions at given 0-based positions of capture order (creation time, then seq). */
+export type TextsAtPositions = (
+  query: ServedWindowQuery,
+  positions: readonly number[],
+) => Promise<{ id: string; text: string }[]>;
+
+/** The sample by numbering the window in SQL; only the picked rows' texts are read (PostgreSQL's way). */
+export function numberedSample(run: RowQuery): TextsAtPositions {
+  return async (query, positions) =>
+    (
+      await run(SAMPLE_POSTGRES, [
+        query.model,
+        query.from,
+        query.to,
+        query.version,
+        positions as unknown as string,
+      ])
+    ).map((row) => ({ id: String(row.id), text: String(row.text) }));
+}
+
 /**
  * A monitor window's figures computed where the rows are: label counts and the feedback tally by
  * aggregate queries, the sample by position, the sketch points by the dialect's way of reading order
@@ -24,6 +44,7 @@ export async function servedWindowFigures(
   run: RowQuery,
   dialect: Dialect,
   pointsAtRanks: PointsAtRanks,
+  textsAtPositions: TextsAtPositions,
   query: ServedWindowQuery,
   /** Runs the statement that joins the window to its feedback, when the dialect plans it differently. */
   runFeedbackJoin: RowQuery = run,
@@ -43,12 +64,7 @@ export async function servedWindowFigures(
   const positions = evenPositions(predictions, query.sampleSize);
   const [[tally], sample, points] = await Promise.all([
     tallied,
-    positions.length === 0
-      ? []
-      : run(sql(dialect === 'postgres' ? SAMPLE_POSTGRES : SAMPLE_EMBEDDED), [
-          ...params,
-          dialect === 'postgres' ? (positions as unknown as string) : JSON.stringify(positions),
-        ]),
+    positions.length === 0 ? [] : textsAtPositions(query, positions),
     predictions === 0
       ? { confidence: [], textLength: [] }
       : pointsAtRanks(query, predictions, sketchRanks(predictions, query.sketchPoints)),
@@ -59,7 +75,7 @@ export async function servedWindowFigures(
     confidencePoints: points.confidence,
     textLengthPoints: points.textLength,
     feedback: { rated: Number(tally?.rated ?? 0), negative: Number(tally?.negative ?? 0) },
-    sample: sample.map((row) => ({ id: String(row.id), text: String(row.text) })),
+    sample,
   };
 }
 
@@ -78,12 +94,10 @@ const SERVED_TALLY = `
   )
   SELECT ${FEEDBACK_TALLY} FROM claims`;
 
-/** Positions (?5) in capture order; only the picked rows' texts are read. */
-const numbered = `SELECT seq, row_number() OVER (ORDER BY created_at, seq) - 1 AS position
-  FROM predictions WHERE ${SERVED}`;
+/** Positions ($5) in capture order; only the picked rows' texts are read. */
 const SAMPLE_POSTGRES = `
-  SELECT p.id, p.text FROM (${numbered}) w JOIN predictions p ON p.seq = w.seq
-  WHERE w.position = ANY(?5::bigint[]) ORDER BY w.position`;
-const SAMPLE_EMBEDDED = `
-  SELECT p.id, p.text FROM (${numbered}) w JOIN predictions p ON p.seq = w.seq
-  WHERE w.position IN (SELECT value FROM json_each(?5)) ORDER BY w.position`;
+  SELECT p.id, p.text FROM (
+    SELECT seq, row_number() OVER (ORDER BY created_at, seq) - 1 AS position
+    FROM predictions WHERE ${SERVED.replace(/\?(\d+)/g, '$$$1')}
+  ) w JOIN predictions p ON p.seq = w.seq
+  WHERE w.position = ANY($5::bigint[]) ORDER BY w.position`;

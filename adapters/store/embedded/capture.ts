@@ -2,7 +2,12 @@ import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
 import type { CaptureWatermark, FeedbackRecord, PredictionRecord } from '../../../core/capture/records.ts';
 import { writeTransaction } from '../../sqlite/sqlite-file.ts';
 import { FEEDBACK, PREDICTIONS } from '../capture-tables.ts';
-import { type PointsAtRanks, SERVED, servedWindowFigures } from '../served-window-queries.ts';
+import {
+  type PointsAtRanks,
+  SERVED,
+  servedWindowFigures,
+  type TextsAtPositions,
+} from '../served-window-queries.ts';
 import { stepWindowFigures } from '../step-window-queries.ts';
 import type { FeedbackRepository, PredictionRepository, Sequenced } from '../store.ts';
 import { columnList, embeddedPlaceholders, recordOf, rowValues } from '../table-mapping.ts';
@@ -83,7 +88,8 @@ export function embeddedPredictions(db: DatabaseSync): PredictionRepository {
       return countOf(model === undefined ? countAll.get() : countOfModel.get(model));
     },
     stepWindow: (query) => stepWindowFigures(rowsOf, 'embedded', query),
-    servedWindow: (query) => servedWindowFigures(rowsOf, 'embedded', sortedPasses(db), query),
+    servedWindow: (query) =>
+      servedWindowFigures(rowsOf, 'embedded', sortedPasses(db), walkedSample(db), query),
   };
 }
 
@@ -155,7 +161,10 @@ function sortedPasses(db: DatabaseSync): PointsAtRanks {
   const sorted = (expression: string) =>
     db.prepare(`SELECT ${expression} AS value FROM predictions WHERE ${SERVED} ORDER BY value`);
   const confidence = sorted('confidence');
-  const textLength = sorted('flywheel_text_length(text)');
+  // Only texts beyond ASCII go through JavaScript: a string per row would be garbage by the million.
+  const textLength = sorted(
+    'CASE WHEN octet_length(text) = length(text) THEN length(text) ELSE flywheel_text_length(text) END',
+  );
   const atRanks = (
     statement: StatementSync,
     query: Parameters<PointsAtRanks>[0],
@@ -176,6 +185,34 @@ function sortedPasses(db: DatabaseSync): PointsAtRanks {
     confidence: atRanks(confidence, query, ranks),
     textLength: atRanks(textLength, query, ranks),
   });
+}
+
+/**
+ * The sample by walking the window in capture order: the (model, created_at) index holds the rowid (seq)
+ * after created_at, so the walk needs no sort and keeps nothing but the picked seqs; their texts are
+ * read last. (SQLite's row_number() would store the whole window in a temporary table first.)
+ */
+function walkedSample(db: DatabaseSync): TextsAtPositions {
+  const walk = db.prepare(`SELECT seq FROM predictions WHERE ${SERVED} ORDER BY created_at, seq`);
+  const texts = db.prepare(
+    'SELECT seq, id, text FROM predictions WHERE seq IN (SELECT value FROM json_each(?)) ORDER BY seq',
+  );
+  return async (query, positions) => {
+    const seqs: number[] = [];
+    let position = 0;
+    for (const row of walk.iterate(query.model, query.from, query.to, query.version)) {
+      if (positions[seqs.length] === position) seqs.push(Number((row as { seq: number }).seq));
+      if (seqs.length === positions.length) break;
+      position++;
+    }
+    const bySeq = new Map(
+      (texts.all(JSON.stringify(seqs)) as { seq: number; id: string; text: string }[]).map((row) => [
+        Number(row.seq),
+        { id: row.id, text: row.text },
+      ]),
+    );
+    return seqs.map((seq) => bySeq.get(seq)!);
+  };
 }
 
 function countOf(row: unknown): number {

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { ServedWindowFigures } from '../../../core/monitor/served-window.ts';
-import { SERVED, servedWindowFigures } from '../served-window-queries.ts';
+import { numberedSample, SERVED, servedWindowFigures } from '../served-window-queries.ts';
 import type { ServedWindowQuery } from '../store.ts';
 import { aggregate, HASH_JOIN_ONLY } from './step-window.ts';
 
@@ -11,8 +11,9 @@ import { aggregate, HASH_JOIN_ONLY } from './step-window.ts';
  * whatever the rounding of the division.
  */
 export function postgresServedWindow(pool: pg.Pool, query: ServedWindowQuery): Promise<ServedWindowFigures> {
+  const run = (sql: string, params: readonly unknown[]) => aggregate(pool, sql, params);
   return servedWindowFigures(
-    (sql, params) => aggregate(pool, sql, params),
+    run,
     'postgres',
     async (window, count, ranks) => {
       const fractions = ranks.map((rank) => (rank + 0.5) / count);
@@ -28,6 +29,7 @@ export function postgresServedWindow(pool: pg.Pool, query: ServedWindowQuery): P
         textLength: ((row?.text_length as number[] | null) ?? []).map(Number),
       };
     },
+    numberedSample(run),
     query,
     (sql, params) => aggregate(pool, sql, params, HASH_JOIN_ONLY),
   );
