@@ -20,18 +20,26 @@ export type TextsAtPositions = (
   positions: readonly number[],
 ) => Promise<{ id: string; text: string }[]>;
 
-/** The sample by numbering the window in SQL; only the picked rows' texts are read (PostgreSQL's way). */
+/**
+ * The sample by numbering the window in SQL (PostgreSQL's way), then reading the picked rows' texts by seq
+ * in a second statement: in one, the planner may hash the whole table to join a thousand rows.
+ */
 export function numberedSample(run: RowQuery): TextsAtPositions {
-  return async (query, positions) =>
-    (
-      await run(SAMPLE_POSTGRES, [
-        query.model,
-        query.from,
-        query.to,
-        query.version,
-        positions as unknown as string,
-      ])
-    ).map((row) => ({ id: String(row.id), text: String(row.text) }));
+  return async (query, positions) => {
+    const picked = await run(SAMPLE_SEQS_POSTGRES, [
+      query.model,
+      query.from,
+      query.to,
+      query.version,
+      positions as unknown as string,
+    ]);
+    const seqs = picked.map((row) => Number(row.seq));
+    const texts = await run(TEXTS_BY_SEQ_POSTGRES, [seqs as unknown as string]);
+    const bySeq = new Map(
+      texts.map((row) => [Number(row.seq), { id: String(row.id), text: String(row.text) }]),
+    );
+    return seqs.map((seq) => bySeq.get(seq)!);
+  };
 }
 
 /**
@@ -94,10 +102,12 @@ const SERVED_TALLY = `
   )
   SELECT ${FEEDBACK_TALLY} FROM claims`;
 
-/** Positions ($5) in capture order; only the picked rows' texts are read. */
-const SAMPLE_POSTGRES = `
-  SELECT p.id, p.text FROM (
+/** The seqs at positions ($5) of capture order, read off the covering index. */
+const SAMPLE_SEQS_POSTGRES = `
+  SELECT seq FROM (
     SELECT seq, row_number() OVER (ORDER BY created_at, seq) - 1 AS position
     FROM predictions WHERE ${SERVED.replace(/\?(\d+)/g, '$$$1')}
-  ) w JOIN predictions p ON p.seq = w.seq
+  ) w
   WHERE w.position = ANY($5::bigint[]) ORDER BY w.position`;
+
+const TEXTS_BY_SEQ_POSTGRES = 'SELECT seq, id, text FROM predictions WHERE seq = ANY($1::bigint[])';
