@@ -109,7 +109,7 @@ try {
   );
   console.log('');
   console.log(line('embedded (node:sqlite)', embedded));
-  console.log(line('postgres (pg, unnest)', server));
+  console.log(line('postgres (pg, COPY)', server));
   console.log(
     `${'embedded / postgres'.padEnd(22)}${(median(embedded) / median(server)).toFixed(2).padStart(9)}x`,
   );

@@ -6,9 +6,12 @@
  *
  * - aggregated: `store.predictions.stepWindow`, as the rollout analysis activity calls it;
  * - loaded rows: the former way, every prediction of the window and its feedback loaded, then
- *   core/rollout's summarizeStepWindow (skip it with --no-loaded at high volume).
+ *   core/rollout's summarizeStepWindow (skip it with --no-loaded at high volume);
  *
- * Prints each time and the process's peak RSS growth over its RSS once the store was open.
+ * and a monitor window over the same predictions (`store.predictions.servedWindow` of the champion, as
+ * the monitor's check calls it). Prints each time and the process's peak RSS growth over its RSS once
+ * the store was open, and the load's ingest rate (time spent in insertMany only; PostgreSQL takes the
+ * batches by COPY). A PostgreSQL load ends with VACUUM ANALYZE, as autovacuum would after a bulk load.
  *
  *   node bench/volume.ts [--store embedded|postgres] [--rows 1000000] [--window 1000000] [--runs 3] [--no-loaded]
  */
@@ -17,10 +20,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
+import pg from 'pg';
 import { openEmbeddedStore } from '../adapters/store/embedded/embedded-store.ts';
 import { openPostgresStore } from '../adapters/store/postgres/postgres-store.ts';
 import type { FlywheelStore, StepWindowQuery } from '../adapters/store/store.ts';
 import type { FeedbackRecord, PredictionRecord } from '../core/capture/records.ts';
+import { DEFAULT_SKETCH_POINTS } from '../core/drift/quantile-sketch.ts';
 import { summarizeStepWindow } from '../core/rollout/step-window.ts';
 import { startThrowawayPostgres, type ThrowawayPostgres } from '../test/support/postgres.ts';
 
@@ -63,7 +68,16 @@ async function measureInChild(way: string, path: string, query: StepWindowQuery)
   const before = process.memoryUsage().rss;
   const started = performance.now();
   let figures: unknown;
-  if (way === 'aggregated') {
+  if (way === 'monitor') {
+    figures = await store.predictions.servedWindow({
+      model: query.model,
+      version: query.championVersion,
+      from: query.from,
+      to: query.to,
+      sketchPoints: DEFAULT_SKETCH_POINTS,
+      sampleSize: 1_000,
+    });
+  } else if (way === 'aggregated') {
     figures = await store.predictions.stepWindow(query);
   } else {
     const ofThisRollout = (p: PredictionRecord) =>
@@ -83,8 +97,10 @@ async function measureInChild(way: string, path: string, query: StepWindowQuery)
   process.stdout.write(JSON.stringify({ seconds, growthBytes: Math.max(0, peak - before), figures }));
 }
 
-async function load(path: string, rows: number): Promise<void> {
+/** Loads the rows; returns the seconds spent inside insertMany. */
+async function load(path: string, rows: number): Promise<number> {
   const store = await openAt(path);
+  let inserting = 0;
   let state = 42;
   const next = () => {
     state = (Math.imul(state, 1103515245) + 12345) >>> 0;
@@ -146,10 +162,13 @@ async function load(path: string, rows: number): Promise<void> {
         });
       }
     }
+    const started = performance.now();
     await store.predictions.insertMany(predictions);
     await store.feedback.insertMany(feedback);
+    inserting += performance.now() - started;
   }
   await store.close();
+  return inserting / 1000;
 }
 
 interface Measured {
@@ -194,7 +213,13 @@ if (values.measure) {
     postgres = values.store === 'postgres' ? await startThrowawayPostgres() : undefined;
     const path = postgres ? await postgres.createDatabase() : join(dir, 'volume.db');
     const loadStarted = performance.now();
-    await load(path, rows);
+    const insertSeconds = await load(path, rows);
+    if (postgres) {
+      const pool = new pg.Pool({ connectionString: path });
+      await pool.query('VACUUM ANALYZE predictions');
+      await pool.query('VACUUM ANALYZE feedback');
+      await pool.end();
+    }
     const loadSeconds = (performance.now() - loadStarted) / 1000;
     console.error(`loaded ${rows} predictions in ${loadSeconds.toFixed(1)} s`);
     const ways = values['no-loaded'] ? ['aggregated'] : ['aggregated', 'loaded rows'];
@@ -230,6 +255,23 @@ if (values.measure) {
         );
       }
     }
+    const monitorQuery: StepWindowQuery = {
+      model: 'spam',
+      from: T0 + rows - window,
+      to: T0 + rows,
+      mode: 'canary',
+      championVersion: 'v1',
+      candidateVersion: 'v2',
+    };
+    const monitored: Measured[] = [];
+    for (let run = 0; run < runs; run++) monitored.push(await measure('monitor', path, monitorQuery));
+    lines.push(
+      `${'monitor window'.padEnd(28)}${median(monitored.map((s) => s.seconds))
+        .toFixed(2)
+        .padStart(7)} s` +
+        `${(median(monitored.map((s) => s.growthBytes)) / 2 ** 20).toFixed(0).padStart(8)} MB peak RSS growth` +
+        `   (runs: ${monitored.map((s) => s.seconds.toFixed(2)).join(', ')} s)`,
+    );
     console.log(
       `machine: ${cpus()[0]?.model ?? 'unknown cpu'}, ${availableParallelism()} cores, Node ${process.version}`,
     );
@@ -237,6 +279,9 @@ if (values.measure) {
     console.log(
       `workload: ${rows.toLocaleString('en-US')} predictions in the ${values.store} store (loaded in ${loadSeconds.toFixed(0)} s), ` +
         `step window of the newest ${window.toLocaleString('en-US')}, ${runs} runs each in a fresh process, median`,
+    );
+    console.log(
+      `ingest: ${Math.round(rows / insertSeconds).toLocaleString('en-US')} rows/s inside insertMany (batches of ${BATCH.toLocaleString('en-US')}, with their feedback)`,
     );
     console.log('');
     for (const line of lines) console.log(line);

@@ -18,6 +18,9 @@ function recordingRepository(): PredictionRepository & { written: PredictionReco
     stepWindow: async () => {
       throw new Error('redaction never reads step figures');
     },
+    servedWindow: async () => {
+      throw new Error('redaction never reads monitor windows');
+    },
   };
 }
 

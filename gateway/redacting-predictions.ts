@@ -40,6 +40,7 @@ export function redactingPredictions(
     listBetween: (model, from, to, variant) => predictions.listBetween(model, from, to, variant),
     count: (model) => predictions.count(model),
     stepWindow: (query) => predictions.stepWindow(query),
+    servedWindow: (query) => predictions.servedWindow(query),
     insertMany(rows) {
       const kept: PredictionRecord[] = [];
       for (const row of rows) {

@@ -1,7 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { FlywheelStore, StepWindowQuery } from '../adapters/store/store.ts';
+import type { FlywheelStore, ServedWindowQuery, StepWindowQuery } from '../adapters/store/store.ts';
 import type { ApiKeyRecord } from '../core/access/api-key.ts';
 import type { PredictionRecord } from '../core/capture/records.ts';
+import { DEFAULT_SKETCH_POINTS } from '../core/drift/quantile-sketch.ts';
+import { evenPositions, sketchRanks, summaryOfServedWindow } from '../core/monitor/served-window.ts';
+import { summarizeWindow } from '../core/monitor/window-summary.ts';
 import { summarizeStepWindow } from '../core/rollout/step-window.ts';
 import { generatedRolloutRows } from './support/generated-rollout-rows.ts';
 import {
@@ -50,6 +53,33 @@ export function describeStoreContract(name: string, openFreshStore: () => Promis
         expect(await store.predictions.get('p-1')).toEqual(served);
         expect(await store.predictions.get('p-shadow')).toEqual(shadow);
         expect(await store.predictions.get('p-unknown')).toBeNull();
+      });
+
+      it('keeps texts and metadata with tabs, line breaks, backslashes and non-BMP characters as they were', async () => {
+        const awkward = [
+          aPrediction({
+            id: 'p-tabs',
+            text: 'col\tcol\r\nline \\N \\. end\\',
+            metadata: { group: 'a\tb\\c\n', note: '"quoted" 😀' },
+            userKey: 'user\twith\ttabs',
+          }),
+          aPrediction({
+            id: 'p-emoji',
+            text: '😀 ünïcödé \u0001 \\\\',
+            confidence: 0.1 + 0.2,
+            latencyMs: 1e-7,
+          }),
+          aPrediction({ id: 'p-nulls', userKey: null, metadata: {}, latencyMs: 0 }),
+        ];
+        await store.predictions.insertMany(awkward);
+        for (const prediction of awkward)
+          expect(await store.predictions.get(prediction.id)).toEqual(prediction);
+        const feedback = [
+          aFeedback({ id: 'f-tab', predictionId: 'p-tabs', userKey: 'a\tb', kind: 'label', label: 'x\\y' }),
+          aFeedback({ id: 'f-null', predictionId: 'p-emoji', userKey: null, fromPredictionUser: false }),
+        ];
+        await store.feedback.insertMany(feedback);
+        expect(await store.feedback.listForPredictions(['p-tabs', 'p-emoji'])).toEqual(feedback);
       });
 
       it('skips ids already captured, in a later batch or in the same one, keeping the first', async () => {
@@ -332,6 +362,92 @@ export function describeStoreContract(name: string, openFreshStore: () => Promis
             latencyP99Ms: null,
           },
           shadow: null,
+        });
+      });
+    });
+
+    describe('served window figures', () => {
+      /** Rollout traffic with texts of many lengths (some beyond the BMP) and spread confidences. */
+      const insertVariedTraffic = async (count: number) => {
+        const traffic = generatedRolloutRows(count, 7);
+        const varied = traffic.predictions.map((p, i) => ({
+          ...p,
+          text: `${'word '.repeat(1 + ((i * 7) % 23))}${i % 5 === 0 ? '😀 ünï' : ''}`,
+          confidence: 0.5 + ((i * 37) % 101) / 202,
+        }));
+        await store.predictions.insertMany(varied);
+        await store.feedback.insertMany(traffic.feedback);
+      };
+      /** A stand-in meter: any deterministic rate per text shows the sample is the one the activity took. */
+      const rateOf = (text: string) => (text.length % 7) / 7;
+      const query = (overrides: Partial<ServedWindowQuery> = {}): ServedWindowQuery => ({
+        model: 'spam',
+        version: 'v1',
+        from: T0,
+        to: T0 + 1_000_000,
+        sketchPoints: DEFAULT_SKETCH_POINTS,
+        sampleSize: 20,
+        ...overrides,
+      });
+      /** The summary as the monitor made it before the store aggregated: served rows loaded, then core. */
+      const fromLoadedRows = async (window: ServedWindowQuery) => {
+        const served = (await store.predictions.listBetween(window.model, window.from, window.to)).filter(
+          (p) => p.modelVersion === window.version && p.variant !== 'shadow',
+        );
+        const sample = evenPositions(served.length, window.sampleSize).map((i) => served[i]!);
+        return {
+          served,
+          summary: summarizeWindow({
+            from: window.from,
+            to: window.to,
+            predictions: served,
+            feedback: await store.feedback.listForPredictions(served.map((p) => p.id)),
+            labels: ['spam', 'ham'],
+            oovRates: Object.fromEntries(sample.map((p) => [p.id, rateOf(p.text)])),
+          }),
+        };
+      };
+      const storeSummary = async (window: ServedWindowQuery) => {
+        const figures = await store.predictions.servedWindow(window);
+        return summaryOfServedWindow(
+          window,
+          figures,
+          Object.fromEntries(figures.sample.map((s) => [s.id, rateOf(s.text)])),
+        );
+      };
+
+      it('gives the summary summarizeWindow gives over the loaded rows, for windows its sketch holds whole', async () => {
+        await insertVariedTraffic(400);
+        const windows = [
+          query({ from: T0 + 10, to: T0 + 60 }),
+          query({ from: T0 + 10, to: T0 + 60, version: 'v2' }),
+          query({ from: T0 + 100, to: T0 + 101 }),
+          query({ from: T0 + 5_000, to: T0 + 6_000 }),
+          query({ from: T0, to: T0 + 100, sampleSize: 1_000 }),
+        ];
+        for (const window of windows) {
+          const { served, summary } = await fromLoadedRows(window);
+          expect(served.length).toBeLessThanOrEqual(DEFAULT_SKETCH_POINTS);
+          expect(await storeSummary(window), JSON.stringify(window)).toEqual(summary);
+        }
+        const busy = await storeSummary(windows[0]!);
+        expect(busy.feedback.negative).toBeGreaterThan(0);
+        expect(busy.meanOovRate).not.toBeNull();
+      });
+
+      it('reads the exact order statistics the sketch estimates when the window is larger than its points', async () => {
+        await insertVariedTraffic(1_200);
+        const window = query();
+        const { served, summary } = await fromLoadedRows(window);
+        expect(served.length).toBeGreaterThan(2 * DEFAULT_SKETCH_POINTS);
+        const ranks = sketchRanks(served.length);
+        const sorted = (values: number[]) => [...values].sort((a, b) => a - b);
+        const confidences = sorted(served.map((p) => p.confidence));
+        const lengths = sorted(served.map((p) => p.text.length));
+        expect(await storeSummary(window)).toEqual({
+          ...summary,
+          confidenceSketch: ranks.map((rank) => confidences[rank]),
+          textLengthSketch: ranks.map((rank) => lengths[rank]),
         });
       });
     });

@@ -2,8 +2,10 @@ import { heartbeat } from '@temporalio/activity';
 import { modelKinds } from '../../adapters/models/model-kinds.ts';
 import type { FlywheelStore } from '../../adapters/store/store.ts';
 import { type PredictionRecord, START_OF_CAPTURE } from '../../core/capture/records.ts';
+import { DEFAULT_SKETCH_POINTS } from '../../core/drift/quantile-sketch.ts';
 import { mineEdgeCases } from '../../core/mining/mine-edge-cases.ts';
 import { outOfVocabularyRates } from '../../core/monitor/out-of-vocabulary.ts';
+import { summaryOfServedWindow } from '../../core/monitor/served-window.ts';
 import { summarizeWindow } from '../../core/monitor/window-summary.ts';
 import { invalidInput, notFound } from '../activity-errors.ts';
 import type { ActivityDeps } from '../deps.ts';
@@ -50,22 +52,25 @@ export function observeModelActivity(deps: ActivityDeps) {
     const predictor = await modelKinds.load(await artifacts.get(version.artifactSha256));
 
     // The champion's own traffic only: a canary's answers are judged by its rollout, not by drift.
-    const served = (await store.predictions.listBetween(input.model, from, input.at)).filter(
-      (p) => p.modelVersion === championVersion && p.variant !== 'shadow',
-    );
-    heartbeat({ window: served.length });
+    // Aggregated by the store: a busy window holds millions of predictions.
+    const figures = await store.predictions.servedWindow({
+      model: input.model,
+      version: championVersion,
+      from,
+      to: input.at,
+      sketchPoints: DEFAULT_SKETCH_POINTS,
+      sampleSize: MAX_OOV_SAMPLE,
+    });
+    heartbeat({ window: figures.predictions });
     // Kinds whose weights say nothing about which words they saw have no out-of-vocabulary rate.
     const meter = predictor.vocabularyMeter();
     const meters = new VocabularyMeters(deps);
     meters.remember(championVersion, meter);
-    const window = summarizeWindow({
-      from,
-      to: input.at,
-      predictions: served,
-      feedback: await store.feedback.listForPredictions(served.map((p) => p.id)),
-      labels: version.labels,
-      ...(meter ? { oovRates: outOfVocabularyRates(meter, evenSample(served, MAX_OOV_SAMPLE)) } : {}),
-    });
+    const window = summaryOfServedWindow(
+      { from, to: input.at },
+      figures,
+      meter ? outOfVocabularyRates(meter, figures.sample) : undefined,
+    );
     const backlog = await edgeCaseBacklog(store, meters, input, version.labels);
     return {
       championVersion,
@@ -126,10 +131,4 @@ export function requireCycleStarter(deps: ActivityDeps): CycleStarter {
     );
   }
   return deps.cycles;
-}
-
-/** At most `size` items, evenly spaced, in order. */
-function evenSample<T>(items: readonly T[], size: number): readonly T[] {
-  if (items.length <= size) return items;
-  return Array.from({ length: size }, (_, i) => items[Math.floor((i * items.length) / size)]!);
 }

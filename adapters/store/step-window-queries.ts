@@ -15,7 +15,9 @@ export type RowQuery = (
  * the feedback tally by aggregate queries, latency percentiles by one ordered row each, the shadow
  * comparison by a join. Memory stays flat whatever the window holds, and no text is read.
  *
- * The statements are written once with `?N` parameters; PostgreSQL gets them as `$N`.
+ * The embedded store's way (SQLite sorts an arm's latencies for each percentile); PostgreSQL answers in
+ * one pass per figure with percentile_disc (postgres/step-window.ts) and shares the feedback rules below.
+ * The statements are written with `?N` parameters; PostgreSQL would get them as `$N`.
  */
 export async function stepWindowFigures(
   run: RowQuery,
@@ -83,26 +85,32 @@ const ARM_COUNT = `SELECT count(*) AS predictions FROM (${ARM}) arm`;
  * feedbackVerdict per rated prediction, then tallyFeedback: users who say right (`correct`, or the
  * predicted label) against users who say wrong (`incorrect`, or another label); both, or two different
  * other labels, is a conflict and is left out; wrong (a known or unknown label alike) is negative.
+ * CLAIMS reads a rated prediction `arm` (id, label) joined to its feedback `f`, grouped by arm.id;
+ * TALLY sums its rows. Shared with the PostgreSQL store's one-pass step analysis.
  */
-const ARM_TALLY = `
-  WITH arm AS (${ARM}),
-  claims AS (
-    SELECT arm.id,
+export const FEEDBACK_CLAIMS = `
       sum(CASE WHEN f.kind = 'correct' OR (f.kind = 'label' AND f.label = arm.label) THEN 1 ELSE 0 END)
         AS says_right,
       sum(CASE WHEN f.kind = 'incorrect' OR (f.kind = 'label' AND f.label <> arm.label) THEN 1 ELSE 0 END)
         AS says_wrong,
-      count(DISTINCT CASE WHEN f.kind = 'label' AND f.label <> arm.label THEN f.label END) AS other_labels
-    FROM arm JOIN feedback f ON f.prediction_id = arm.id
-    GROUP BY arm.id
-  )
-  SELECT (SELECT count(*) FROM arm) AS predictions,
+      count(DISTINCT CASE WHEN f.kind = 'label' AND f.label <> arm.label THEN f.label END) AS other_labels`;
+
+export const FEEDBACK_TALLY = `
     coalesce(sum(CASE WHEN says_right > 0 AND says_wrong > 0 THEN 0
                       WHEN other_labels > 1 THEN 0
                       WHEN says_right > 0 OR says_wrong > 0 THEN 1
                       ELSE 0 END), 0) AS rated,
     coalesce(sum(CASE WHEN says_right = 0 AND says_wrong > 0 AND other_labels <= 1 THEN 1 ELSE 0 END), 0)
-      AS negative
+      AS negative`;
+
+const ARM_TALLY = `
+  WITH arm AS (${ARM}),
+  claims AS (
+    SELECT arm.id, ${FEEDBACK_CLAIMS}
+    FROM arm JOIN feedback f ON f.prediction_id = arm.id
+    GROUP BY arm.id
+  )
+  SELECT (SELECT count(*) FROM arm) AS predictions, ${FEEDBACK_TALLY}
   FROM claims`;
 
 /** The value at a 0-based position (?6) of the arm's latencies, counted from the smallest or the largest. */

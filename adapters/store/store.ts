@@ -2,6 +2,7 @@ import type { ApiKeyRecord } from '../../core/access/api-key.ts';
 import type { CaptureWatermark, FeedbackRecord, PredictionRecord } from '../../core/capture/records.ts';
 import type { AuditEvent, CycleRecord, GateReportRecord } from '../../core/cycle/cycle-record.ts';
 import type { DatasetItem, DatasetVersion, Split } from '../../core/datasets/dataset.ts';
+import type { ServedWindowFigures } from '../../core/monitor/served-window.ts';
 import type { AliasMove, AliasName, ModelVersion } from '../../core/registry/model-version.ts';
 import type { ReviewItem } from '../../core/review/review-item.ts';
 import type { ReviewerAccount } from '../../core/review/reviewer-account.ts';
@@ -53,6 +54,22 @@ export interface PredictionRepository {
    * candidate arm = `canary` (canary mode) or `shadow` (shadow mode) predictions of candidateVersion.
    */
   stepWindow(query: StepWindowQuery): Promise<StepWindow>;
+  /**
+   * The served (not shadow) traffic of one version of a model in [from, to) (ms), as the monitor
+   * summarizes it, computed where the rows are (memory flat whatever the window holds; only the
+   * sample's texts are read): see core/monitor/served-window.ts.
+   */
+  servedWindow(query: ServedWindowQuery): Promise<ServedWindowFigures>;
+}
+
+/** One monitor window of one model version; `sketchPoints` and `sampleSize` as the monitor's summary takes them. */
+export interface ServedWindowQuery {
+  model: string;
+  version: string;
+  from: number;
+  to: number;
+  sketchPoints: number;
+  sampleSize: number;
 }
 
 /** One rollout step's window [from, to) (ms) of a model, between the rollout's two versions. */

@@ -2,6 +2,12 @@ import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
 import type { CaptureWatermark, FeedbackRecord, PredictionRecord } from '../../../core/capture/records.ts';
 import { writeTransaction } from '../../sqlite/sqlite-file.ts';
 import { FEEDBACK, PREDICTIONS } from '../capture-tables.ts';
+import {
+  type PointsAtRanks,
+  SERVED,
+  servedWindowFigures,
+  type TextsAtPositions,
+} from '../served-window-queries.ts';
 import { stepWindowFigures } from '../step-window-queries.ts';
 import type { FeedbackRepository, PredictionRepository, Sequenced } from '../store.ts';
 import { columnList, embeddedPlaceholders, recordOf, rowValues } from '../table-mapping.ts';
@@ -82,6 +88,8 @@ export function embeddedPredictions(db: DatabaseSync): PredictionRepository {
       return countOf(model === undefined ? countAll.get() : countOfModel.get(model));
     },
     stepWindow: (query) => stepWindowFigures(rowsOf, 'embedded', query),
+    servedWindow: (query) =>
+      servedWindowFigures(rowsOf, 'embedded', sortedPasses(db), walkedSample(db), query),
   };
 }
 
@@ -138,6 +146,72 @@ export function embeddedCaptureHead(db: DatabaseSync): (model: string) => Promis
   return async (model) => {
     const row = head.get(model) as { prediction_seq: number; feedback_seq: number };
     return { predictionSeq: row.prediction_seq, feedbackSeq: row.feedback_seq };
+  };
+}
+
+/**
+ * Order statistics in one sorted pass per column, stepping through SQLite's sorter output and keeping
+ * only the values at the wanted ranks. Text length is String length (UTF-16 units), which SQLite's
+ * length() is not (it counts characters), hence a function of our own.
+ */
+function sortedPasses(db: DatabaseSync): PointsAtRanks {
+  db.function('flywheel_text_length', { deterministic: true }, (text) =>
+    typeof text === 'string' ? text.length : null,
+  );
+  const sorted = (expression: string) =>
+    db.prepare(`SELECT ${expression} AS value FROM predictions WHERE ${SERVED} ORDER BY value`);
+  const confidence = sorted('confidence');
+  // Only texts beyond ASCII go through JavaScript: a string per row would be garbage by the million.
+  const textLength = sorted(
+    'CASE WHEN octet_length(text) = length(text) THEN length(text) ELSE flywheel_text_length(text) END',
+  );
+  const atRanks = (
+    statement: StatementSync,
+    query: Parameters<PointsAtRanks>[0],
+    ranks: readonly number[],
+  ) => {
+    const values: number[] = [];
+    let rank = 0;
+    for (const row of statement.iterate(query.model, query.from, query.to, query.version)) {
+      while (values.length < ranks.length && ranks[values.length] === rank) {
+        values.push(Number((row as { value: number }).value));
+      }
+      if (values.length === ranks.length) break;
+      rank++;
+    }
+    return values;
+  };
+  return async (query, _count, ranks) => ({
+    confidence: atRanks(confidence, query, ranks),
+    textLength: atRanks(textLength, query, ranks),
+  });
+}
+
+/**
+ * The sample by walking the window in capture order: the (model, created_at) index holds the rowid (seq)
+ * after created_at, so the walk needs no sort and keeps nothing but the picked seqs; their texts are
+ * read last. (SQLite's row_number() would store the whole window in a temporary table first.)
+ */
+function walkedSample(db: DatabaseSync): TextsAtPositions {
+  const walk = db.prepare(`SELECT seq FROM predictions WHERE ${SERVED} ORDER BY created_at, seq`);
+  const texts = db.prepare(
+    'SELECT seq, id, text FROM predictions WHERE seq IN (SELECT value FROM json_each(?)) ORDER BY seq',
+  );
+  return async (query, positions) => {
+    const seqs: number[] = [];
+    let position = 0;
+    for (const row of walk.iterate(query.model, query.from, query.to, query.version)) {
+      if (positions[seqs.length] === position) seqs.push(Number((row as { seq: number }).seq));
+      if (seqs.length === positions.length) break;
+      position++;
+    }
+    const bySeq = new Map(
+      (texts.all(JSON.stringify(seqs)) as { seq: number; id: string; text: string }[]).map((row) => [
+        Number(row.seq),
+        { id: row.id, text: row.text },
+      ]),
+    );
+    return seqs.map((seq) => bySeq.get(seq)!);
   };
 }
 

@@ -1,7 +1,6 @@
 import type pg from 'pg';
 import type { CaptureWatermark, FeedbackRecord, PredictionRecord } from '../../../core/capture/records.ts';
 import { FEEDBACK, PREDICTIONS } from '../capture-tables.ts';
-import { stepWindowFigures } from '../step-window-queries.ts';
 import type { FeedbackRepository, PredictionRepository, Sequenced } from '../store.ts';
 import {
   columnArrays,
@@ -10,6 +9,9 @@ import {
   recordOf,
   type TableMapping,
 } from '../table-mapping.ts';
+import { copyBatch } from './copy-batch.ts';
+import { postgresServedWindow } from './served-window.ts';
+import { postgresStepWindow } from './step-window.ts';
 
 /**
  * Identity values are handed out at insert time but become visible at commit: two concurrent
@@ -29,7 +31,8 @@ const toPrediction = (row: Row) => recordOf(PREDICTIONS, row, 'postgres');
 const toFeedback = (row: Row) => recordOf(FEEDBACK, row, 'postgres');
 
 /**
- * One statement per batch, whatever its size: a column of values per array parameter. The lock is
+ * Batches go in by COPY (copy-batch.ts); this INSERT is for single rows and for a batch holding an id
+ * already stored (a retry). One statement per batch, whatever its size: a column of values per array parameter. The lock is
  * taken inside the statement (its transaction is the statement's), before any row gets its seq,
  * and released at commit: one round trip per batch instead of four. JSON columns travel as text.
  */
@@ -48,6 +51,7 @@ export function postgresPredictions(pool: pg.Pool): PredictionRepository {
   return {
     async insertMany(rows) {
       if (rows.length === 0) return;
+      if (await copyBatch(pool, PREDICTIONS, [CAPTURE_LOCK, PREDICTIONS_LOCK], rows)) return;
       await pool.query(INSERT_PREDICTIONS, columnArrays(PREDICTIONS, rows, 'postgres'));
     },
     async get(id) {
@@ -76,8 +80,8 @@ export function postgresPredictions(pool: pg.Pool): PredictionRepository {
     async count(model) {
       return countRows(pool, 'predictions', model);
     },
-    stepWindow: (query) =>
-      stepWindowFigures(async (sql, params) => (await pool.query(sql, [...params])).rows, 'postgres', query),
+    stepWindow: (query) => postgresStepWindow(pool, query),
+    servedWindow: (query) => postgresServedWindow(pool, query),
   };
 }
 
@@ -92,7 +96,9 @@ export function postgresFeedback(pool: pg.Pool): FeedbackRepository {
       return { inserted: (await insertBatch([row])) === 1 };
     },
     async insertMany(rows) {
-      if (rows.length > 0) await insertBatch(rows);
+      if (rows.length === 0) return;
+      if (await copyBatch(pool, FEEDBACK, [CAPTURE_LOCK, FEEDBACK_LOCK], rows)) return;
+      await insertBatch(rows);
     },
     async listAfter(model, afterSeq, limit) {
       const { rows } = await pool.query<Row>(
