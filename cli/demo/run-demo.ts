@@ -86,8 +86,17 @@ export async function runDemo(run: DemoRun): Promise<DemoSummary> {
       model: DEMO_MODEL,
       examples: corpus.era1.map((m) => ({ id: m.id, text: m.text, label: m.label, group: m.group })),
       source: 'spamassassin:easy-ham-1,spam-1',
-      champion: 'always',
+      champion: 'never',
       actor: 'demo',
+    });
+    // Making it the champion is a change of who serves: through the championChange workflow (audited,
+    // refused under a running rollout), as `flywheel models train` does.
+    await client.changeChampion({
+      model: DEMO_MODEL,
+      to: champion.versionId,
+      actor: 'demo',
+      reason: 'trained on spamassassin:easy-ham-1,spam-1',
+      purpose: 'trained',
     });
     const era1Holdout = (await deps.store.datasets.items(champion.datasetId, 'holdout')).map((item) => ({
       text: item.text,
