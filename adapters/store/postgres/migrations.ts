@@ -226,4 +226,13 @@ export const POSTGRES_MIGRATIONS: readonly SchemaMigration[] = [
       WHERE p.id = f.prediction_id AND f.user_key IS NOT NULL AND f.user_key = p.user_key;
     `,
   },
+  {
+    version: 8,
+    name: 'audit-idempotency-key',
+    // Events appended before the column existed have no key; keys are unique among those that have one.
+    sql: `
+      ALTER TABLE audit_events ADD COLUMN idempotency_key text;
+      CREATE UNIQUE INDEX audit_events_by_idempotency_key ON audit_events (idempotency_key);
+    `,
+  },
 ];
