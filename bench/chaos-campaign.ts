@@ -1,0 +1,371 @@
+/**
+ * The reliability campaign: faults injected on purpose into the embedded stack while full cycles run
+ * and users send traffic, with everything counted from the store, the registry and Temporal. Durations
+ * and counts are settings: `bench/chaos.ts` runs the full campaign, `test/chaos.test.ts` a short one.
+ */
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { mulberry32 } from '../core/model/prng.ts';
+import { driftedChampion, era2 } from '../test/support/era-traffic.ts';
+import {
+  fastRollout,
+  JUDGED_ON_ENOUGH_FEEDBACK,
+  type SimulatedUsers,
+  simulateUsers,
+} from '../test/support/rollout-traffic.ts';
+import type { CycleStatus } from '../workflows/cycle-messages.ts';
+import {
+  type Duplicates,
+  duplicatesOf,
+  lostPredictions,
+  progressOfAll,
+  recoveryMs,
+  runningWorkflows,
+} from './chaos-counts.ts';
+import type { ChaosStack } from './chaos-stack.ts';
+
+export interface ChaosSettings {
+  seed: number;
+  /** Worker kill -9 count, at seeded random moments while cycles run. */
+  kills: number;
+  /** Bounds of the seeded pause before each kill, from the moment the previous replacement polls (ms). */
+  killGapMs: [number, number];
+  /** Models whose cycles run side by side during the kills. */
+  parallelCycles: number;
+  /** Restart the Temporal dev server during a review wait and during a rollout soak. */
+  temporalRestarts: boolean;
+  /** How long the embedded flag file stays locked by another process (ms); 0 skips the row. */
+  flagOutageMs: number;
+  /** How long the gateway is sent twice what it served in the capacity probe (ms); 0 skips the row. */
+  saturationMs: number;
+  /** The gateway's bound during saturation (its default is 256; the load generator has this many sockets). */
+  saturationMaxInFlight: number;
+  /** Users' request loops per model. */
+  usersConcurrency: number;
+}
+
+export const FULL_CAMPAIGN: ChaosSettings = {
+  seed: 19,
+  kills: 20,
+  killGapMs: [3_000, 20_000],
+  parallelCycles: 2,
+  temporalRestarts: true,
+  flagOutageMs: 60_000,
+  saturationMs: 60_000,
+  saturationMaxInFlight: 32,
+  usersConcurrency: 2,
+};
+
+export interface ChaosRow {
+  fault: string;
+  injected: number;
+  /** Workflows running when a fault hit (cycles and their children), counted once each. */
+  affected: number;
+  /** Of those, the ones that ended as they would without the fault; for traffic rows, requests answered. */
+  completed: number;
+  /** Predictions answered 200 but not in the store. */
+  lost: number;
+  duplicates: Duplicates;
+  maxRecoveryMs: number | null;
+  /** What else the row saw (stages hit, statuses, drops). */
+  notes: string;
+  /** Figures a test checks beyond the columns (e.g. answers other than 200 and 503). */
+  extra?: Record<string, number>;
+}
+
+const NO_DUPLICATES: Duplicates = { datasets: 0, models: 0, audit: 0 };
+
+/** A cycle learning from drifted traffic: auto labels, or a review that closes itself at its deadline. */
+function cycleConfig(stack: ChaosStack, review: 'none' | 'deadline') {
+  return {
+    training: { taskQueue: stack.trainingTaskQueue, params: { epochs: 4 } },
+    mining: { labelBudget: review === 'none' ? 0 : 10 },
+    ...(review === 'deadline' ? { review: { deadline: '40s', minLabelsAtDeadline: 1 } } : {}),
+    ...fastRollout({ steps: ['shadow', 25, 100], soak: '3s', ...JUDGED_ON_ENOUGH_FEEDBACK }),
+    // A killed attempt is retried once its timeout passes: short ones keep a campaign short.
+    activities: {
+      retry: { initialInterval: '200ms', maximumInterval: '1s' },
+      default: { startToClose: '2m', heartbeat: '10s' },
+      training: { startToClose: '30m', heartbeat: '10s' },
+    },
+  };
+}
+
+/** Users of every model the campaign uses, answering through the gateway, with their 200s kept. */
+class Traffic {
+  readonly #users: SimulatedUsers[] = [];
+  readonly #stack: ChaosStack;
+  readonly #concurrency: number;
+  readonly #messages = era2().traffic;
+
+  constructor(stack: ChaosStack, concurrency: number) {
+    this.#stack = stack;
+    this.#concurrency = concurrency;
+  }
+
+  start(model: string, seed: number): SimulatedUsers {
+    const users = simulateUsers({
+      url: this.#stack.gateway.address,
+      model,
+      messages: this.#messages,
+      users: 300,
+      feedbackShare: 0.5,
+      concurrency: this.#concurrency,
+      seed,
+      maxTextLength: 1_000,
+    });
+    this.#users.push(users);
+    return users;
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.#users.map((users) => users.stop()));
+  }
+}
+
+async function cycleResult(stack: ChaosStack, workflowId: string): Promise<CycleStatus> {
+  return (await stack.client.temporal.workflow.getHandle(workflowId).result()) as CycleStatus;
+}
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls `probe` until it holds; the campaign's waits are for states, never for a time. */
+async function until(what: string, probe: () => Promise<boolean>, limitMs = 20 * 60_000): Promise<void> {
+  const deadline = Date.now() + limitMs;
+  while (!(await probe().catch(() => false))) {
+    if (Date.now() > deadline) throw new Error(`chaos: gave up waiting for ${what}`);
+    await pause(250);
+  }
+}
+
+/**
+ * Worker kill -9 at seeded random moments while `parallelCycles` cycles run (rounds of cycles until
+ * every kill has landed). Each kill names the stage of every running cycle at that moment.
+ */
+export async function workerKills(stack: ChaosStack, settings: ChaosSettings): Promise<ChaosRow> {
+  const random = mulberry32(settings.seed);
+  const traffic = new Traffic(stack, settings.usersConcurrency);
+  const models: string[] = [];
+  const cycles: string[] = [];
+  const affected = new Set<string>();
+  const stagesHit = new Map<string, number>();
+  const answered: SimulatedUsers[] = [];
+  let kills = 0;
+  let maxRecovery: number | null = null;
+  let round = 0;
+  try {
+    while (kills < settings.kills) {
+      round++;
+      const running: Array<{ model: string; workflowId: string; done: Promise<CycleStatus> }> = [];
+      for (let i = 0; i < settings.parallelCycles; i++) {
+        const model = `chaos-kill-${round}-${i}`;
+        await driftedChampion(stack.deps, model, settings.seed + round * 10 + i);
+        models.push(model);
+        answered.push(traffic.start(model, settings.seed + round * 10 + i));
+        const started = await stack.client.startCycle(model, { config: cycleConfig(stack, 'none') });
+        cycles.push(started.workflowId);
+        running.push({ model, workflowId: started.workflowId, done: cycleResult(stack, started.workflowId) });
+      }
+      let open = running.length;
+      for (const cycle of running) cycle.done.finally(() => open--).catch(() => {});
+      while (open > 0 && kills < settings.kills) {
+        const [low, high] = settings.killGapMs;
+        await pause(low + random() * (high - low));
+        if (open === 0) break;
+        const victims = await runningWorkflows(stack.client);
+        for (const cycle of running) {
+          const status = await stack.client.cycleStatus(cycle.model).catch(() => null);
+          if (status && status.outcome === 'running') {
+            stagesHit.set(status.stage, (stagesHit.get(status.stage) ?? 0) + 1);
+          }
+        }
+        for (const id of victims) affected.add(id);
+        const before = await progressOfAll(stack.client, victims);
+        const killedAt = Date.now();
+        await stack.killWorker();
+        kills++;
+        const recovered = await recoveryMs(stack.client, before, killedAt, 5 * 60_000);
+        if (recovered !== null) maxRecovery = Math.max(maxRecovery ?? 0, recovered);
+      }
+      await Promise.allSettled(running.map((cycle) => cycle.done));
+    }
+  } finally {
+    await traffic.stop();
+  }
+  const outcomes = await cycleOutcomes(stack, cycles);
+  await stack.gateway.close().catch(() => {});
+  const lost = await lostOf(stack, answered);
+  await stack.replaceGateway();
+  return {
+    fault: 'worker kill -9',
+    injected: kills,
+    affected: affected.size,
+    completed: outcomes.promoted,
+    lost,
+    duplicates: await duplicatesOf(stack.deps.store, models),
+    maxRecoveryMs: maxRecovery,
+    notes: `${cycles.length} cycles (${describeCounts(outcomes.byOutcome)}); kills landed in ${describeCounts(Object.fromEntries(stagesHit))}; ${stack.unexpectedWorkerExits()} unexpected worker exits`,
+  };
+}
+
+/**
+ * The dev server stopped and started again on its database file: once while a cycle waits for its
+ * review, once while its rollout soaks a step.
+ */
+export async function temporalRestarts(stack: ChaosStack, settings: ChaosSettings): Promise<ChaosRow> {
+  const model = 'chaos-restart';
+  await driftedChampion(stack.deps, model, settings.seed + 1_000);
+  const traffic = new Traffic(stack, settings.usersConcurrency);
+  const users = traffic.start(model, settings.seed + 1_000);
+  const affected = new Set<string>();
+  let injected = 0;
+  let maxRecovery: number | null = null;
+  const restart = async () => {
+    const victims = await runningWorkflows(stack.client);
+    for (const id of victims) affected.add(id);
+    const before = await progressOfAll(stack.client, victims);
+    const at = Date.now();
+    await stack.restartTemporal();
+    injected++;
+    const recovered = await recoveryMs(stack.client, before, at, 5 * 60_000);
+    if (recovered !== null) maxRecovery = Math.max(maxRecovery ?? 0, recovered);
+  };
+  let workflowId: string;
+  try {
+    const started = await stack.client.startCycle(model, { config: cycleConfig(stack, 'deadline') });
+    workflowId = started.workflowId;
+    await until(
+      'the review wait',
+      async () => (await stack.client.cycleStatus(model)).stage === 'waiting-for-review',
+    );
+    await restart();
+    await until('a rollout soak', async () => {
+      const status = await stack.client.cycleStatus(model);
+      if (status.outcome !== 'running') return true;
+      if (status.stage !== 'rolling-out') return false;
+      return (await stack.client.rolloutStatus(model)).phase === 'soaking';
+    });
+    if ((await stack.client.cycleStatus(model)).outcome === 'running') await restart();
+    await cycleResult(stack, workflowId).catch(() => null);
+  } finally {
+    await traffic.stop();
+  }
+  const outcomes = await cycleOutcomes(stack, [workflowId]);
+  await stack.gateway.close().catch(() => {});
+  const lost = await lostOf(stack, [users]);
+  await stack.replaceGateway();
+  return {
+    fault: 'Temporal server restart',
+    injected,
+    affected: affected.size,
+    completed: outcomes.promoted,
+    lost,
+    duplicates: await duplicatesOf(stack.deps.store, [model]),
+    maxRecoveryMs: maxRecovery,
+    notes: `once in the review wait, once in a rollout soak; the cycle: ${describeCounts(outcomes.byOutcome)}`,
+  };
+}
+
+/** The embedded flag file held under an exclusive lock by another process while users send traffic. */
+export async function flagOutage(stack: ChaosStack, settings: ChaosSettings): Promise<ChaosRow> {
+  const model = 'chaos-flags';
+  await driftedChampion(stack.deps, model, settings.seed + 2_000);
+  const traffic = new Traffic(stack, settings.usersConcurrency);
+  const users = traffic.start(model, settings.seed + 2_000);
+  await until('traffic', async () => users.answers.length >= 20);
+  const before = users.answers.length;
+  const lockedAt = Date.now();
+  await holdFileLock(join(stack.dataDir, 'flags.db'), settings.flagOutageMs);
+  const during = users.answers.slice(before);
+  const afterOutage = users.answers.length;
+  await until('traffic after the outage', async () => users.answers.length >= afterOutage + 20);
+  const firstAfter = users.answers[afterOutage];
+  await traffic.stop();
+  await stack.gateway.close().catch(() => {});
+  const lost = await lostOf(stack, [users]);
+  await stack.replaceGateway();
+  const errors = during.filter((answer) => answer.status !== 200).length;
+  return {
+    fault: 'flag backend outage',
+    injected: 1,
+    affected: during.length,
+    completed: during.length - errors,
+    lost,
+    duplicates: NO_DUPLICATES,
+    maxRecoveryMs: firstAfter ? Math.max(0, firstAfter.at - (lockedAt + settings.flagOutageMs)) : null,
+    notes: `${Math.round(settings.flagOutageMs / 1000)} s locked; ${during.length} requests during it, ${errors} not 200`,
+    extra: { errors },
+  };
+}
+
+/**
+ * Another process takes the SQLite file's lock for itself (exclusive locking mode holds it until the
+ * connection closes): every other reader and writer is refused meanwhile.
+ */
+async function holdFileLock(path: string, ms: number): Promise<void> {
+  const script = `
+    const { DatabaseSync } = require('node:sqlite');
+    const db = new DatabaseSync(process.argv[1]);
+    db.exec('PRAGMA locking_mode = EXCLUSIVE; BEGIN EXCLUSIVE; COMMIT;');
+    db.prepare('SELECT count(*) FROM sqlite_master').get();
+    process.send('locked');
+    setTimeout(() => { db.close(); process.exit(0); }, Number(process.argv[2]));
+  `;
+  const child = spawn(process.execPath, ['-e', script, path, String(ms)], {
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.once('message', () => resolve());
+    child.once('exit', (code) => reject(new Error(`the lock holder exited early (${code})`)));
+  });
+  await new Promise((resolve) => child.once('exit', resolve));
+}
+
+async function cycleOutcomes(stack: ChaosStack, workflowIds: readonly string[]) {
+  const byOutcome: Record<string, number> = {};
+  for (const id of workflowIds) {
+    const outcome = await stack.client.temporal.workflow
+      .getHandle(id)
+      .result()
+      .then(
+        (status) => (status as CycleStatus).outcome,
+        () => 'failed-workflow',
+      );
+    byOutcome[outcome] = (byOutcome[outcome] ?? 0) + 1;
+  }
+  return { byOutcome, promoted: byOutcome.promoted ?? 0 };
+}
+
+async function lostOf(stack: ChaosStack, users: readonly SimulatedUsers[]): Promise<number> {
+  const ids = users.flatMap((u) => u.answers.filter((a) => a.status === 200).map((a) => a.predictionId));
+  return lostPredictions(stack.deps.store, ids);
+}
+
+function describeCounts(counts: Record<string, number>): string {
+  const entries = Object.entries(counts);
+  return entries.length === 0 ? 'none' : entries.map(([key, n]) => `${key} ×${n}`).join(', ');
+}
+
+export function formatTable(rows: readonly ChaosRow[]): string {
+  const header = [
+    'fault',
+    'injected',
+    'workflows affected',
+    'completed',
+    'lost events',
+    'duplicates (datasets/models/audit)',
+    'max recovery',
+  ];
+  const lines = rows.map((row) => [
+    row.fault,
+    String(row.injected),
+    String(row.affected),
+    String(row.completed),
+    String(row.lost),
+    `${row.duplicates.datasets}/${row.duplicates.models}/${row.duplicates.audit}`,
+    row.maxRecoveryMs === null ? '—' : `${(row.maxRecoveryMs / 1000).toFixed(1)} s`,
+  ]);
+  const table = [header, header.map(() => '---'), ...lines].map((cells) => `| ${cells.join(' | ')} |`);
+  const notes = rows.map((row) => `- ${row.fault}: ${row.notes}`);
+  return [...table, '', ...notes].join('\n');
+}
