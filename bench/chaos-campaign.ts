@@ -5,13 +5,15 @@
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import type { CorpusMessage } from '../adapters/corpus/spamassassin.ts';
 import { mulberry32 } from '../core/model/prng.ts';
 import { driftedChampion, era2 } from '../test/support/era-traffic.ts';
 import {
+  type Answer,
   fastRollout,
   JUDGED_ON_ENOUGH_FEEDBACK,
-  type SimulatedUsers,
-  simulateUsers,
+  predict,
+  sendFeedback,
 } from '../test/support/rollout-traffic.ts';
 import type { CycleStatus } from '../workflows/cycle-messages.ts';
 import {
@@ -34,6 +36,8 @@ export interface ChaosSettings {
   parallelCycles: number;
   /** Restart the Temporal dev server during a review wait and during a rollout soak. */
   temporalRestarts: boolean;
+  /** The review's deadline in the restart row: the review wait the first restart lands in (ms). */
+  reviewDeadlineMs: number;
   /** How long the embedded flag file stays locked by another process (ms); 0 skips the row. */
   flagOutageMs: number;
   /** How long the gateway is sent twice what it served in the capacity probe (ms); 0 skips the row. */
@@ -50,6 +54,7 @@ export const FULL_CAMPAIGN: ChaosSettings = {
   killGapMs: [3_000, 20_000],
   parallelCycles: 2,
   temporalRestarts: true,
+  reviewDeadlineMs: 40_000,
   flagOutageMs: 60_000,
   saturationMs: 60_000,
   saturationMaxInFlight: 32,
@@ -76,11 +81,13 @@ export interface ChaosRow {
 const NO_DUPLICATES: Duplicates = { datasets: 0, models: 0, audit: 0 };
 
 /** A cycle learning from drifted traffic: auto labels, or a review that closes itself at its deadline. */
-function cycleConfig(stack: ChaosStack, review: 'none' | 'deadline') {
+function cycleConfig(stack: ChaosStack, review: 'none' | 'deadline', reviewDeadlineMs = 40_000) {
   return {
     training: { taskQueue: stack.trainingTaskQueue, params: { epochs: 4 } },
     mining: { labelBudget: review === 'none' ? 0 : 10 },
-    ...(review === 'deadline' ? { review: { deadline: '40s', minLabelsAtDeadline: 1 } } : {}),
+    ...(review === 'deadline'
+      ? { review: { deadline: `${Math.round(reviewDeadlineMs / 1000)}s`, minLabelsAtDeadline: 1 } }
+      : {}),
     ...fastRollout({ steps: ['shadow', 25, 100], soak: '3s', ...JUDGED_ON_ENOUGH_FEEDBACK }),
     // A killed attempt is retried once its timeout passes: short ones keep a campaign short.
     activities: {
@@ -91,9 +98,60 @@ function cycleConfig(stack: ChaosStack, review: 'none' | 'deadline') {
   };
 }
 
+/**
+ * Users of one model: each loop sends a message and, on half the answers, true feedback. A request that
+ * fails (no answer at all) is kept as status 0: a campaign counts it, it does not stop on it.
+ */
+class Users {
+  readonly answers: Answer[] = [];
+  #stopped = false;
+  readonly #loops: Promise<void>[];
+
+  constructor(
+    url: string,
+    model: string,
+    messages: readonly CorpusMessage[],
+    concurrency: number,
+    seed: number,
+  ) {
+    const random = mulberry32(seed);
+    const loop = async () => {
+      while (!this.#stopped) {
+        const user = `user-${Math.floor(random() * 300)}`;
+        const message = messages[Math.floor(random() * messages.length)]!;
+        const request = { text: message.text.slice(0, 1_000), label: message.label };
+        const at = Date.now();
+        const answer = await predict(url, model, user, request).catch(
+          (): Answer => ({
+            user,
+            at,
+            status: 0,
+            predictionId: '',
+            variant: '',
+            modelVersion: '',
+            label: '',
+            truth: message.label,
+          }),
+        );
+        this.answers.push(answer);
+        if (answer.status === 200 && random() < 0.5) {
+          await sendFeedback(url, answer, `fb-${answer.predictionId}`).catch(() => 0);
+        }
+        if (answer.status === 0) await pause(100);
+      }
+    };
+    this.#loops = Array.from({ length: concurrency }, loop);
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    await Promise.all(this.#loops);
+  }
+}
+
 /** Users of every model the campaign uses, answering through the gateway, with their 200s kept. */
 class Traffic {
-  readonly #users: SimulatedUsers[] = [];
+  readonly #users: Users[] = [];
   readonly #stack: ChaosStack;
   readonly #concurrency: number;
   readonly #messages = era2().traffic;
@@ -103,17 +161,8 @@ class Traffic {
     this.#concurrency = concurrency;
   }
 
-  start(model: string, seed: number): SimulatedUsers {
-    const users = simulateUsers({
-      url: this.#stack.gateway.address,
-      model,
-      messages: this.#messages,
-      users: 300,
-      feedbackShare: 0.5,
-      concurrency: this.#concurrency,
-      seed,
-      maxTextLength: 1_000,
-    });
+  start(model: string, seed: number): Users {
+    const users = new Users(this.#stack.gateway.address, model, this.#messages, this.#concurrency, seed);
     this.#users.push(users);
     return users;
   }
@@ -149,7 +198,7 @@ export async function workerKills(stack: ChaosStack, settings: ChaosSettings): P
   const cycles: string[] = [];
   const affected = new Set<string>();
   const stagesHit = new Map<string, number>();
-  const answered: SimulatedUsers[] = [];
+  const answered: Users[] = [];
   let kills = 0;
   let maxRecovery: number | null = null;
   let round = 0;
@@ -204,6 +253,7 @@ export async function workerKills(stack: ChaosStack, settings: ChaosSettings): P
     lost,
     duplicates: await duplicatesOf(stack.deps.store, models),
     maxRecoveryMs: maxRecovery,
+    extra: { cycles: cycles.length, unexpectedWorkerExits: stack.unexpectedWorkerExits() },
     notes: `${cycles.length} cycles (${describeCounts(outcomes.byOutcome)}); kills landed in ${describeCounts(Object.fromEntries(stagesHit))}; ${stack.unexpectedWorkerExits()} unexpected worker exits`,
   };
 }
@@ -232,7 +282,9 @@ export async function temporalRestarts(stack: ChaosStack, settings: ChaosSetting
   };
   let workflowId: string;
   try {
-    const started = await stack.client.startCycle(model, { config: cycleConfig(stack, 'deadline') });
+    const started = await stack.client.startCycle(model, {
+      config: cycleConfig(stack, 'deadline', settings.reviewDeadlineMs),
+    });
     workflowId = started.workflowId;
     await until(
       'the review wait',
@@ -262,6 +314,7 @@ export async function temporalRestarts(stack: ChaosStack, settings: ChaosSetting
     lost,
     duplicates: await duplicatesOf(stack.deps.store, [model]),
     maxRecoveryMs: maxRecovery,
+    extra: { cycles: 1 },
     notes: `once in the review wait, once in a rollout soak; the cycle: ${describeCounts(outcomes.byOutcome)}`,
   };
 }
@@ -293,32 +346,34 @@ export async function flagOutage(stack: ChaosStack, settings: ChaosSettings): Pr
     lost,
     duplicates: NO_DUPLICATES,
     maxRecoveryMs: firstAfter ? Math.max(0, firstAfter.at - (lockedAt + settings.flagOutageMs)) : null,
-    notes: `${Math.round(settings.flagOutageMs / 1000)} s locked; ${during.length} requests during it, ${errors} not 200`,
+    notes: `${Math.round(settings.flagOutageMs / 1000)} s write-locked by another process; ${during.length} requests during it, ${errors} not 200`,
     extra: { errors },
   };
 }
 
 /**
- * Another process takes the SQLite file's lock for itself (exclusive locking mode holds it until the
- * connection closes): every other reader and writer is refused meanwhile.
+ * Another process holds the flag file's write lock (an open write transaction), as a stuck flag
+ * editor would: writers wait out their busy timeout and fail; readers go on reading the last state.
  */
 async function holdFileLock(path: string, ms: number): Promise<void> {
   const script = `
     const { DatabaseSync } = require('node:sqlite');
-    const db = new DatabaseSync(process.argv[1]);
-    db.exec('PRAGMA locking_mode = EXCLUSIVE; BEGIN EXCLUSIVE; COMMIT;');
-    db.prepare('SELECT count(*) FROM sqlite_master').get();
+    const db = new DatabaseSync(process.argv[1], { timeout: 60000 });
+    db.exec('BEGIN IMMEDIATE');
     process.send('locked');
-    setTimeout(() => { db.close(); process.exit(0); }, Number(process.argv[2]));
+    setTimeout(() => { db.exec('ROLLBACK'); db.close(); process.exit(0); }, Number(process.argv[2]));
   `;
   const child = spawn(process.execPath, ['-e', script, path, String(ms)], {
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
-  await new Promise<void>((resolve, reject) => {
-    child.once('message', () => resolve());
-    child.once('exit', (code) => reject(new Error(`the lock holder exited early (${code})`)));
-  });
-  await new Promise((resolve) => child.once('exit', resolve));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  const locked = await Promise.race([
+    new Promise<boolean>((resolve) => child.once('message', () => resolve(true))),
+    exited.then(() => false),
+  ]);
+  if (!locked) throw new Error('chaos: the flag lock holder exited before it held the lock');
+  const code = await exited;
+  if (code !== 0) throw new Error(`chaos: the flag lock holder exited with ${code}`);
 }
 
 async function cycleOutcomes(stack: ChaosStack, workflowIds: readonly string[]) {
@@ -336,7 +391,7 @@ async function cycleOutcomes(stack: ChaosStack, workflowIds: readonly string[]) 
   return { byOutcome, promoted: byOutcome.promoted ?? 0 };
 }
 
-async function lostOf(stack: ChaosStack, users: readonly SimulatedUsers[]): Promise<number> {
+async function lostOf(stack: ChaosStack, users: readonly Users[]): Promise<number> {
   const ids = users.flatMap((u) => u.answers.filter((a) => a.status === 200).map((a) => a.predictionId));
   return lostPredictions(stack.deps.store, ids);
 }

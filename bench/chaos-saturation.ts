@@ -12,7 +12,7 @@ import type { ChaosRow, ChaosSettings } from './chaos-campaign.ts';
 import type { ChaosStack } from './chaos-stack.ts';
 import type { Burst, BurstSpec, PhaseResult } from './gateway-load-generator.ts';
 
-/** Requests of the capacity probe (closed loop, 16 senders). */
+/** Requests of the capacity probe (closed loop, as many senders as the generator has sockets). */
 const PROBE_REQUESTS = 600;
 
 export async function saturate(stack: ChaosStack, settings: ChaosSettings): Promise<ChaosRow> {
@@ -34,7 +34,7 @@ export async function saturate(stack: ChaosStack, settings: ChaosSettings): Prom
   };
   try {
     const before = await stack.deps.store.predictions.count(MODEL);
-    const probe = await burst({ loop: 'closed', requests: PROBE_REQUESTS, concurrency: 16 });
+    const probe = await burst({ loop: 'closed', requests: PROBE_REQUESTS, concurrency: 64 });
     const capacity = (probe.statuses['200'] ?? 0) / (probe.durationMs / 1000);
     const rate = Math.max(1, Math.round(2 * capacity));
     const requests = Math.max(1, Math.round((rate * settings.saturationMs) / 1000));
