@@ -5,9 +5,11 @@
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { temporal } from '@temporalio/proto';
 import type { CorpusMessage } from '../adapters/corpus/spamassassin.ts';
+import { monitorStatus, startMonitor, stopMonitor } from '../client/monitors.ts';
 import { mulberry32 } from '../core/model/prng.ts';
-import { driftedChampion, era2 } from '../test/support/era-traffic.ts';
+import { driftedChampion, era1Champion, era2 } from '../test/support/era-traffic.ts';
 import {
   type Answer,
   fastRollout,
@@ -44,6 +46,8 @@ export interface ChaosSettings {
   saturationMs: number;
   /** The gateway's bound during saturation (its default is 256; the load generator has this many sockets). */
   saturationMaxInFlight: number;
+  /** Runs of the long-lived monitor (each a continue-as-new); 0 skips the row. */
+  monitorGenerations: number;
   /** Users' request loops per model. */
   usersConcurrency: number;
 }
@@ -59,6 +63,7 @@ export const FULL_CAMPAIGN: ChaosSettings = {
   saturationMs: 60_000,
   saturationMaxInFlight: 32,
   usersConcurrency: 2,
+  monitorGenerations: 4,
 };
 
 export interface ChaosRow {
@@ -349,6 +354,61 @@ export async function flagOutage(stack: ChaosStack, settings: ChaosSettings): Pr
     notes: `${Math.round(settings.flagOutageMs / 1000)} s write-locked by another process; ${during.length} requests during it, ${errors} not 200`,
     extra: { errors },
   };
+}
+
+/**
+ * Long life: a monitor checking every second, continuing as new every `checksPerRun` checks, until it
+ * is in its `generations`-th run, with the worker killed once on the way. Its counters must carry over
+ * every hand-over and no workflow task may fail.
+ */
+export async function longLife(stack: ChaosStack, settings: ChaosSettings): Promise<ChaosRow> {
+  const model = 'chaos-monitor';
+  await era1Champion(stack.deps, model);
+  const checksPerRun = 3;
+  const { workflowId } = await startMonitor(stack.client, model, {
+    // Never enough traffic to judge: the monitor only looks, so it never asks this worker to start a cycle.
+    policy: { checkEvery: '1s', window: '4s', minWindowPredictions: 1_000_000, cooldown: '1h' },
+    cycleConfig: { mining: { labelBudget: 0 } },
+    checksPerRun,
+  });
+  const status = () => monitorStatus(stack.client, model);
+  await until('the second run', async () => (await status()).runs >= 2);
+  const before = await progressOfAll(stack.client, [workflowId]);
+  const killedAt = Date.now();
+  await stack.killWorker();
+  const recovered = await recoveryMs(stack.client, before, killedAt, 5 * 60_000);
+  await until(
+    `run ${settings.monitorGenerations}`,
+    async () => (await status()).runs >= settings.monitorGenerations,
+  );
+  const last = await status();
+  await stopMonitor(stack.client, model);
+  const failedTasks = await failedWorkflowTasks(stack, workflowId);
+  // Every check of the earlier runs is still counted: nothing was lost in a hand-over.
+  const carried = last.checks >= (last.runs - 1) * checksPerRun + last.checksThisRun;
+  return {
+    fault: `long life: monitor through ${settings.monitorGenerations - 1} continue-as-new`,
+    injected: 1,
+    affected: 1,
+    completed: carried && failedTasks === 0 ? 1 : 0,
+    lost: 0,
+    duplicates: NO_DUPLICATES,
+    maxRecoveryMs: recovered,
+    extra: { runs: last.runs, checks: last.checks, failedTasks },
+    notes: `${last.runs} runs (continue-as-new every ${checksPerRun} checks), ${last.checks} checks carried over, ${failedTasks} failed workflow tasks; one worker kill -9 in run 2`,
+  };
+}
+
+async function failedWorkflowTasks(stack: ChaosStack, workflowId: string): Promise<number> {
+  const { EventType } = temporal.api.enums.v1;
+  let failed = 0;
+  for await (const run of stack.client.temporal.workflow.list({ query: `WorkflowId="${workflowId}"` })) {
+    const history = await stack.client.temporal.workflow.getHandle(workflowId, run.runId).fetchHistory();
+    for (const event of history.events ?? []) {
+      if (event.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED) failed++;
+    }
+  }
+  return failed;
 }
 
 /**

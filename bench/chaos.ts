@@ -18,6 +18,7 @@ import {
   FULL_CAMPAIGN,
   flagOutage,
   formatTable,
+  longLife,
   temporalRestarts,
   workerKills,
 } from './chaos-campaign.ts';
@@ -42,7 +43,7 @@ const settings: ChaosSettings = {
   ...(values.saturation ? { saturationMs: Number(values.saturation) * 1000 } : {}),
   ...(values['no-restarts'] ? { temporalRestarts: false } : {}),
 };
-const only = new Set((values.only ?? 'saturation,flags,kills,restarts').split(','));
+const only = new Set((values.only ?? 'saturation,flags,kills,restarts,long-life').split(','));
 
 const root = mkdtempSync(join(tmpdir(), 'flywheel-chaos-'));
 const stack = await startChaosStack(root);
@@ -57,6 +58,7 @@ try {
   if (only.has('flags') && settings.flagOutageMs > 0) print(await flagOutage(stack, settings));
   if (only.has('kills') && settings.kills > 0) print(await workerKills(stack, settings));
   if (only.has('restarts') && settings.temporalRestarts) print(await temporalRestarts(stack, settings));
+  if (only.has('long-life') && settings.monitorGenerations > 0) print(await longLife(stack, settings));
 } finally {
   process.stdout.write(`${formatTable(rows)}\n`);
   process.stdout.write(

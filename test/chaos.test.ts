@@ -8,6 +8,7 @@ import {
   FULL_CAMPAIGN,
   flagOutage,
   formatTable,
+  longLife,
   temporalRestarts,
   workerKills,
 } from '../bench/chaos-campaign.ts';
@@ -81,3 +82,11 @@ test('Temporal server restarted in a review wait and in a rollout soak: the cycl
   expect(row.lost, row.notes).toBe(0);
   expect(row.duplicates, row.notes).toEqual(NONE);
 }, 1_800_000);
+
+test('long life: a monitor continues as new through a worker kill, its counts carried, no task failed', async () => {
+  const row = await longLife(stack, SHORT);
+  rows.push(row);
+  expect(row.extra?.runs, row.notes).toBeGreaterThanOrEqual(SHORT.monitorGenerations);
+  expect(row.extra?.failedTasks, row.notes).toBe(0);
+  expect(row.completed, row.notes).toBe(1);
+}, 600_000);
