@@ -91,7 +91,13 @@ function cycleConfig(stack: ChaosStack, review: 'none' | 'deadline', reviewDeadl
     training: { taskQueue: stack.trainingTaskQueue, params: { epochs: 4 } },
     mining: { labelBudget: review === 'none' ? 0 : 10 },
     ...(review === 'deadline'
-      ? { review: { deadline: `${Math.round(reviewDeadlineMs / 1000)}s`, minLabelsAtDeadline: 1 } }
+      ? {
+          review: {
+            deadline: `${Math.round(reviewDeadlineMs / 1000)}s`,
+            reminderAfter: `${Math.round(reviewDeadlineMs / 2000)}s`,
+            minLabelsAtDeadline: 1,
+          },
+        }
       : {}),
     ...fastRollout({ steps: ['shadow', 25, 100], soak: '3s', ...JUDGED_ON_ENOUGH_FEEDBACK }),
     // A killed attempt is retried once its timeout passes: short ones keep a campaign short.

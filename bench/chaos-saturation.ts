@@ -43,8 +43,22 @@ export async function saturate(stack: ChaosStack, settings: ChaosSettings): Prom
     const sampler = setInterval(() => {
       rssPeak = Math.max(rssPeak, process.memoryUsage().rss);
     }, 100);
+    // What the gateway itself holds open: shedding starts when this reaches maxInFlight.
+    let maxInFlight = 0;
+    let sampling = true;
+    const inFlightSampler = (async () => {
+      while (sampling) {
+        const text = await (await fetch(`${gateway.address}/metrics`)).text();
+        const line = text.split('\n').find((l) => l.startsWith('flywheel_gateway_requests_in_flight '));
+        maxInFlight = Math.max(maxInFlight, Number(line?.split(' ')[1] ?? 0));
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    })();
     const load = await burst({ loop: 'open', requests, rate });
+    sampling = false;
+    await inFlightSampler;
     clearInterval(sampler);
+    const sentRate = load.requests / (load.durationMs / 1000);
     const metrics = await (await fetch(`${gateway.address}/metrics`)).text();
     await stack.replaceGateway(); // closing flushes every prediction taken
     const captured = (await stack.deps.store.predictions.count(MODEL)) - before;
@@ -62,11 +76,12 @@ export async function saturate(stack: ChaosStack, settings: ChaosSettings): Prom
       duplicates: { datasets: 0, models: 0, audit: 0 },
       maxRecoveryMs: null,
       notes:
-        `capacity ${Math.round(capacity)}/s, sent ${rate}/s for ${Math.round(settings.saturationMs / 1000)} s: ` +
+        `capacity ${Math.round(capacity)}/s (closed loop, 64 senders), asked ${rate}/s for ${Math.round(settings.saturationMs / 1000)} s ` +
+        `(the generator sent ${Math.round(sentRate)}/s): ` +
         `${load.statuses['200'] ?? 0} × 200, ${shed} × 503 shed, ${other} other; served ${served} = captured ${captured}` +
         ` (capture drops ${dropped}); p99 ${Math.round(p99)} ms; bench process RSS ${mib(rssBefore)} → peak ${mib(rssPeak)} MiB` +
-        ` (maxInFlight ${settings.saturationMaxInFlight})`,
-      extra: { served, captured, shed, other, dropped },
+        `; most requests open in the gateway ${maxInFlight} (maxInFlight ${settings.saturationMaxInFlight})`,
+      extra: { served, captured, shed, other, dropped, maxInFlight },
     };
   } finally {
     generator.disconnect();
