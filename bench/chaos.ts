@@ -53,6 +53,20 @@ const print = (row: ChaosRow) => {
   rows.push(row);
   process.stderr.write(`chaos: ${row.fault} done after ${Math.round((Date.now() - started) / 1000)} s\n`);
 };
+// Stopped before the end (Ctrl-C, a time limit): the rows finished so far are still printed.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    process.stdout.write(
+      `${formatTable(rows)}\n\nstopped by ${signal} after ${Math.round((Date.now() - started) / 1000)} s\n`,
+    );
+    // The dev server and the worker are child processes: stop them before leaving.
+    const stopped = Promise.race([stack.close(), new Promise((resolve) => setTimeout(resolve, 20_000))]);
+    stopped.finally(() => {
+      rmSync(root, { recursive: true, force: true });
+      process.exit(130);
+    });
+  });
+}
 try {
   if (only.has('saturation') && settings.saturationMs > 0) print(await saturate(stack, settings));
   if (only.has('flags') && settings.flagOutageMs > 0) print(await flagOutage(stack, settings));
