@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { temporal } from '@temporalio/proto';
+import proto from '@temporalio/proto';
 import type { CorpusMessage } from '../adapters/corpus/spamassassin.ts';
 import { monitorStatus, startMonitor, stopMonitor } from '../client/monitors.ts';
 import { mulberry32 } from '../core/model/prng.ts';
@@ -410,7 +410,7 @@ export async function longLife(stack: ChaosStack, settings: ChaosSettings): Prom
 }
 
 async function failedWorkflowTasks(stack: ChaosStack, workflowId: string): Promise<number> {
-  const { EventType } = temporal.api.enums.v1;
+  const { EventType } = proto.temporal.api.enums.v1;
   let failed = 0;
   for await (const run of stack.client.temporal.workflow.list({ query: `WorkflowId="${workflowId}"` })) {
     const history = await stack.client.temporal.workflow.getHandle(workflowId, run.runId).fetchHistory();
