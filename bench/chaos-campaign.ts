@@ -100,10 +100,11 @@ function cycleConfig(stack: ChaosStack, review: 'none' | 'deadline', reviewDeadl
         }
       : {}),
     ...fastRollout({ steps: ['shadow', 25, 100], soak: '3s', ...JUDGED_ON_ENOUGH_FEEDBACK }),
-    // A killed attempt is retried once its timeout passes: short ones keep a campaign short.
+    // A killed attempt is retried once its heartbeat timeout passes. Training heartbeats as it goes, so
+    // its timeout can be short; the other activities keep the defaults (5 min, 30 s), since most of them
+    // do not heartbeat and a shorter bound would time them out on a busy machine, killed or not.
     activities: {
       retry: { initialInterval: '200ms', maximumInterval: '1s' },
-      default: { startToClose: '2m', heartbeat: '10s' },
       training: { startToClose: '30m', heartbeat: '10s' },
     },
   };
