@@ -10,6 +10,7 @@ import { CaptureBuffer, type CaptureBufferOptions } from './capture-buffer.ts';
 import { classifierFromArtifacts } from './classifier-loader.ts';
 import { clientErrorReply, frameworkErrorReply, GatewayError, installErrorShapes } from './errors.ts';
 import type { GatewayContext } from './gateway-context.ts';
+import { installLoadShedding, type LoadSheddingOptions } from './load-shedding.ts';
 import { GatewayMetrics } from './metrics.ts';
 import { type LoadClassifier, ModelCache } from './model-cache.ts';
 import type { PredictionCapture } from './prediction-capture.ts';
@@ -48,6 +49,8 @@ export interface GatewayOptions {
   auth?: GatewayAuth;
   /** Redaction of captured texts by the default capture buffer (a ThreadedCapture has its own). */
   redaction?: RedactionPolicy;
+  /** Most requests answered at once, and the Retry-After of the rest (load-shedding.ts). */
+  loadShedding?: Partial<LoadSheddingOptions>;
 }
 
 export interface GatewayDeps {
@@ -119,6 +122,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   app.removeContentTypeParser('text/plain');
   useZodSchemas(app);
   installErrorShapes(app);
+  installLoadShedding(app, metrics.registry, options.loadShedding);
   installApiKeyAuth(app, deps.store.apiKeys, options.auth ?? { mode: 'off', protectMetrics: false });
 
   // Callback-style hooks: on every request, an async hook would cost a promise for nothing.

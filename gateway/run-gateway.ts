@@ -4,6 +4,7 @@ import { createLogger, type Logger } from '../adapters/log/logger.ts';
 import { openStore } from '../adapters/store/open-store.ts';
 import { type GatewayAuth, gatewayAuthFromEnvironment } from './api-key-auth.ts';
 import { createGateway, type GatewayOptions, startGateway } from './create-gateway.ts';
+import { loadSheddingFromEnvironment } from './load-shedding.ts';
 import { redactionPolicyFromEnvironment } from './redacting-predictions.ts';
 import { ThreadedCapture, type ThreadedCaptureOptions } from './threaded-capture.ts';
 
@@ -38,6 +39,7 @@ export interface RunningGateway {
 export async function runGateway(config: RunGatewayConfig): Promise<RunningGateway> {
   const logger = config.logger ?? createLogger('gateway');
   const auth = config.options?.auth ?? gatewayAuthFromEnvironment();
+  const loadShedding = config.options?.loadShedding ?? loadSheddingFromEnvironment();
   const artifacts = await openArtifactStore({ dataDir: config.dataDir, env: process.env });
   const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl }).catch(
     (error) => {
@@ -67,7 +69,12 @@ export async function runGateway(config: RunGatewayConfig): Promise<RunningGatew
     flags,
     artifacts,
     logger,
-    options: { ...config.options, auth, predictionCapture },
+    options: {
+      ...config.options,
+      loadShedding,
+      auth,
+      predictionCapture,
+    },
   });
   const closeDeps = async () => {
     await flags.close();

@@ -793,6 +793,22 @@ export function describeStoreContract(name: string, openFreshStore: () => Promis
           events[1],
         ]);
       });
+
+      it('appends an event once per idempotency key; events without a key are always appended', async () => {
+        const cycleId = 'keyed-cycle-1';
+        const first = anAuditEvent({ at: T0, cycleId, kind: 'cycle.started' });
+        expect(await store.audit.append(first, 'wf-1/run-1/1')).toEqual({ appended: true });
+        // A retried attempt writes the same event again (its clock moved): skipped.
+        expect(await store.audit.append({ ...first, at: T0 + 5 }, 'wf-1/run-1/1')).toEqual({
+          appended: false,
+        });
+        const second = anAuditEvent({ at: T0 + 1, cycleId, kind: 'cycle.finished' });
+        expect(await store.audit.append(second, 'wf-1/run-1/2')).toEqual({ appended: true });
+        const unkeyed = anAuditEvent({ at: T0 + 2, cycleId, kind: 'rollout.paused' });
+        expect(await store.audit.append(unkeyed)).toEqual({ appended: true });
+        expect(await store.audit.append(unkeyed)).toEqual({ appended: true });
+        expect(await store.audit.list({ cycleId })).toEqual([unkeyed, unkeyed, second, first]);
+      });
     });
 
     describe('api keys', () => {

@@ -1,5 +1,6 @@
 import { START_OF_CAPTURE } from '../../core/capture/records.ts';
 import { notFound } from '../activity-errors.ts';
+import { activityAuditKey } from '../audit-key.ts';
 import type { ActivityDeps } from '../deps.ts';
 import type { BeginCycleInput, BeginCycleResult } from './contracts.ts';
 
@@ -27,14 +28,17 @@ export function beginCycleActivity({ store }: ActivityDeps) {
       endedAt: null,
       summary: {},
     });
-    await store.audit.append({
-      at: Date.now(),
-      model: input.model,
-      cycleId: input.cycleId,
-      kind: 'cycle-started',
-      actor: input.trigger,
-      details: { number: input.number, championVersion, from },
-    });
+    await store.audit.append(
+      {
+        at: Date.now(),
+        model: input.model,
+        cycleId: input.cycleId,
+        kind: 'cycle-started',
+        actor: input.trigger,
+        details: { number: input.number, championVersion, from },
+      },
+      activityAuditKey(),
+    );
     return { championVersion, parentDatasetId: champion.datasetId, labels: champion.labels, from };
   };
 }

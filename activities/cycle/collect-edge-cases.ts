@@ -3,6 +3,7 @@ import type { FlywheelStore } from '../../adapters/store/store.ts';
 import type { FeedbackRecord, PredictionRecord } from '../../core/capture/records.ts';
 import { mineEdgeCases } from '../../core/mining/mine-edge-cases.ts';
 import { reviewItemsFromBatch } from '../../core/review/batch-items.ts';
+import { activityAuditKey } from '../audit-key.ts';
 import type { ActivityDeps } from '../deps.ts';
 import { VocabularyMeters } from '../vocabulary-meters.ts';
 import type { CollectInput, CollectResult } from './contracts.ts';
@@ -49,14 +50,17 @@ export function collectEdgeCasesActivity({ store, artifacts }: ActivityDeps) {
     await store.reviewItems.upsertMany(
       reviewItemsFromBatch(batch, { batchId, cycleId: input.cycleId, model: input.model, at: Date.now() }),
     );
-    await store.audit.append({
-      at: Date.now(),
-      model: input.model,
-      cycleId: input.cycleId,
-      kind: 'edge-cases-mined',
-      actor: 'flywheel',
-      details: { from: input.from, to, counts: batch.counts },
-    });
+    await store.audit.append(
+      {
+        at: Date.now(),
+        model: input.model,
+        cycleId: input.cycleId,
+        kind: 'edge-cases-mined',
+        actor: 'flywheel',
+        details: { from: input.from, to, counts: batch.counts },
+      },
+      activityAuditKey(),
+    );
     return {
       batchId,
       to,

@@ -6,6 +6,7 @@ import { labelsOf, type ModelPredictor } from '../../core/model/model-kind.ts';
 import { contentIdOf } from '../../core/review/batch-items.ts';
 import { perturbHoldout } from '../../core/robustness/perturbed-holdout.ts';
 import { notFound } from '../activity-errors.ts';
+import { activityAuditKey } from '../audit-key.ts';
 import type { ActivityDeps } from '../deps.ts';
 import type { EvaluateInput, EvaluateResult } from './contracts.ts';
 
@@ -65,14 +66,17 @@ export function evaluateCandidateActivity({ store, artifacts, logger }: Activity
       createdAt: Date.now(),
     });
     if (verdict.passed) await store.models.setBlessing(input.candidateVersion, reportId);
-    await store.audit.append({
-      at: Date.now(),
-      model: input.model,
-      cycleId: input.cycleId,
-      kind: verdict.passed ? 'candidate-blessed' : 'candidate-rejected',
-      actor: 'gate',
-      details: { reportId, candidateVersion: input.candidateVersion, reasons: verdict.reasons },
-    });
+    await store.audit.append(
+      {
+        at: Date.now(),
+        model: input.model,
+        cycleId: input.cycleId,
+        kind: verdict.passed ? 'candidate-blessed' : 'candidate-rejected',
+        actor: 'gate',
+        details: { reportId, candidateVersion: input.candidateVersion, reasons: verdict.reasons },
+      },
+      activityAuditKey(),
+    );
     return {
       reportId,
       passed: verdict.passed,

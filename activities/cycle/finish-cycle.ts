@@ -1,3 +1,4 @@
+import { activityAuditKey } from '../audit-key.ts';
 import type { ActivityDeps } from '../deps.ts';
 import type { FinishCycleInput } from './contracts.ts';
 
@@ -14,13 +15,16 @@ export function finishCycleActivity({ store }: ActivityDeps) {
         summary: input.summary,
       });
     }
-    await store.audit.append({
-      at: Date.now(),
-      model: input.model,
-      cycleId: input.cycleId,
-      kind: 'cycle-finished',
-      actor: 'flywheel',
-      details: { outcome: input.outcome, to: input.to },
-    });
+    await store.audit.append(
+      {
+        at: Date.now(),
+        model: input.model,
+        cycleId: input.cycleId,
+        kind: 'cycle-finished',
+        actor: 'flywheel',
+        details: { outcome: input.outcome, to: input.to },
+      },
+      activityAuditKey(),
+    );
   };
 }

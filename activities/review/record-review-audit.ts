@@ -1,15 +1,14 @@
 import type { ActivityDeps } from '../deps.ts';
 import type { RecordReviewAuditInput } from './contracts.ts';
 
-/** Appends a batch of review audit events, skipping those a failed earlier attempt already wrote. */
+/**
+ * Appends a batch of review audit events. Each is keyed by its cycle and its own key (the decision's
+ * sequence number), so those a failed earlier attempt, or an earlier batch, already wrote are skipped.
+ */
 export function recordReviewAuditActivity({ store }: ActivityDeps) {
   return async function recordReviewAudit(input: RecordReviewAuditInput): Promise<void> {
-    if (input.events.length === 0) return;
-    const written = new Set(
-      (await store.audit.list({ cycleId: input.cycleId })).map((event) => event.details.key),
-    );
     for (const event of input.events) {
-      if (!written.has(event.details.key)) await store.audit.append(event);
+      await store.audit.append(event, `review/${input.cycleId}/${String(event.details.key)}`);
     }
   };
 }

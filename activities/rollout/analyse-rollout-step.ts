@@ -1,6 +1,7 @@
 import { analyseRolloutStep } from '../../core/rollout/analyse-step.ts';
 import type { StepWindow } from '../../core/rollout/step-window.ts';
 import { invalidInput, notFound } from '../activity-errors.ts';
+import { activityAuditKey } from '../audit-key.ts';
 import type { ActivityDeps } from '../deps.ts';
 import type { AnalyseStepInput, AnalyseStepResult, TimeWindow } from './contracts.ts';
 
@@ -43,27 +44,30 @@ export function analyseRolloutStepActivity({ store }: ActivityDeps) {
       figures = { ...figures, champion: baseline.champion };
     }
     const analysis = analyseRolloutStep(figures, input.rollout);
-    await store.audit.append({
-      at: Date.now(),
-      model: input.model,
-      cycleId: input.cycleId,
-      kind: 'rollout-analysis',
-      actor: 'rollout-analysis',
-      details: {
-        rolloutId: input.rolloutId,
-        step: input.step.name,
-        stepIndex: input.step.index,
-        championVersion: input.championVersion,
-        candidateVersion: input.candidateVersion,
-        window,
-        baselineWindow: input.baselineWindow,
-        verdict: analysis.verdict,
-        reasons: analysis.reasons,
-        notes: analysis.notes,
-        checks: analysis.checks,
-        figures,
+    await store.audit.append(
+      {
+        at: Date.now(),
+        model: input.model,
+        cycleId: input.cycleId,
+        kind: 'rollout-analysis',
+        actor: 'rollout-analysis',
+        details: {
+          rolloutId: input.rolloutId,
+          step: input.step.name,
+          stepIndex: input.step.index,
+          championVersion: input.championVersion,
+          candidateVersion: input.candidateVersion,
+          window,
+          baselineWindow: input.baselineWindow,
+          verdict: analysis.verdict,
+          reasons: analysis.reasons,
+          notes: analysis.notes,
+          checks: analysis.checks,
+          figures,
+        },
       },
-    });
+      activityAuditKey(),
+    );
     return { ...analysis, figures, window };
   };
 }

@@ -1,4 +1,5 @@
 import { invalidInput, notFound } from '../activity-errors.ts';
+import { activityAuditKey } from '../audit-key.ts';
 import type { ActivityDeps } from '../deps.ts';
 import type { BeginRolloutInput, BeginRolloutResult } from './contracts.ts';
 
@@ -28,20 +29,23 @@ export function beginRolloutActivity({ store }: ActivityDeps) {
         );
       }
     }
-    await store.audit.append({
-      at: Date.now(),
-      model: input.model,
-      cycleId: input.cycleId,
-      kind: 'rollout-started',
-      actor: input.trigger,
-      details: {
-        rolloutId: input.rolloutId,
-        championVersion,
-        candidateVersion: input.candidateVersion,
-        blessedBy: candidate.blessedBy,
-        steps: input.steps,
+    await store.audit.append(
+      {
+        at: Date.now(),
+        model: input.model,
+        cycleId: input.cycleId,
+        kind: 'rollout-started',
+        actor: input.trigger,
+        details: {
+          rolloutId: input.rolloutId,
+          championVersion,
+          candidateVersion: input.candidateVersion,
+          blessedBy: candidate.blessedBy,
+          steps: input.steps,
+        },
       },
-    });
+      activityAuditKey(),
+    );
     return { championVersion, blessedBy: candidate.blessedBy };
   };
 }

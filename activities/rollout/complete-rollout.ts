@@ -1,3 +1,4 @@
+import { activityAuditKey } from '../audit-key.ts';
 import type { ActivityDeps } from '../deps.ts';
 import type { CompleteRolloutInput } from './contracts.ts';
 import { moveChampion } from './move-champion.ts';
@@ -12,18 +13,21 @@ export function completeRolloutActivity(deps: ActivityDeps) {
       reason: input.reason,
       actor: input.actor,
     });
-    await deps.store.audit.append({
-      at: Date.now(),
-      model: input.model,
-      cycleId: input.cycleId,
-      kind: 'rollout-promoted',
-      actor: input.actor,
-      details: {
-        rolloutId: input.rolloutId,
-        championVersion: input.candidateVersion,
-        previousVersion: input.championVersion,
-        reason: input.reason,
+    await deps.store.audit.append(
+      {
+        at: Date.now(),
+        model: input.model,
+        cycleId: input.cycleId,
+        kind: 'rollout-promoted',
+        actor: input.actor,
+        details: {
+          rolloutId: input.rolloutId,
+          championVersion: input.candidateVersion,
+          previousVersion: input.championVersion,
+          reason: input.reason,
+        },
       },
-    });
+      activityAuditKey(),
+    );
   };
 }

@@ -1,4 +1,5 @@
 import { CHAMPION_ONLY } from '../../core/rollout/rollout-state.ts';
+import { activityAuditKey } from '../audit-key.ts';
 import type { ActivityDeps } from '../deps.ts';
 
 export interface ChampionMove {
@@ -96,21 +97,24 @@ export async function changeChampion(
   const { changed: flagsChanged } = await deps.flags.write(request.model, CHAMPION_ONLY(request.to));
   const changed = registryMoves || flagsChanged;
   if (changed) {
-    await deps.store.audit.append({
-      at: Date.now(),
-      model: request.model,
-      cycleId: null,
-      kind: AUDIT_KIND[request.purpose ?? 'rollback'],
-      actor: request.actor,
-      details: {
-        championVersion: request.to,
-        previousVersion: registryMoves ? current : await deps.store.models.alias(request.model, 'previous'),
-        reason: request.reason,
-        via: request.via,
-        registryMoved: registryMoves,
-        flagsWritten: flagsChanged,
+    await deps.store.audit.append(
+      {
+        at: Date.now(),
+        model: request.model,
+        cycleId: null,
+        kind: AUDIT_KIND[request.purpose ?? 'rollback'],
+        actor: request.actor,
+        details: {
+          championVersion: request.to,
+          previousVersion: registryMoves ? current : await deps.store.models.alias(request.model, 'previous'),
+          reason: request.reason,
+          via: request.via,
+          registryMoved: registryMoves,
+          flagsWritten: flagsChanged,
+        },
       },
-    });
+      activityAuditKey(),
+    );
   }
   return {
     model: request.model,

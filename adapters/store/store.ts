@@ -159,7 +159,11 @@ export interface GateReportRepository {
 }
 
 export interface AuditLog {
-  append(event: AuditEvent): Promise<void>;
+  /**
+   * Appends an event. With an idempotency key, an event whose key was appended before is skipped
+   * (`appended: false`): a retried activity passes the same key and never writes a second line.
+   */
+  append(event: AuditEvent, idempotencyKey?: string): Promise<{ appended: boolean }>;
   /** Events matching every given filter (`since`: at ≥ since), NEWEST first, at most `limit` (all when absent). */
   list(filter: {
     model?: string;

@@ -6,13 +6,18 @@ import { columnList, embeddedPlaceholders, recordOf, rowValues } from '../table-
 const COLUMNS = columnList(AUDIT_EVENTS);
 
 export function embeddedAuditLog(db: DatabaseSync): AuditLog {
+  // Placeholders for the event's columns, then one for the key.
   const append = db.prepare(
-    `INSERT INTO audit_events (${COLUMNS}) VALUES ${embeddedPlaceholders(AUDIT_EVENTS)}`,
+    `INSERT INTO audit_events (${COLUMNS}, idempotency_key)
+     VALUES (${embeddedPlaceholders(AUDIT_EVENTS).slice(1, -1)}, ?)
+     ON CONFLICT (idempotency_key) DO NOTHING`,
   );
 
   return {
-    async append(event) {
-      append.run(...(rowValues(AUDIT_EVENTS, event, 'embedded') as SQLInputValue[]));
+    async append(event, idempotencyKey) {
+      const values = rowValues(AUDIT_EVENTS, event, 'embedded') as SQLInputValue[];
+      const { changes } = append.run(...values, idempotencyKey ?? null);
+      return { appended: Number(changes) === 1 };
     },
     async list(filter) {
       const conditions: string[] = [];

@@ -229,4 +229,13 @@ export const EMBEDDED_MIGRATIONS: readonly SchemaMigration[] = [
         AND user_key = (SELECT p.user_key FROM predictions p WHERE p.id = feedback.prediction_id);
     `,
   },
+  {
+    version: 8,
+    name: 'audit-idempotency-key',
+    // Events appended before the column existed have no key; keys are unique among those that have one.
+    sql: `
+      ALTER TABLE audit_events ADD COLUMN idempotency_key TEXT;
+      CREATE UNIQUE INDEX audit_events_by_idempotency_key ON audit_events (idempotency_key);
+    `,
+  },
 ];

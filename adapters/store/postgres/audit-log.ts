@@ -7,11 +7,14 @@ const COLUMNS = columnList(AUDIT_EVENTS);
 
 export function postgresAuditLog(pool: pg.Pool): AuditLog {
   return {
-    async append(event) {
-      await pool.query(
-        `INSERT INTO audit_events (${COLUMNS}) VALUES ${postgresPlaceholders(AUDIT_EVENTS)}`,
-        rowValues(AUDIT_EVENTS, event, 'postgres'),
+    async append(event, idempotencyKey) {
+      const { rowCount } = await pool.query(
+        `INSERT INTO audit_events (${COLUMNS}, idempotency_key)
+         VALUES (${postgresPlaceholders(AUDIT_EVENTS).slice(1, -1)}, $${AUDIT_EVENTS.columns.length + 1})
+         ON CONFLICT (idempotency_key) DO NOTHING`,
+        [...rowValues(AUDIT_EVENTS, event, 'postgres'), idempotencyKey ?? null],
       );
+      return { appended: rowCount === 1 };
     },
     async list(filter) {
       // LIMIT NULL is PostgreSQL for "no limit".

@@ -246,4 +246,13 @@ export const POSTGRES_MIGRATIONS: readonly SchemaMigration[] = [
       CREATE STATISTICS predictions_variant_version (dependencies, mcv) ON variant, model_version FROM predictions;
     `,
   },
+  {
+    version: 9,
+    name: 'audit-idempotency-key',
+    // Events appended before the column existed have no key; keys are unique among those that have one.
+    sql: `
+      ALTER TABLE audit_events ADD COLUMN idempotency_key text;
+      CREATE UNIQUE INDEX audit_events_by_idempotency_key ON audit_events (idempotency_key);
+    `,
+  },
 ];

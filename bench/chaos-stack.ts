@@ -1,0 +1,154 @@
+/**
+ * The embedded stack the reliability campaign breaks on purpose: a Temporal dev server on a database
+ * file (so it can be restarted and keep its workflows), one worker process for both task queues (so it
+ * can be killed with SIGKILL and replaced), the gateway, and the store, flags and artifacts in one data
+ * folder, as `flywheel dev` runs them.
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import type { ActivityDeps } from '../activities/deps.ts';
+import { createLogger } from '../adapters/log/logger.ts';
+import { FlywheelClient } from '../client/flywheel-client.ts';
+import type { LoadSheddingOptions } from '../gateway/load-shedding.ts';
+import { type RunningGateway, runGateway } from '../gateway/run-gateway.ts';
+import { type DevServer, startDevServer } from '../workers/dev-server.ts';
+import { freePort } from '../workers/free-port.ts';
+import { openDeps } from '../workers/open-deps.ts';
+import { DEFAULT_WORKFLOWS_PATH } from '../workers/run-workers.ts';
+import { temporalLoggerFor } from '../workers/temporal-logging.ts';
+import type { FromWorker, WorkerProcessOptions } from './worker-process.ts';
+
+export const chaosLogger = createLogger('chaos', { level: 'warn', destination: 2 });
+
+export interface ChaosStack {
+  dataDir: string;
+  deps: ActivityDeps & { close(): Promise<void> };
+  client: FlywheelClient;
+  gateway: RunningGateway;
+  trainingTaskQueue: string;
+  /** SIGKILLs the worker process and starts a replacement; resolves once the replacement polls. */
+  killWorker(): Promise<void>;
+  /** Stops the dev server and starts it again on the same port and database file. */
+  restartTemporal(): Promise<void>;
+  /** Worker processes that exited without being killed by the campaign (each was replaced). */
+  unexpectedWorkerExits(): number;
+  /** Replaces the gateway (e.g. with other load-shedding bounds); the old one is closed (flushed) first. */
+  replaceGateway(loadShedding?: Partial<LoadSheddingOptions>): Promise<RunningGateway>;
+  close(): Promise<void>;
+}
+
+export async function startChaosStack(root: string): Promise<ChaosStack> {
+  const dataDir = join(root, 'data');
+  const temporalDir = join(root, 'temporal');
+  mkdirSync(dataDir, { recursive: true });
+  const port = await freePort();
+  let server: DevServer = await startDevServer({ headless: true, dataDir: temporalDir, port });
+  const bundle = await bundleWorkflowCode({
+    workflowsPath: DEFAULT_WORKFLOWS_PATH,
+    logger: temporalLoggerFor(chaosLogger),
+  });
+  const bundlePath = join(root, 'workflow-bundle.js');
+  writeFileSync(bundlePath, bundle.code);
+  const options: WorkerProcessOptions = {
+    address: server.address,
+    namespace: server.namespace,
+    dataDir,
+    taskQueue: 'chaos',
+    trainingTaskQueue: 'chaos-training',
+    bundlePath,
+  };
+
+  let worker: ChildProcess | null = null;
+  let killing = false;
+  let unexpectedExits = 0;
+  let closing = false;
+  const startWorker = (): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const child = fork(join(import.meta.dirname, 'worker-process.ts'), [JSON.stringify(options)], {
+        stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+      });
+      worker = child;
+      child.on('message', (message: FromWorker) => {
+        if (message.kind === 'ready') resolve();
+      });
+      child.once('exit', (code, signal) => {
+        if (worker !== child) return;
+        worker = null;
+        if (killing || closing) return;
+        // A worker that gives up (e.g. on a long server outage) is replaced, and counted.
+        unexpectedExits++;
+        chaosLogger.warn({ code, signal }, 'the worker process exited; starting another');
+        startWorker().catch((error) => chaosLogger.error({ err: error }, 'cannot restart the worker'));
+        reject(new Error(`the worker exited before it was ready (${signal ?? code})`));
+      });
+    });
+  await startWorker();
+
+  const deps = await openDeps({ dataDir, logger: chaosLogger });
+  const client = await FlywheelClient.connect(
+    {
+      address: server.address,
+      namespace: server.namespace,
+      connectionOptions: { address: server.address },
+      embedded: false,
+    },
+    { taskQueue: options.taskQueue },
+  );
+  const openGateway = (loadShedding?: Partial<LoadSheddingOptions>) =>
+    runGateway({
+      dataDir,
+      port: 0,
+      host: '127.0.0.1',
+      logger: chaosLogger,
+      warnWhenOpen: false,
+      options: loadShedding ? { loadShedding: { ...loadShedding } } : {},
+    });
+  let gateway = await openGateway();
+
+  const stack: ChaosStack = {
+    dataDir,
+    deps,
+    client,
+    get gateway() {
+      return gateway;
+    },
+    trainingTaskQueue: options.trainingTaskQueue,
+    async killWorker() {
+      const victim = worker;
+      if (victim) {
+        killing = true;
+        const exited = new Promise((resolve) => victim.once('exit', resolve));
+        victim.kill('SIGKILL');
+        await exited;
+        killing = false;
+      }
+      await startWorker();
+    },
+    async restartTemporal() {
+      await server.stop();
+      server = await startDevServer({ headless: true, dataDir: temporalDir, port });
+    },
+    unexpectedWorkerExits: () => unexpectedExits,
+    async replaceGateway(loadShedding) {
+      await gateway.close();
+      gateway = await openGateway(loadShedding);
+      return gateway;
+    },
+    async close() {
+      closing = true;
+      await gateway.close();
+      const child = worker as ChildProcess | null;
+      if (child) {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGKILL');
+        await exited;
+      }
+      await client.close();
+      await deps.close();
+      await server.stop();
+    },
+  };
+  return stack;
+}

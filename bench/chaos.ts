@@ -1,0 +1,85 @@
+/**
+ * The reliability campaign (issue "faults injected on purpose"): runs the embedded stack — a Temporal
+ * dev server on a database file, a worker process, the gateway, the embedded store — and breaks it on
+ * purpose while cycles run and users send traffic, then prints one table counted from the store, the
+ * registry and Temporal.
+ *
+ *   node bench/chaos.ts                       # the full campaign (about an hour on two busy cores)
+ *   node bench/chaos.ts --kills 4 --flag-outage 10 --saturation 10 --no-restarts
+ *   node bench/chaos.ts --only saturation,flags
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import {
+  type ChaosRow,
+  type ChaosSettings,
+  FULL_CAMPAIGN,
+  flagOutage,
+  formatTable,
+  longLife,
+  temporalRestarts,
+  workerKills,
+} from './chaos-campaign.ts';
+import { saturate } from './chaos-saturation.ts';
+import { startChaosStack } from './chaos-stack.ts';
+
+const { values } = parseArgs({
+  options: {
+    seed: { type: 'string' },
+    kills: { type: 'string' },
+    'flag-outage': { type: 'string' },
+    saturation: { type: 'string' },
+    'no-restarts': { type: 'boolean' },
+    only: { type: 'string' },
+  },
+});
+const settings: ChaosSettings = {
+  ...FULL_CAMPAIGN,
+  ...(values.seed ? { seed: Number(values.seed) } : {}),
+  ...(values.kills ? { kills: Number(values.kills) } : {}),
+  ...(values['flag-outage'] ? { flagOutageMs: Number(values['flag-outage']) * 1000 } : {}),
+  ...(values.saturation ? { saturationMs: Number(values.saturation) * 1000 } : {}),
+  ...(values['no-restarts'] ? { temporalRestarts: false } : {}),
+};
+const only = new Set((values.only ?? 'saturation,flags,kills,restarts,long-life').split(','));
+
+const root = mkdtempSync(join(tmpdir(), 'flywheel-chaos-'));
+const stack = await startChaosStack(root);
+const rows: ChaosRow[] = [];
+const started = Date.now();
+const print = (row: ChaosRow) => {
+  rows.push(row);
+  process.stderr.write(`chaos: ${row.fault} done after ${Math.round((Date.now() - started) / 1000)} s\n`);
+};
+// Stopped before the end (Ctrl-C, a time limit): the rows finished so far are still printed.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    process.stdout.write(
+      `${formatTable(rows)}\n\nstopped by ${signal} after ${Math.round((Date.now() - started) / 1000)} s\n`,
+    );
+    // The dev server and the worker are child processes: stop them before leaving.
+    const stopped = Promise.race([stack.close(), new Promise((resolve) => setTimeout(resolve, 20_000))]);
+    stopped.finally(() => {
+      rmSync(root, { recursive: true, force: true });
+      process.exit(130);
+    });
+  });
+}
+try {
+  if (only.has('saturation') && settings.saturationMs > 0) print(await saturate(stack, settings));
+  if (only.has('flags') && settings.flagOutageMs > 0) print(await flagOutage(stack, settings));
+  if (only.has('kills') && settings.kills > 0) print(await workerKills(stack, settings));
+  if (only.has('restarts') && settings.temporalRestarts) print(await temporalRestarts(stack, settings));
+  if (only.has('long-life') && settings.monitorGenerations > 0) print(await longLife(stack, settings));
+} finally {
+  process.stdout.write(`${formatTable(rows)}\n`);
+  process.stdout.write(
+    `\nseed ${settings.seed}; ${Math.round((Date.now() - started) / 1000)} s; load average ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}\n`,
+  );
+  await stack.close();
+  rmSync(root, { recursive: true, force: true });
+}
