@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Command } from 'commander';
 import { checkCycleConfig, checkModelName, type FlywheelClient } from '../../client/flywheel-client.ts';
@@ -10,7 +9,7 @@ import {
 } from '../../workflows/rollout-messages.ts';
 import { CliError, EXIT } from '../cli-error.ts';
 import { printResult } from '../table.ts';
-import { withClient } from './cycle.ts';
+import { readConfig, withClient } from './cycle.ts';
 import { withLocalDeps } from './local-deps.ts';
 
 /** How long a control waits to see its effect in the rollout's status before printing it anyway. */
@@ -34,7 +33,7 @@ export function registerRolloutCommand(program: Command): void {
         options: { config?: string; unblessed?: boolean; json?: boolean },
       ) => {
         checkModelName(model);
-        const config = options.config ? readJson(options.config) : {};
+        const config = options.config ? readConfig(options.config) : {};
         checkCycleConfig(config);
         await withClient(async (client) => {
           const started = await client.startRollout(model, version, {
@@ -173,18 +172,4 @@ async function sendControl(
 
 function whoAmI(): string {
   return process.env.USER ?? 'unknown';
-}
-
-function readJson(path: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    throw new CliError(`cannot read config file ${path}`, EXIT.usage);
-  }
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new CliError(`config file ${path} is not JSON: ${(error as Error).message}`, EXIT.usage);
-  }
 }
