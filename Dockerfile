@@ -17,6 +17,7 @@ COPY --from=dependencies /app/node_modules ./node_modules
 COPY package.json package-lock.json ./
 COPY activities ./activities
 COPY adapters ./adapters
+COPY cli ./cli
 COPY client ./client
 COPY console ./console
 COPY core ./core

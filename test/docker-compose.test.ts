@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { expect, test } from 'vitest';
 import { parse } from 'yaml';
+import { ROOM_RULES } from '../scripts/room-rules.ts';
 
 // No Docker engine runs where the tests run, so this checks the files' structure, not a live stack; the
 // same topology runs as real processes in test/production-topology.test.ts.
@@ -124,18 +125,9 @@ test('the Dockerfile is multi-stage on Node 24, installs production dependencies
   expect(user).toBeDefined();
   expect(user).not.toMatch(/^(root|0)$/);
   expect(dockerfile).toMatch(/^HEALTHCHECK .*\n?.*\/healthz/m);
-  expect(dockerfile).toMatch(/^ENTRYPOINT \["node", "client\/bin\.ts"\]$/m);
-  // What the image leaves out must not be what it needs: every runtime room is copied.
-  for (const room of [
-    'activities',
-    'adapters',
-    'client',
-    'console',
-    'core',
-    'gateway',
-    'workers',
-    'workflows',
-  ]) {
+  expect(dockerfile).toMatch(/^ENTRYPOINT \["node", "cli\/bin\.ts"\]$/m);
+  // What the image leaves out must not be what it needs: every room of the import rules is copied.
+  for (const room of Object.keys(ROOM_RULES)) {
     expect(dockerfile).toMatch(new RegExp(`^COPY ${room} \\./${room}$`, 'm'));
   }
   expect(read('.dockerignore').split('\n')).toEqual(
