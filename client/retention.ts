@@ -10,14 +10,36 @@ import {
   retentionScheduleId,
   retentionWorkflowId,
 } from '../workflows/retention-messages.ts';
+import { cycleScheduleId, type ScheduledCycleInput } from '../workflows/scheduled-cycle-messages.ts';
 import { MODEL } from '../workflows/search-attributes.ts';
 import { InvalidRequestError, NotFoundError } from './client-errors.ts';
 import { checkModelName, type FlywheelClient } from './flywheel-client.ts';
 
 export interface RetentionSetting {
   keepDays: number;
-  /** The cycle config the model runs with: retention may not be shorter than what its cycles read. */
+  /**
+   * The cycle config the model runs with: retention may not be shorter than what its cycles read. When
+   * absent, the config of the model's cycle schedule, or the defaults when it has none.
+   */
   cycleConfig?: unknown;
+}
+
+/** The cycle config the model's cycle schedule starts its cycles with; the defaults ({}) without one. */
+export async function scheduledCycleConfig(client: FlywheelClient, model: string): Promise<unknown> {
+  try {
+    const schedule = await client.temporal.schedule.getHandle(cycleScheduleId(model)).describe();
+    if (schedule.action.type !== 'startWorkflow') return {};
+    const input = schedule.action.args?.[0] as ScheduledCycleInput | undefined;
+    return input?.cycleConfig ?? {};
+  } catch (error) {
+    if (error instanceof ScheduleNotFoundError) return {};
+    throw error;
+  }
+}
+
+async function checkedSetting(client: FlywheelClient, model: string, setting: RetentionSetting) {
+  const cycleConfig = setting.cycleConfig ?? (await scheduledCycleConfig(client, model));
+  return checkRetentionSetting({ keepDays: setting.keepDays, cycleConfig });
 }
 
 /**
@@ -42,7 +64,7 @@ export async function setRetention(
   setting: RetentionSetting & { every?: string },
 ): Promise<{ scheduleId: string; replaced: boolean }> {
   checkModelName(model);
-  const policy = checkRetentionSetting(setting);
+  const policy = await checkedSetting(client, model, setting);
   const every = parseDurationText(setting.every ?? '1d');
   if (every === null || every < 1_000) {
     throw new InvalidRequestError(
@@ -87,7 +109,7 @@ export async function runRetention(
   setting: RetentionSetting,
 ): Promise<ApplyRetentionResult> {
   checkModelName(model);
-  const policy = checkRetentionSetting(setting);
+  const policy = await checkedSetting(client, model, setting);
   const input: RetentionInput = { model, keepDays: policy.keepDays, actor: 'cli' };
   return client.temporal.workflow.execute(retention, {
     taskQueue: client.taskQueue,

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { InvalidRequestError, NotFoundError } from '../client/client-errors.ts';
 import { deleteRetention, runRetention, setRetention } from '../client/retention.ts';
+import { createCycleSchedule, deleteCycleSchedule } from '../client/schedules.ts';
 import { retentionScheduleId } from '../workflows/retention-messages.ts';
 import { type FlywheelHarness, flywheelHarness } from './support/flywheel-harness.ts';
 import { aDatasetItem, aDatasetVersion, aFeedback, aPrediction } from './support/store-records.ts';
@@ -39,6 +40,19 @@ test('a retention pass deletes old traffic but what a dataset references, audits
   await expect(
     runRetention(harness.client, model, { keepDays: 2, cycleConfig: { review: { deadline: '3d' } } }),
   ).rejects.toThrow('keep at least 3 days');
+
+  // Without a config given, the model's cycle schedule's config is the one retention must outlast.
+  await createCycleSchedule(harness.client, model, {
+    every: '1d',
+    paused: true,
+    cycleConfig: { review: { deadline: '40d', reminderAfter: '1d' } },
+  });
+  await expect(runRetention(harness.client, model, { keepDays: 30 })).rejects.toThrow(
+    'review.deadline is 40d; keep at least 40 days',
+  );
+  await expect(setRetention(harness.client, model, { keepDays: 30 })).rejects.toThrow(InvalidRequestError);
+  await deleteCycleSchedule(harness.client, model);
+  expect(await store.predictions.count(model)).toBe(8);
 
   const result = await runRetention(harness.client, model, { keepDays: 30 });
   expect(result).toMatchObject({ predictions: 6, feedback: 6, kept: 1, audited: true });

@@ -24,10 +24,13 @@ function settingOf(model: string, options: RetentionOptions) {
       `--keep-days ${JSON.stringify(options.keepDays)}: a whole number of days, e.g. 30`,
     );
   }
-  const setting = {
-    keepDays: Number(options.keepDays),
-    cycleConfig: options.config ? readConfig(options.config) : {},
-  };
+  const keepDays = Number(options.keepDays);
+  // Without --config the client checks against the model's cycle schedule's config once connected.
+  if (!options.config) {
+    checkRetentionSetting({ keepDays });
+    return { keepDays };
+  }
+  const setting = { keepDays, cycleConfig: readConfig(options.config) };
   checkRetentionSetting(setting);
   return setting;
 }
@@ -47,7 +50,7 @@ export function registerRetentionCommand(program: Command): void {
     .requiredOption('--keep-days <days>', 'keep this many days of captured traffic')
     .option(
       '--config <file>',
-      'the cycle config the model runs with (retention must outlast its soak and review)',
+      "the cycle config the model runs with (default: its cycle schedule's); retention must outlast its soak and review",
     )
     .option('--every <duration>', 'how often a pass runs', '1d')
     .option('--json', 'print JSON')
@@ -73,7 +76,7 @@ export function registerRetentionCommand(program: Command): void {
     .requiredOption('--keep-days <days>', 'keep this many days of captured traffic')
     .option(
       '--config <file>',
-      'the cycle config the model runs with (retention must outlast its soak and review)',
+      "the cycle config the model runs with (default: its cycle schedule's); retention must outlast its soak and review",
     )
     .option('--json', 'print JSON')
     .action(async (model: string, options: RetentionOptions) => {
