@@ -10,6 +10,8 @@ import { finishCycleActivity } from './cycle/finish-cycle.ts';
 import type { ActivityDeps } from './deps.ts';
 import type { MonitorActivities } from './monitor/contracts.ts';
 import { createMonitorActivities } from './monitor/index.ts';
+import { applyRetentionActivity } from './retention/apply-retention.ts';
+import type { RetentionActivities } from './retention/contracts.ts';
 import type { ReviewActivities } from './review/contracts.ts';
 import { createReviewActivities } from './review/index.ts';
 import type { RolloutActivities } from './rollout/contracts.ts';
@@ -28,6 +30,7 @@ export function createActivities(
   RolloutActivities &
   MonitorActivities &
   ChampionActivities &
+  RetentionActivities &
   ModelTrainingActivities {
   return {
     ...createChampionActivities(deps),
@@ -41,6 +44,7 @@ export function createActivities(
     evaluateCandidate: metered(evaluateCandidateActivity(deps)),
     dailySpend: dailySpendActivity(deps),
     finishCycle: finishCycleActivity(deps),
+    applyRetention: metered(applyRetentionActivity(deps)),
   };
 }
 

@@ -12,6 +12,7 @@ import { registerKeysCommand } from './commands/keys.ts';
 import { registerModelsCommand } from './commands/models.ts';
 import { registerMonitorCommand } from './commands/monitor.ts';
 import { registerPrivacyCommand } from './commands/privacy.ts';
+import { registerRetentionCommand } from './commands/retention.ts';
 import { registerReviewCommand } from './commands/review.ts';
 import { registerReviewersCommand } from './commands/reviewers.ts';
 import { registerRolloutCommand } from './commands/rollout.ts';
@@ -30,6 +31,7 @@ const COMMANDS: Array<(program: Command) => void> = [
   registerRolloutCommand,
   registerMonitorCommand,
   registerScheduleCommand,
+  registerRetentionCommand,
   registerModelsCommand,
   registerDatasetsCommand,
   registerGateCommand,

@@ -842,6 +842,99 @@ export function describeStoreContract(name: string, openFreshStore: () => Promis
       });
     });
 
+    describe('retention', () => {
+      const old = (id: string, createdAt: number, model = 'spam') => aPrediction({ id, createdAt, model });
+      const seedOldAndNew = async () => {
+        // Two predictions share a creation time: the walk breaks the tie by seq.
+        await store.predictions.insertMany([
+          old('p-old-1', T0),
+          old('p-old-2', T0 + 1),
+          old('p-old-3', T0 + 1),
+          old('p-in-dataset', T0 + 2),
+          old('p-in-review', T0 + 3),
+          old('p-old-4', T0 + 4),
+          old('p-other-model', T0, 'fraud'),
+          old('p-new', T0 + 100),
+        ]);
+        await store.feedback.insertMany([
+          aFeedback({ id: 'f-old-1', predictionId: 'p-old-1' }),
+          aFeedback({ id: 'f-old-1b', predictionId: 'p-old-1', kind: 'incorrect', label: null }),
+          aFeedback({ id: 'f-in-dataset', predictionId: 'p-in-dataset' }),
+          aFeedback({ id: 'f-new', predictionId: 'p-new' }),
+        ]);
+        const items = [aDatasetItem({ id: 'item-kept', predictionId: 'p-in-dataset' })];
+        await store.datasets.create(aDatasetVersion(items, { id: 'ds-1' }), items);
+        await store.reviewItems.upsertMany([aReviewItem({ id: 'r-1', predictionId: 'p-in-review' })]);
+      };
+
+      it('deletes old predictions and their feedback in bounded batches, keeping what datasets and reviews reference', async () => {
+        await seedOldAndNew();
+        const cutoff = T0 + 50;
+        const first = await store.retention.deleteOlderThan('spam', cutoff, { batch: 4 });
+        expect(first).toEqual({
+          predictions: 3,
+          feedback: 2,
+          kept: 1,
+          cursor: { createdAt: T0 + 2, seq: expect.any(Number) },
+          more: true,
+        });
+        const second = await store.retention.deleteOlderThan('spam', cutoff, {
+          batch: 4,
+          after: first.cursor,
+        });
+        expect(second).toMatchObject({ predictions: 1, feedback: 0, kept: 1, more: false });
+        expect(second.cursor?.createdAt).toBe(T0 + 4);
+        const third = await store.retention.deleteOlderThan('spam', cutoff, {
+          batch: 4,
+          after: second.cursor,
+        });
+        expect(third).toEqual({ predictions: 0, feedback: 0, kept: 0, cursor: second.cursor, more: false });
+
+        for (const gone of ['p-old-1', 'p-old-2', 'p-old-3', 'p-old-4'])
+          expect(await store.predictions.get(gone)).toBeNull();
+        for (const kept of ['p-in-dataset', 'p-in-review', 'p-other-model', 'p-new'])
+          expect(await store.predictions.get(kept)).not.toBeNull();
+        expect(
+          (await store.feedback.listForPredictions(['p-old-1', 'p-in-dataset', 'p-new'])).map((f) => f.id),
+        ).toEqual(['f-in-dataset', 'f-new']);
+        expect(await store.predictions.count('spam')).toBe(3);
+        expect(await store.predictions.count('fraud')).toBe(1);
+      });
+
+      it('deletes nothing more when run again from the start, and resumes from a cursor after an interruption', async () => {
+        await seedOldAndNew();
+        const cutoff = T0 + 50;
+        const first = await store.retention.deleteOlderThan('spam', cutoff, { batch: 2 });
+        expect(first).toMatchObject({ predictions: 2, kept: 0, more: true });
+        // A retried attempt that lost its cursor starts over: what is gone stays gone, nothing kept is touched.
+        let after = null as typeof first.cursor;
+        let deleted = 0;
+        for (;;) {
+          const pass = await store.retention.deleteOlderThan('spam', cutoff, { batch: 2, after });
+          deleted += pass.predictions;
+          after = pass.cursor;
+          if (!pass.more) break;
+        }
+        expect(deleted).toBe(2);
+        const again = await store.retention.deleteOlderThan('spam', cutoff, { batch: 10 });
+        expect(again).toMatchObject({ predictions: 0, feedback: 0, kept: 2, more: false });
+        expect(await store.predictions.get('p-in-dataset')).not.toBeNull();
+        expect(await store.predictions.get('p-in-review')).not.toBeNull();
+      });
+
+      it('finds nothing before the oldest prediction', async () => {
+        await seedOldAndNew();
+        expect(await store.retention.deleteOlderThan('spam', T0, { batch: 10 })).toEqual({
+          predictions: 0,
+          feedback: 0,
+          kept: 0,
+          cursor: null,
+          more: false,
+        });
+        expect(await store.predictions.count('spam')).toBe(7);
+      });
+    });
+
     describe('privacy', () => {
       it("forgets a user's predictions, their shadows, feedback and review items, and names the dataset versions holding their items", async () => {
         await store.predictions.insertMany([

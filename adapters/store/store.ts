@@ -27,6 +27,7 @@ export interface FlywheelStore {
   readonly reviewers: ReviewerAccountRepository;
   readonly apiKeys: ApiKeyRepository;
   readonly privacy: PrivacyRepository;
+  readonly retention: RetentionRepository;
   /** The newest position of the capture stream of a model right now. */
   captureHead(model: string): Promise<CaptureWatermark>;
   close(): Promise<void>;
@@ -205,4 +206,38 @@ export interface PrivacyRepository {
   forgetUser(userKey: string, at: number): Promise<ForgetResult>;
   /** Which of these dataset item ids were forgotten. */
   forgottenAmong(itemIds: readonly string[]): Promise<Set<string>>;
+}
+
+/** Where a retention pass got to: the last prediction it examined, in (createdAt, seq) order. */
+export interface RetentionCursor {
+  createdAt: number;
+  seq: number;
+}
+
+/** What one bounded retention batch did: counts, never the data. */
+export interface RetentionBatch {
+  /** Predictions deleted. */
+  predictions: number;
+  /** Feedback on those predictions, deleted with them. */
+  feedback: number;
+  /** Predictions past the cut-off kept because a dataset item or a review item references them. */
+  kept: number;
+  /** Pass it to the next call; null when nothing was examined yet. */
+  cursor: RetentionCursor | null;
+  /** True when the batch was full: more predictions past the cut-off may remain after the cursor. */
+  more: boolean;
+}
+
+export interface RetentionRepository {
+  /**
+   * In one transaction, examines at most `batch` predictions of the model created before `cutoff` (ms),
+   * after `after` in (createdAt, seq) order, and deletes those no dataset item or review item references,
+   * with all feedback on them. Work per call is bounded by `batch`; calling again from the start deletes
+   * nothing already deleted and nothing referenced.
+   */
+  deleteOlderThan(
+    model: string,
+    cutoff: number,
+    options: { batch: number; after?: RetentionCursor | null },
+  ): Promise<RetentionBatch>;
 }

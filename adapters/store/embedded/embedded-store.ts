@@ -9,6 +9,7 @@ import { embeddedGateReports } from './gate-reports.ts';
 import { EMBEDDED_MIGRATIONS } from './migrations.ts';
 import { embeddedModelRegistry } from './model-registry.ts';
 import { embeddedPrivacy } from './privacy.ts';
+import { embeddedRetention } from './retention.ts';
 import { embeddedReviewItems } from './review-items.ts';
 import { embeddedReviewerAccounts } from './reviewer-accounts.ts';
 
@@ -32,6 +33,7 @@ export function openEmbeddedStore(path: string): FlywheelStore {
     reviewers: embeddedReviewerAccounts(db),
     apiKeys: embeddedApiKeys(db),
     privacy: embeddedPrivacy(db),
+    retention: embeddedRetention(db),
     captureHead: embeddedCaptureHead(db),
     async close() {
       if (db.isOpen) db.close();

@@ -255,4 +255,14 @@ export const POSTGRES_MIGRATIONS: readonly SchemaMigration[] = [
       CREATE UNIQUE INDEX audit_events_by_idempotency_key ON audit_events (idempotency_key);
     `,
   },
+  {
+    version: 10,
+    name: 'retention-references',
+    // A retention pass asks, for each prediction past the cut-off, whether a dataset item or a review item
+    // references it: without these indexes each question would scan the table.
+    sql: `
+      CREATE INDEX dataset_items_by_prediction ON dataset_items (prediction_id);
+      CREATE INDEX review_items_by_prediction ON review_items (prediction_id);
+    `,
+  },
 ];

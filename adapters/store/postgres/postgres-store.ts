@@ -10,6 +10,7 @@ import { POSTGRES_MIGRATIONS } from './migrations.ts';
 import { postgresModelRegistry } from './model-registry.ts';
 import { connectPool } from './pool.ts';
 import { postgresPrivacy } from './privacy.ts';
+import { postgresRetention } from './retention.ts';
 import { postgresReviewItems } from './review-items.ts';
 import { postgresReviewerAccounts } from './reviewer-accounts.ts';
 
@@ -39,6 +40,7 @@ export async function openPostgresStore(url: string): Promise<FlywheelStore> {
     reviewers: postgresReviewerAccounts(pool),
     apiKeys: postgresApiKeys(pool),
     privacy: postgresPrivacy(pool),
+    retention: postgresRetention(pool),
     captureHead: postgresCaptureHead(pool),
     async close() {
       if (closed) return;
