@@ -39,7 +39,14 @@ export interface ChaosStack {
   close(): Promise<void>;
 }
 
-export async function startChaosStack(root: string): Promise<ChaosStack> {
+/**
+ * Starts the campaign's stack under `root`. The worker processes' log lines go to `workerOutput`
+ * (the terminal by default; the test suite holds them with its own logs).
+ */
+export async function startChaosStack(
+  root: string,
+  workerOutput: (chunk: string) => void = (chunk) => process.stderr.write(chunk),
+): Promise<ChaosStack> {
   const dataDir = join(root, 'data');
   const temporalDir = join(root, 'temporal');
   mkdirSync(dataDir, { recursive: true });
@@ -67,8 +74,9 @@ export async function startChaosStack(root: string): Promise<ChaosStack> {
   const startWorker = (): Promise<void> =>
     new Promise((resolve, reject) => {
       const child = fork(join(import.meta.dirname, 'worker-process.ts'), [JSON.stringify(options)], {
-        stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+        stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       });
+      child.stderr?.on('data', (chunk: Buffer) => workerOutput(chunk.toString('utf8')));
       worker = child;
       child.on('message', (message: FromWorker) => {
         if (message.kind === 'ready') resolve();

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
@@ -14,6 +14,7 @@ import {
 } from '../bench/chaos-campaign.ts';
 import { saturate } from '../bench/chaos-saturation.ts';
 import { type ChaosStack, startChaosStack } from '../bench/chaos-stack.ts';
+import { holdOutput } from './support/test-logs.ts';
 
 /**
  * A short run of the reliability campaign (bench/chaos.ts runs the full one): its own Temporal dev
@@ -33,15 +34,19 @@ const SHORT: ChaosSettings = {
 
 let root: string;
 let stack: ChaosStack;
+/** Where the short campaign leaves its table (git-ignored, like the browser tests' screenshots). */
+const CHAOS_OUTPUT = join(process.cwd(), 'test-output', 'chaos');
 const rows: ChaosRow[] = [];
 
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'flywheel-chaos-test-'));
-  stack = await startChaosStack(root);
+  stack = await startChaosStack(root, holdOutput);
 }, 300_000);
 
 afterAll(async () => {
-  console.log(formatTable(rows));
+  // The short campaign's table, beside the other tests' outputs (git-ignored), not on the terminal.
+  mkdirSync(CHAOS_OUTPUT, { recursive: true });
+  writeFileSync(join(CHAOS_OUTPUT, 'short-campaign.txt'), `${formatTable(rows)}\n`);
   await stack?.close();
   rmSync(root, { recursive: true, force: true });
 });

@@ -28,6 +28,11 @@ const stream = new Writable({
   },
 });
 
+/** Output of a process a test started (already formatted log lines), held like the test's own. */
+export function holdOutput(chunk: string): void {
+  stream.write(chunk);
+}
+
 /** A pino logger into the held lines; FLYWHEEL_LOG_LEVEL sets its level (default warn). */
 export function heldLogger(name: string): Logger {
   return pino({ name, level: process.env.FLYWHEEL_LOG_LEVEL ?? 'warn' }, stream);
