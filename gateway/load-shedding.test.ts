@@ -24,6 +24,19 @@ describe('load shedding settings from the environment', () => {
     }
   });
 
+  it('leaves delay shedding off where the loop is shared with the workers, unless asked for', () => {
+    expect(loadSheddingFromEnvironment({}, { loopSharedWithWorkers: true })).toEqual({
+      ...DEFAULT_LOAD_SHEDDING,
+      maxEventLoopDelayMs: 0,
+    });
+    expect(
+      loadSheddingFromEnvironment(
+        { FLYWHEEL_GATEWAY_MAX_EVENT_LOOP_DELAY_MS: '300' },
+        { loopSharedWithWorkers: true },
+      ).maxEventLoopDelayMs,
+    ).toBe(300);
+  });
+
   it('refuses what is not a whole number of at least 1, naming the variable', () => {
     for (const bad of ['0', '-3', '1.5', 'many']) {
       expect(() => loadSheddingFromEnvironment({ FLYWHEEL_GATEWAY_MAX_IN_FLIGHT: bad })).toThrow(

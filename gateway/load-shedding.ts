@@ -65,12 +65,20 @@ export function shedReason(
 /**
  * Reads FLYWHEEL_GATEWAY_MAX_IN_FLIGHT, FLYWHEEL_GATEWAY_RETRY_AFTER_SECONDS (positive integers) and
  * FLYWHEEL_GATEWAY_MAX_EVENT_LOOP_DELAY_MS (a whole number of ms, 0 or `off` to turn it off); what is
- * unset keeps its default.
+ * unset keeps its default. `loopSharedWithWorkers`: the gateway runs in the workers' process (`flywheel
+ * dev`), where a training or evaluation step delays the loop without any traffic; there delay shedding
+ * stays off unless the variable asks for it, so that training does not refuse predictions.
  */
-export function loadSheddingFromEnvironment(env: NodeJS.ProcessEnv = process.env): LoadSheddingOptions {
+export function loadSheddingFromEnvironment(
+  env: NodeJS.ProcessEnv = process.env,
+  placement: { loopSharedWithWorkers?: boolean } = {},
+): LoadSheddingOptions {
   return {
     maxInFlight: wholeNumber(env, 'FLYWHEEL_GATEWAY_MAX_IN_FLIGHT', DEFAULT_LOAD_SHEDDING.maxInFlight, 1),
-    maxEventLoopDelayMs: eventLoopDelayBound(env),
+    maxEventLoopDelayMs: eventLoopDelayBound(
+      env,
+      placement.loopSharedWithWorkers ? 0 : DEFAULT_LOAD_SHEDDING.maxEventLoopDelayMs,
+    ),
     retryAfterSeconds: wholeNumber(
       env,
       'FLYWHEEL_GATEWAY_RETRY_AFTER_SECONDS',
@@ -80,10 +88,10 @@ export function loadSheddingFromEnvironment(env: NodeJS.ProcessEnv = process.env
   };
 }
 
-function eventLoopDelayBound(env: NodeJS.ProcessEnv): number {
+function eventLoopDelayBound(env: NodeJS.ProcessEnv, fallback: number): number {
   const name = 'FLYWHEEL_GATEWAY_MAX_EVENT_LOOP_DELAY_MS';
   if (env[name]?.trim().toLowerCase() === 'off') return 0;
-  return wholeNumber(env, name, DEFAULT_LOAD_SHEDDING.maxEventLoopDelayMs, 0, ' (0 or "off" turns it off)');
+  return wholeNumber(env, name, fallback, 0, ' (0 or "off" turns it off)');
 }
 
 function wholeNumber(
