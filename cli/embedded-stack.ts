@@ -6,6 +6,7 @@ import type { Logger } from '../adapters/log/logger.ts';
 import { type RunningCodecServer, runCodecServer } from '../adapters/temporal-codec/codec-server.ts';
 import type { TemporalTarget } from '../client/connection.ts';
 import { type RunningConsole, runConsole } from '../console/run-console.ts';
+import { loadSheddingFromEnvironment } from '../gateway/load-shedding.ts';
 import { type RunningGateway, runGateway } from '../gateway/run-gateway.ts';
 import { configuredTemporalTarget } from '../workers/configured-target.ts';
 import { connectCycleStarter } from '../workers/cycle-starter.ts';
@@ -110,6 +111,10 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
           host: options.gatewayHost ?? '127.0.0.1',
           logger: options.logger.child({ component: 'gateway' }),
           warnWhenOpen: false,
+          // Training and evaluation run on this process's event loop too: their steps are no overload.
+          options: {
+            loadShedding: loadSheddingFromEnvironment(process.env, { loopSharedWithWorkers: true }),
+          },
         });
       } catch (error) {
         await workers.stop();

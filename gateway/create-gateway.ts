@@ -49,7 +49,7 @@ export interface GatewayOptions {
   auth?: GatewayAuth;
   /** Redaction of captured texts by the default capture buffer (a ThreadedCapture has its own). */
   redaction?: RedactionPolicy;
-  /** Most requests answered at once, and the Retry-After of the rest (load-shedding.ts). */
+  /** Most requests answered at once, most event-loop delay, and the Retry-After of the rest (load-shedding.ts). */
   loadShedding?: Partial<LoadSheddingOptions>;
 }
 

@@ -18,7 +18,8 @@ describe('gateway: load shedding at saturation', () => {
   beforeAll(async () => {
     harness = await startHarness({
       options: {
-        loadShedding: { maxInFlight: MAX_IN_FLIGHT, retryAfterSeconds: 2 },
+        // Off here: a loaded machine's event-loop delay must not add 503s to the exact counts below.
+        loadShedding: { maxInFlight: MAX_IN_FLIGHT, maxEventLoopDelayMs: 0, retryAfterSeconds: 2 },
         loadClassifier: async (version) => {
           await gate;
           return classifierFromArtifacts(harness.artifacts)(version);
@@ -81,7 +82,9 @@ describe('gateway: load shedding at saturation', () => {
     // Health and metrics are never shed: an overloaded gateway is alive.
     const health = await fetch(`${harness.url}/healthz`);
     expect(health.status).toBe(200);
-    expect(metricValue(await harness.metrics(), 'flywheel_gateway_shed_total')).toBe(sent - MAX_IN_FLIGHT);
+    expect(metricValue(await harness.metrics(), 'flywheel_gateway_shed_total{reason="in_flight"}')).toBe(
+      sent - MAX_IN_FLIGHT,
+    );
 
     openGate();
     const answered = await Promise.all(pending);
@@ -112,5 +115,75 @@ describe('gateway: load shedding at saturation', () => {
         'flywheel_gateway_requests_total{route="/v1/models/:model/predict",method="POST",status="503"}',
       ),
     ).toBe(sent - MAX_IN_FLIGHT);
+  });
+});
+
+/**
+ * The event-loop delay is injected: the test says how late the loop runs, so the gateway sheds exactly
+ * when the test says so, whatever the machine's load.
+ */
+describe('gateway: load shedding on event-loop delay', () => {
+  const MAX_DELAY_MS = 50;
+  let harness: Harness;
+  let delayMs = 0;
+  const [text] = trafficTexts(1);
+
+  beforeAll(async () => {
+    harness = await startHarness({
+      options: {
+        loadShedding: {
+          maxEventLoopDelayMs: MAX_DELAY_MS,
+          retryAfterSeconds: 3,
+          eventLoopDelay: { delayMs: () => delayMs, close: () => {} },
+        },
+      },
+    });
+  });
+  afterAll(() => harness?.dispose());
+
+  const predict = () =>
+    fetch(`${harness.url}/v1/models/${MODEL}/predict`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ text, userKey: 'u' }),
+    });
+
+  it('refuses new predictions and feedback with 503 and Retry-After while the loop runs late, and serves again after', async () => {
+    const before = await predict();
+    expect(before.status).toBe(200);
+    const { predictionId } = (await before.json()) as { predictionId: string };
+
+    delayMs = MAX_DELAY_MS + 1;
+    const shedPrediction = await predict();
+    expect(shedPrediction.status).toBe(503);
+    expect(shedPrediction.headers.get('retry-after')).toBe('3');
+    expect(await shedPrediction.json()).toEqual({
+      error: {
+        code: 'overloaded',
+        message: `the gateway is saturated (its event loop runs more than ${MAX_DELAY_MS} ms late); retry after 3 s`,
+      },
+    });
+    const shedFeedback = await fetch(`${harness.url}/v1/predictions/${predictionId}/feedback`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      // Refused before its body is read: its shape does not matter.
+      body: JSON.stringify({ label: 'spam' }),
+    });
+    expect(shedFeedback.status).toBe(503);
+    expect(shedFeedback.headers.get('retry-after')).toBe('3');
+
+    // Health and metrics are never shed, and the metrics say why the gateway sheds.
+    expect((await fetch(`${harness.url}/healthz`)).status).toBe(200);
+    const metrics = await harness.metrics();
+    expect(metricValue(metrics, 'flywheel_gateway_shed_total{reason="event_loop_delay"}')).toBe(2);
+    expect(metricValue(metrics, 'flywheel_gateway_shed_total{reason="in_flight"}')).toBe(0);
+    expect(metricValue(metrics, 'flywheel_gateway_event_loop_delay_seconds')).toBe((MAX_DELAY_MS + 1) / 1000);
+
+    // At the bound, not past it: served again, and only what was served is captured.
+    delayMs = MAX_DELAY_MS;
+    const after = await predict();
+    expect(after.status).toBe(200);
+    await harness.gateway.capture.flush();
+    expect(await harness.store.predictions.count(MODEL)).toBe(2);
   });
 });

@@ -2,6 +2,7 @@ import { registerModelFromCorpus } from '../../activities/training/register-firs
 import { type CorpusMessage, loadSpamAssassin } from '../../adapters/corpus/spamassassin.ts';
 import { mulberry32 } from '../../core/model/prng.ts';
 import type { ModelVersion } from '../../core/registry/model-version.ts';
+import { loadSheddingFromEnvironment } from '../../gateway/load-shedding.ts';
 import { type RunningGateway, runGateway } from '../../gateway/run-gateway.ts';
 import { era1Champion } from './era-traffic.ts';
 import type { FlywheelHarness } from './flywheel-harness.ts';
@@ -44,7 +45,14 @@ export function fastRollout(rollout: Record<string, unknown> = {}) {
 
 /** The real gateway over a harness's data folder, with its own store and flag handles (as a process would). */
 export function gatewayOver(harness: FlywheelHarness): Promise<RunningGateway> {
-  return runGateway({ dataDir: harness.dataDir, port: 0, host: '127.0.0.1', logger: testLogger });
+  return runGateway({
+    dataDir: harness.dataDir,
+    port: 0,
+    host: '127.0.0.1',
+    logger: testLogger,
+    // This process also runs the test's workers, whose training steps delay the loop without traffic.
+    options: { loadShedding: loadSheddingFromEnvironment(process.env, { loopSharedWithWorkers: true }) },
+  });
 }
 
 /** What the gateway answered to one request. */
