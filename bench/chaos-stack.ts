@@ -111,7 +111,9 @@ export async function startChaosStack(
       host: '127.0.0.1',
       logger: chaosLogger,
       warnWhenOpen: false,
-      options: loadShedding ? { loadShedding: { ...loadShedding } } : {},
+      // The load generator runs on this process's loop too: shedding on event-loop delay would measure it,
+      // not the gateway, so only the in-flight bound applies here.
+      options: { loadShedding: { maxEventLoopDelayMs: 0, ...loadShedding } },
     });
   let gateway = await openGateway();
 

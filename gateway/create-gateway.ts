@@ -49,7 +49,12 @@ export interface GatewayOptions {
   auth?: GatewayAuth;
   /** Redaction of captured texts by the default capture buffer (a ThreadedCapture has its own). */
   redaction?: RedactionPolicy;
-  /** Most requests answered at once, most event-loop delay, and the Retry-After of the rest (load-shedding.ts). */
+  /**
+   * Most requests answered at once, most event-loop delay, and the Retry-After of the rest
+   * (load-shedding.ts). A gateway built here sheds on event-loop delay only when given a bound: its
+   * process may run other work (workers, tests) on the same loop. `flywheel gateway` (run-gateway.ts)
+   * gives the default bound from the environment.
+   */
   loadShedding?: Partial<LoadSheddingOptions>;
 }
 
@@ -122,7 +127,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   app.removeContentTypeParser('text/plain');
   useZodSchemas(app);
   installErrorShapes(app);
-  installLoadShedding(app, metrics.registry, options.loadShedding);
+  installLoadShedding(app, metrics.registry, { maxEventLoopDelayMs: 0, ...options.loadShedding });
   installApiKeyAuth(app, deps.store.apiKeys, options.auth ?? { mode: 'off', protectMetrics: false });
 
   // Callback-style hooks: on every request, an async hook would cost a promise for nothing.
