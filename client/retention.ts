@@ -1,12 +1,12 @@
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
-import type { ApplyRetentionResult } from '../activities/retention/contracts.ts';
 import { checkRetentionPolicy } from '../core/capture/retention-policy.ts';
 import { parseCycleConfig } from '../core/cycle/cycle-config.ts';
 import { parseDurationText } from '../core/time/duration.ts';
 import { retention } from '../workflows/retention.ts';
 import {
   type RetentionInput,
+  type RetentionResult,
   retentionScheduleId,
   retentionWorkflowId,
 } from '../workflows/retention-messages.ts';
@@ -107,7 +107,7 @@ export async function runRetention(
   client: FlywheelClient,
   model: string,
   setting: RetentionSetting,
-): Promise<ApplyRetentionResult> {
+): Promise<RetentionResult> {
   checkModelName(model);
   const policy = await checkedSetting(client, model, setting);
   const input: RetentionInput = { model, keepDays: policy.keepDays, actor: 'cli' };

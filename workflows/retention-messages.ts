@@ -1,3 +1,8 @@
+import type { ApplyRetentionResult } from '../activities/retention/contracts.ts';
+
+/** What a retention pass did: its cut-off and counts (never rows). */
+export type RetentionResult = ApplyRetentionResult;
+
 export interface RetentionInput {
   model: string;
   keepDays: number;
