@@ -15,9 +15,10 @@ import { ReviewClient } from '../client/review-client.ts';
 import { configuredTemporalTarget } from '../workers/configured-target.ts';
 import { openDeps } from '../workers/open-deps.ts';
 import type { CycleStatus } from '../workflows/cycle-messages.ts';
-import { type ReviewQueueView, reviewQueueQuery, reviewWorkflowId } from '../workflows/review-messages.ts';
+import { reviewWorkflowId } from '../workflows/review-messages.ts';
 import { captureTraffic, era2 } from './support/era-traffic.ts';
 import { payloadsOf } from './support/history-payloads.ts';
+import { openReviewQueue } from './support/review-queue.ts';
 import { testLogger } from './support/temporal.ts';
 
 /**
@@ -125,17 +126,8 @@ test('a reviewed cycle through the wiring of `flywheel dev` with FLYWHEEL_PAYLOA
     },
   });
   const review = client.temporal.workflow.getHandle(reviewWorkflowId(started.workflowId));
-  let queue: ReviewQueueView | undefined;
-  await expect
-    .poll(
-      async () => {
-        queue = await review.query(reviewQueueQuery).catch(() => undefined);
-        return queue?.state;
-      },
-      { timeout: 120_000, interval: 250 },
-    )
-    .toBe('open');
-  const excerpts = queue!.pending.map((item) => item.excerpt).filter((excerpt) => excerpt.length >= 20);
+  const queue = await openReviewQueue(review, 120_000);
+  const excerpts = queue.pending.map((item) => item.excerpt).filter((excerpt) => excerpt.length >= 20);
   expect(excerpts.length).toBeGreaterThan(0);
   await new ReviewClient(client).decide(model, started.number, {
     action: 'approve-all-remaining',

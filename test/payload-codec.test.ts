@@ -10,10 +10,11 @@ import { type RunningCodecServer, runCodecServer } from '../adapters/temporal-co
 import { dataConverterFor } from '../adapters/temporal-codec/data-converter.ts';
 import { parsePayloadKeys } from '../adapters/temporal-codec/payload-keys.ts';
 import type { CycleStatus } from '../workflows/cycle-messages.ts';
-import { type ReviewQueueView, reviewQueueQuery, reviewWorkflowId } from '../workflows/review-messages.ts';
+import { reviewWorkflowId } from '../workflows/review-messages.ts';
 import { captureTraffic, era2 } from './support/era-traffic.ts';
 import { type FlywheelHarness, flywheelHarness } from './support/flywheel-harness.ts';
 import { payloadsOf } from './support/history-payloads.ts';
+import { openReviewQueue } from './support/review-queue.ts';
 import { testWorkers } from './support/temporal.ts';
 import { advance } from './workflows/probe.ts';
 
@@ -77,18 +78,9 @@ test('a reviewed cycle run with the codec on leaves no captured text in its hist
     },
   });
   const review = harness.client.temporal.workflow.getHandle(reviewWorkflowId(started.workflowId));
-  let queue: ReviewQueueView | undefined;
-  await expect
-    .poll(
-      async () => {
-        queue = await review.query(reviewQueueQuery).catch(() => undefined);
-        return queue?.state;
-      },
-      { timeout: 60_000, interval: 250 },
-    )
-    .toBe('open');
+  const queue = await openReviewQueue(review);
   // The query answer went through the codec: the client reads the excerpts in clear.
-  const excerpts = queue!.pending.map((item) => item.excerpt).filter((excerpt) => excerpt.length >= 20);
+  const excerpts = queue.pending.map((item) => item.excerpt).filter((excerpt) => excerpt.length >= 20);
   expect(excerpts.length).toBeGreaterThan(0);
   await review.signal('approve-all-remaining', { reviewer: 'alice' });
   const cycle = harness.client.temporal.workflow.getHandle(started.workflowId);
