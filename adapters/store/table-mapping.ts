@@ -61,7 +61,7 @@ function encodeValue<R>(column: ColumnMapping<R>, given: unknown, dialect: Diale
   if (dialect === 'postgres') {
     // JSON writes a NUL as the escape \u0000 (after an even run of backslashes: an escaped backslash
     // followed by "u0000" is text, not a NUL).
-    if (column.kind === 'json') return JSON.stringify(value).replace(ESCAPED_NUL, '$1\\ufffd');
+    if (column.kind === 'json') return postgresJsonText(value);
     if (column.kind === 'text' && typeof value === 'string') return value.replaceAll('\u0000', '\uFFFD');
     return value;
   }
@@ -75,6 +75,12 @@ function encodeValue<R>(column: ColumnMapping<R>, given: unknown, dialect: Diale
  * fail its whole batch. It is stored as U+FFFD (the replacement character) instead.
  */
 const ESCAPED_NUL = /(?<!\\)((?:\\\\)*)\\u0000/g;
+
+/** A value as JSON text for a PostgreSQL jsonb column: an escaped NUL becomes U+FFFD (see above). */
+export function postgresJsonText(value: unknown): string {
+  const json = JSON.stringify(value);
+  return json.includes('\\u0000') ? json.replace(ESCAPED_NUL, '$1\\ufffd') : json;
+}
 
 function decodeValue(kind: ColumnKind, value: unknown, dialect: Dialect): unknown {
   if (value === null || value === undefined) return null;
