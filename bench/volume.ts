@@ -9,11 +9,14 @@
  *   core/rollout's summarizeStepWindow (skip it with --no-loaded at high volume);
  *
  * and a monitor window over the same predictions (`store.predictions.servedWindow` of the champion, as
- * the monitor's check calls it). Prints each time and the process's peak RSS growth over its RSS once
+ * the monitor's check calls it), then one retention pass deleting the oldest `--retain-delete` share of the
+ * predictions (the retention activity itself, `applyRetention`, batch by batch through
+ * `store.retention.deleteOlderThan`; last, since it deletes). Prints each time and the process's peak RSS growth over its RSS once
  * the store was open, and the load's ingest rate (time spent in insertMany only; PostgreSQL takes the
  * batches by COPY). A PostgreSQL load ends with VACUUM ANALYZE, as autovacuum would after a bulk load.
  *
  *   node bench/volume.ts [--store embedded|postgres] [--rows 1000000] [--window 1000000] [--runs 3] [--no-loaded]
+ *                        [--retain-delete 0.1]
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -21,6 +24,9 @@ import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import pg from 'pg';
+import type { ActivityDeps } from '../activities/deps.ts';
+import { applyRetentionActivity } from '../activities/retention/apply-retention.ts';
+import { createLogger } from '../adapters/log/logger.ts';
 import { openEmbeddedStore } from '../adapters/store/embedded/embedded-store.ts';
 import { openPostgresStore } from '../adapters/store/postgres/postgres-store.ts';
 import type { FlywheelStore, StepWindowQuery } from '../adapters/store/store.ts';
@@ -35,6 +41,8 @@ const { values } = parseArgs({
     window: { type: 'string' },
     runs: { type: 'string', default: '3' },
     'no-loaded': { type: 'boolean', default: false },
+    /** The share of the oldest predictions the retention pass deletes (0: no pass). */
+    'retain-delete': { type: 'string', default: '0.1' },
     store: { type: 'string', default: 'embedded' },
     // Internal: one measurement in a child process.
     measure: { type: 'string' },
@@ -45,6 +53,12 @@ const { values } = parseArgs({
 });
 
 const T0 = Date.UTC(2026, 0, 1);
+const DAY_MS = 24 * 60 * 60 * 1000;
+/**
+ * The throwaway cluster keeps the tests' no-fsync settings (the load is not what is measured here) with a
+ * server-sized buffer cache: PostgreSQL's default 128 MB holds less than a 1M window's covering index.
+ */
+const SERVER_SETTINGS = { shared_buffers: '1GB' };
 const BATCH = 1_000;
 const WORDS = [
   'free',
@@ -68,7 +82,17 @@ async function measureInChild(way: string, path: string, query: StepWindowQuery)
   const before = process.memoryUsage().rss;
   const started = performance.now();
   let figures: unknown;
-  if (way === 'monitor') {
+  if (way === 'retention') {
+    // The pass's "now" puts the cut-off (now − 1 day) at query.to: every prediction before it goes.
+    const deps = { store, logger: createLogger('volume-retention', { level: 'warn' }) } as ActivityDeps;
+    const { predictions, feedback, kept, batches } = await applyRetentionActivity(deps)({
+      model: query.model,
+      keepDays: 1,
+      at: query.to + DAY_MS,
+      actor: 'bench',
+    });
+    figures = { predictions, feedback, kept, batches };
+  } else if (way === 'monitor') {
     figures = await store.predictions.servedWindow({
       model: query.model,
       version: query.championVersion,
@@ -106,9 +130,15 @@ async function load(path: string, rows: number): Promise<number> {
     state = (Math.imul(state, 1103515245) + 12345) >>> 0;
     return state / 2 ** 32;
   };
+  // The same texts as joining after every word would give, without the quadratic joins (10M rows).
   const text = () => {
     const words: string[] = ['Subject:'];
-    while (words.join(' ').length < 300) words.push(WORDS[Math.floor(next() * WORDS.length)]!);
+    let length = words[0]!.length;
+    while (length < 300) {
+      const word = WORDS[Math.floor(next() * WORDS.length)]!;
+      words.push(word);
+      length += 1 + word.length;
+    }
     return words.join(' ');
   };
   let made = 0;
@@ -210,7 +240,8 @@ if (values.measure) {
     if (values.store !== 'embedded' && values.store !== 'postgres') {
       throw new Error(`--store is embedded or postgres, not "${values.store}"`);
     }
-    postgres = values.store === 'postgres' ? await startThrowawayPostgres() : undefined;
+    postgres =
+      values.store === 'postgres' ? await startThrowawayPostgres({ settings: SERVER_SETTINGS }) : undefined;
     const path = postgres ? await postgres.createDatabase() : join(dir, 'volume.db');
     const loadStarted = performance.now();
     const insertSeconds = await load(path, rows);
@@ -272,6 +303,18 @@ if (values.measure) {
         `${(median(monitored.map((s) => s.growthBytes)) / 2 ** 20).toFixed(0).padStart(8)} MB peak RSS growth` +
         `   (runs: ${monitored.map((s) => s.seconds.toFixed(2)).join(', ')} s)`,
     );
+    const retainDelete = Number(values['retain-delete']);
+    if (retainDelete > 0) {
+      const doomed = Math.round(rows * retainDelete);
+      const pass = await measure('retention', path, { ...monitorQuery, from: T0, to: T0 + doomed });
+      const removed = pass.figures as { predictions: number; feedback: number; batches: number };
+      lines.push(
+        `${`retention pass (oldest ${Math.round(retainDelete * 100)}%)`.padEnd(28)}${pass.seconds.toFixed(2).padStart(7)} s` +
+          `${(pass.growthBytes / 2 ** 20).toFixed(0).padStart(8)} MB peak RSS growth` +
+          `   (${removed.predictions.toLocaleString('en-US')} predictions, ${removed.feedback.toLocaleString('en-US')} feedback deleted in ${removed.batches} batches: ` +
+          `${Math.round(removed.predictions / pass.seconds).toLocaleString('en-US')} predictions/s)`,
+      );
+    }
     console.log(
       `machine: ${cpus()[0]?.model ?? 'unknown cpu'}, ${availableParallelism()} cores, Node ${process.version}`,
     );

@@ -99,23 +99,23 @@ const NULL = '\\N';
 function columnEncoder<R>(column: ColumnMapping<R>): (row: R) => string {
   const field = column.field;
   const absent = column.whenAbsent ?? null;
-  const valueOf = (row: R): unknown => row[field] ?? absent;
+  const read = (row: R): unknown => row[field] ?? absent;
   switch (column.kind) {
     case 'json':
       return (row) => {
-        const value = valueOf(row);
+        const value = read(row);
         return value === null ? NULL : escapeCopyText(postgresJsonText(value));
       };
     case 'boolean':
       return (row) => {
-        const value = valueOf(row);
+        const value = read(row);
         return value === null ? NULL : value ? 't' : 'f';
       };
     case 'integer':
     case 'real':
       // Numbers print as the shortest text that reads back as the same double.
       return (row) => {
-        const value = valueOf(row);
+        const value = read(row);
         return value === null
           ? NULL
           : typeof value === 'number'
@@ -124,7 +124,7 @@ function columnEncoder<R>(column: ColumnMapping<R>): (row: R) => string {
       };
     default:
       return (row) => {
-        const value = valueOf(row);
+        const value = read(row);
         if (value === null) return NULL;
         const text = String(value);
         // PostgreSQL's text cannot hold NUL; table-mapping stores it as U+FFFD (the replacement character).
