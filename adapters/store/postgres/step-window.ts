@@ -16,7 +16,7 @@ const LATENCY_FRACTIONS = [50 / 100, 99 / 100];
  * them to disk. JIT compilation, which the planner's cost estimates for a million rows switch on, took
  * longer (seconds, with inlining) than running the statements. No parallel workers: a step's statements
  * already run side by side, and each one's workers competed with the others for the same cores (a
- * shadow step over 1M predictions took 2.4–3.9 s with them, 1.0–1.4 s without, on 2 cores).
+ * shadow step over 1M predictions took 2.4–3.9 s with them, 1.0–2.5 s without, on 2 busy cores).
  */
 const AGGREGATE_SETTINGS =
   "SET LOCAL work_mem = '256MB'; SET LOCAL jit = off; SET LOCAL max_parallel_workers_per_gather = 0";
