@@ -36,17 +36,20 @@ export async function copyBatch<R>(
     const begun = client.query(`BEGIN; SELECT pg_advisory_xact_lock(${lock[0]}, ${lock[1]})`);
     const copy = client.query(copyFrom(`COPY ${mapping.table} (${columnList(mapping)}) FROM STDIN`));
     const copied = finished(copy);
-    // Whichever fails first is the error; the other must not surface later as an unhandled rejection.
-    begun.catch(() => {});
-    copied.catch(() => {});
     const encode = copyEncoder(mapping);
-    for (let start = 0; start < rows.length; start += CHUNK_ROWS) {
-      const chunk = encodeRows(encode, rows, start, Math.min(rows.length, start + CHUNK_ROWS));
-      if (!copy.write(chunk)) await Promise.race([once(copy, 'drain'), copied]);
-    }
-    copy.end();
+    const written = (async () => {
+      for (let start = 0; start < rows.length; start += CHUNK_ROWS) {
+        const chunk = encodeRows(encode, rows, start, Math.min(rows.length, start + CHUNK_ROWS));
+        if (!copy.write(chunk)) await Promise.race([once(copy, 'drain'), copied]);
+      }
+      copy.end();
+      await copied;
+    })();
+    // When the lock statement fails, the COPY fails too (in an aborted transaction): the lock's error is
+    // the one to report, and the other must not surface later as an unhandled rejection.
+    written.catch(() => {});
     await begun;
-    await copied;
+    await written;
     await client.query('COMMIT');
     return true;
   } catch (error) {
