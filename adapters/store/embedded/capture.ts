@@ -49,6 +49,15 @@ export function embeddedPredictions(db: DatabaseSync): PredictionRepository {
     `SELECT seq, ${PREDICTION_COLUMNS} FROM predictions
      WHERE model = ? AND created_at >= ? AND created_at < ? AND variant = ? ORDER BY created_at, seq`,
   );
+  // The ids travel as one JSON array: no statement per list length, no limit on bound parameters.
+  const getMany = db.prepare(
+    `SELECT seq, ${PREDICTION_COLUMNS} FROM predictions WHERE id IN (SELECT value FROM json_each(?)) ORDER BY seq`,
+  );
+  const shadowsOf = db.prepare(
+    `SELECT seq, ${PREDICTION_COLUMNS} FROM predictions
+     WHERE served_prediction_id IN (SELECT value FROM json_each(?))
+       AND model = ? AND variant = 'shadow' AND seq > ? AND seq <= ? ORDER BY seq`,
+  );
   const countAll = db.prepare('SELECT count(*) AS n FROM predictions');
   const countOfModel = db.prepare('SELECT count(*) AS n FROM predictions WHERE model = ?');
   const statements = new Map<string, StatementSync>();
@@ -74,6 +83,15 @@ export function embeddedPredictions(db: DatabaseSync): PredictionRepository {
     async get(id) {
       const row = get.get(id) as Row | undefined;
       return row ? toPrediction(row) : null;
+    },
+    async getMany(ids) {
+      if (ids.length === 0) return [];
+      return (getMany.all(JSON.stringify(ids)) as unknown as Row[]).map(toSequencedPrediction);
+    },
+    async shadowsOf(model, servedIds, { afterSeq, upToSeq }) {
+      if (servedIds.length === 0) return [];
+      const rows = shadowsOf.all(JSON.stringify(servedIds), model, afterSeq, upToSeq) as unknown as Row[];
+      return rows.map(toSequencedPrediction);
     },
     async listAfter(model, afterSeq, limit) {
       return (listAfter.all(model, afterSeq, limit) as unknown as Row[]).map(toSequencedPrediction);
