@@ -64,6 +64,11 @@ export interface CaptureWalk {
   lateFeedback: boolean;
   pageSize?: number;
   capacity?: number;
+  /**
+   * Stop reading predictions once at least this many rows were read (a bound on time, not memory): the
+   * batch is then of the range's beginning, and `complete` is false.
+   */
+  rowLimit?: number;
   resumeFrom?: CaptureWalkProgress;
   /** Called after each page with where the walk got to (a heartbeat). */
   onProgress?: (progress: CaptureWalkProgress) => void;
@@ -79,7 +84,7 @@ export interface CaptureWalk {
 export async function walkCapture(
   deps: { store: FlywheelStore; meters: VocabularyMeters },
   walk: CaptureWalk,
-): Promise<StreamedBatch> {
+): Promise<StreamedBatch & { complete: boolean }> {
   const { store } = deps;
   const pageSize = walk.pageSize ?? WALK_PAGE;
   const stream = new EdgeCaseStream(
@@ -98,7 +103,7 @@ export async function walkCapture(
     const servedIds = served.map((row) => row.id);
     return servedEvidence({
       predictions: rows,
-      shadows: rows,
+      shadows: await store.predictions.shadowsOf(walk.model, servedIds, range),
       feedback: await store.feedback.listForPredictions(rows.map((row) => row.id)),
       ...(measureOov ? { oovRates: await deps.meters.rates(served) } : {}),
     });
@@ -128,11 +133,18 @@ export async function walkCapture(
     }
   }
 
+  let rowsRead = 0;
+  let complete = true;
   while (predictionCursor < walk.to.predictionSeq) {
     walk.signal?.throwIfAborted();
+    if (walk.rowLimit !== undefined && rowsRead >= walk.rowLimit) {
+      complete = false;
+      break;
+    }
     const page = await store.predictions.listAfter(walk.model, predictionCursor, pageSize);
     const rows = page.filter((row) => row.seq <= walk.to.predictionSeq);
     if (rows.length > 0) await scan(rows);
+    rowsRead += rows.length;
     predictionCursor =
       page.length < pageSize || rows.length < page.length ? walk.to.predictionSeq : page.at(-1)!.seq;
     walk.onProgress?.(progress());
@@ -157,5 +169,5 @@ export async function walkCapture(
     walk.onProgress?.(progress());
   }
 
-  return stream.finish();
+  return { ...stream.finish(), complete };
 }
