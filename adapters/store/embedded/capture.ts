@@ -53,10 +53,16 @@ export function embeddedPredictions(db: DatabaseSync): PredictionRepository {
   const getMany = db.prepare(
     `SELECT seq, ${PREDICTION_COLUMNS} FROM predictions WHERE id IN (SELECT value FROM json_each(?)) ORDER BY seq`,
   );
+  // Left to itself the planner walks the whole range by (model, seq) for each page of a collection;
+  // each served id has at most a few twins, so the served-id index is the one to use.
   const shadowsOf = db.prepare(
-    `SELECT seq, ${PREDICTION_COLUMNS} FROM predictions
-     WHERE served_prediction_id IN (SELECT value FROM json_each(?))
-       AND model = ? AND variant = 'shadow' AND seq > ? AND seq <= ? ORDER BY seq`,
+    `SELECT p.seq, ${PREDICTION_COLUMNS.split(', ')
+      .map((column) => `p.${column}`)
+      .join(', ')}
+     FROM (SELECT DISTINCT value FROM json_each(?)) AS wanted
+     CROSS JOIN predictions AS p INDEXED BY predictions_by_served_prediction ON p.served_prediction_id = wanted.value
+     WHERE p.served_prediction_id IS NOT NULL AND p.model = ? AND p.variant = 'shadow' AND p.seq > ? AND p.seq <= ?
+     ORDER BY p.seq`,
   );
   const countAll = db.prepare('SELECT count(*) AS n FROM predictions');
   const countOfModel = db.prepare('SELECT count(*) AS n FROM predictions WHERE model = ?');
