@@ -11,7 +11,9 @@ import type { MiningSettings } from '../core/mining/mine-edge-cases.ts';
 import type { VocabularyMeters } from './vocabulary-meters.ts';
 
 /** Rows read per page: their texts are the largest thing in memory besides the kept candidates. */
-export const WALK_PAGE = 2_000;
+export const WALK_PAGE = 1_000;
+/** At most one progress report per this many ms by default: the state is cloned and serialised for each. */
+const PROGRESS_EVERY_MS = 1_000;
 /**
  * Candidates kept while walking (EdgeCaseStream's capacity): many times what a batch takes under the
  * default caps (150 for review, 100 per class), and about 5 KB each with its text.
@@ -70,8 +72,10 @@ export interface CaptureWalk {
    */
   rowLimit?: number;
   resumeFrom?: CaptureWalkProgress;
-  /** Called after each page with where the walk got to (a heartbeat). */
+  /** Called after a page with where the walk got to (a heartbeat), at most once per `progressEveryMs`. */
   onProgress?: (progress: CaptureWalkProgress) => void;
+  /** 1 s by default; 0 reports after every page. */
+  progressEveryMs?: number;
   signal?: AbortSignal;
 }
 
@@ -117,6 +121,12 @@ export async function walkCapture(
   let predictionCursor = walk.resumeFrom?.predictionCursor ?? walk.from.predictionSeq;
   let feedbackCursor = walk.resumeFrom?.feedbackCursor ?? walk.from.feedbackSeq;
   const outside = new Set(walk.resumeFrom?.outside ?? []);
+  let reportedAt = Number.NEGATIVE_INFINITY;
+  const report = () => {
+    if (!walk.onProgress || Date.now() - reportedAt < (walk.progressEveryMs ?? PROGRESS_EVERY_MS)) return;
+    reportedAt = Date.now();
+    walk.onProgress(progress());
+  };
   const progress = (): CaptureWalkProgress => ({
     to: walk.to,
     predictionCursor,
@@ -147,7 +157,7 @@ export async function walkCapture(
     rowsRead += rows.length;
     predictionCursor =
       page.length < pageSize || rows.length < page.length ? walk.to.predictionSeq : page.at(-1)!.seq;
-    walk.onProgress?.(progress());
+    report();
   }
 
   while (walk.lateFeedback && feedbackCursor < walk.to.feedbackSeq) {
@@ -166,7 +176,7 @@ export async function walkCapture(
     if (before.length > 0) await scan(before);
     feedbackCursor =
       page.length < pageSize || rows.length < page.length ? walk.to.feedbackSeq : page.at(-1)!.seq;
-    walk.onProgress?.(progress());
+    report();
   }
 
   return { ...stream.finish(), complete };

@@ -41,7 +41,8 @@ export async function measureCollectionInChild(store: FlywheelStore): Promise<Co
         from: START_OF_CAPTURE,
         to: await store.captureHead('spam'),
         labels: ['ham', 'spam'],
-        knownItemIds: [],
+        // A parent dataset's item ids: with any, every candidate's text is hashed to look it up.
+        knownItemIds: Array.from({ length: 1_000 }, (_, i) => i.toString(16).padStart(64, '0')),
         settings: { mining: config.mining, autoLabel: config.autoLabel },
         lateFeedback: true,
         onProgress: (progress) => {

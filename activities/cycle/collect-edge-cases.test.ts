@@ -104,7 +104,10 @@ describe('collectEdgeCases', () => {
     const beats: CaptureWalkProgress[] = [];
     const env = new MockActivityEnvironment();
     env.on('heartbeat', (details: CaptureWalkProgress) => beats.push(details));
-    const result = await env.run(collectEdgeCasesActivity(deps, { pageSize: 17 }), input(from));
+    const result = await env.run(
+      collectEdgeCasesActivity(deps, { pageSize: 17, progressEveryMs: 0 }),
+      input(from),
+    );
 
     expect(beats.length).toBeGreaterThan(20);
     expect(result).toMatchObject({
@@ -127,7 +130,10 @@ describe('collectEdgeCases', () => {
     const beats: CaptureWalkProgress[] = [];
     const first = new MockActivityEnvironment();
     first.on('heartbeat', (details: CaptureWalkProgress) => beats.push(structuredClone(details)));
-    const whole = await first.run(collectEdgeCasesActivity(deps, { pageSize: 17 }), input(from));
+    const whole = await first.run(
+      collectEdgeCasesActivity(deps, { pageSize: 17, progressEveryMs: 0 }),
+      input(from),
+    );
 
     const inPredictions = beats.find((beat) => beat.predictionCursor > from.predictionSeq + 300)!;
     const inFeedback = beats.find((beat) => beat.feedbackCursor > from.feedbackSeq + 20)!;
@@ -136,7 +142,10 @@ describe('collectEdgeCases', () => {
     expect(inFeedback.outside.length).toBeGreaterThan(0);
     for (const beat of [inPredictions, inFeedback]) {
       const retry = new MockActivityEnvironment({ heartbeatDetails: beat, attempt: 2 });
-      const resumed = await retry.run(collectEdgeCasesActivity(deps, { pageSize: 17 }), input(from));
+      const resumed = await retry.run(
+        collectEdgeCasesActivity(deps, { pageSize: 17, progressEveryMs: 0 }),
+        input(from),
+      );
       expect(resumed).toEqual(whole);
     }
   });
@@ -148,7 +157,7 @@ describe('collectEdgeCases', () => {
     const beats: CaptureWalkProgress[] = [];
     env.on('heartbeat', (details: CaptureWalkProgress) => beats.push(details));
     const result = (await env.run(
-      collectEdgeCasesActivity(deps, { pageSize: 17, capacity: 25 }),
+      collectEdgeCasesActivity(deps, { pageSize: 17, capacity: 25, progressEveryMs: 0 }),
       input(from),
     )) as CollectResult;
     expect(Math.max(...beats.map((beat) => beat.stream.kept.length))).toBeLessThanOrEqual(25);

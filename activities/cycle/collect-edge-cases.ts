@@ -10,6 +10,7 @@ import type { CollectInput, CollectResult } from './contracts.ts';
 export interface CollectLimits {
   pageSize?: number;
   capacity?: number;
+  progressEveryMs?: number;
 }
 
 /**

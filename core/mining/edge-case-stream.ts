@@ -100,8 +100,9 @@ export interface StreamedBatch extends MinedBatch {
  * mineEdgeCases selects. Up to `capacity` kept candidates the batch and every count are the ones
  * mineEdgeCases gives on the same capture. Past it, the least urgent candidates are let go: one whose
  * label's class cap, or (for review) the label budget, was full when the batch was selected is counted
- * under that cause, as mineEdgeCases would; any other is counted in `beyondCapacity` (an exact duplicate
- * of a candidate already let go is counted there too rather than as a duplicate).
+ * under that cause, as mineEdgeCases would; any other is counted in `beyondCapacity`. A candidate let go
+ * is not compared with the others, so an exact duplicate among them is counted under those causes
+ * rather than as a duplicate.
  */
 export class EdgeCaseStream {
   readonly #labels: readonly string[];
@@ -113,6 +114,7 @@ export class EdgeCaseStream {
   /** Best first (priorityOrder). */
   readonly #kept: Candidate[] = [];
   readonly #keptByExactKey = new Map<string, Candidate>();
+  readonly #exactKeyOf = new Map<Candidate, string>();
   readonly #letGo = new Map<string, { label: string; review: boolean; count: number }>();
 
   constructor(
@@ -143,6 +145,11 @@ export class EdgeCaseStream {
     const own = ownDropCause(candidate, this.#known, this.#settings.mining);
     if (own !== null) {
       this.#counts.dropped[own]++;
+      return;
+    }
+    // Full, and less urgent than every kept candidate: let go before its text is even keyed.
+    if (this.#kept.length >= this.#capacity && priorityOrder(candidate, this.#kept.at(-1)!) >= 0) {
+      this.#tallyLetGo(candidate);
       return;
     }
     const key = exactDuplicateKey(candidate.prediction.text);
@@ -209,9 +216,10 @@ export class EdgeCaseStream {
     }
     this.#kept.splice(this.#insertionIndex(candidate), 0, candidate);
     this.#keptByExactKey.set(key, candidate);
+    this.#exactKeyOf.set(candidate, key);
     if (full) {
       const worst = this.#kept.pop()!;
-      this.#keptByExactKey.delete(exactDuplicateKey(worst.prediction.text));
+      this.#forget(worst);
       this.#tallyLetGo(worst);
     }
   }
@@ -219,7 +227,12 @@ export class EdgeCaseStream {
   #remove(candidate: Candidate): void {
     const index = this.#insertionIndex(candidate);
     this.#kept.splice(index, 1);
-    this.#keptByExactKey.delete(exactDuplicateKey(candidate.prediction.text));
+    this.#forget(candidate);
+  }
+
+  #forget(candidate: Candidate): void {
+    this.#keptByExactKey.delete(this.#exactKeyOf.get(candidate)!);
+    this.#exactKeyOf.delete(candidate);
   }
 
   /** The first position whose candidate does not go before `candidate` (binary search). */

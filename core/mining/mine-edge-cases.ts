@@ -157,7 +157,8 @@ export function ownDropCause(
   if (prediction.text.trim().length < mining.minTextLength) return 'too-short';
   if (verdict.kind === 'conflict') return 'conflicting-feedback';
   if (verdict.kind === 'unknown-label') return 'unknown-label';
-  if (known.has(contentHash(prediction.text))) return 'already-known';
+  // Hashing is the costly part of these filters: skipped when there is nothing to compare with.
+  if (known.size > 0 && known.has(contentHash(prediction.text))) return 'already-known';
   return null;
 }
 
