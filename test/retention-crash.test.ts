@@ -35,15 +35,15 @@ afterAll(async () => {
 });
 
 function worker(): ChildProcess {
-  const child = spawnCli(['worker', '--no-training'], {
+  const child = spawnCli(['worker', '--no-training', '--task-queue', harness.taskQueue], {
     ...devServerEnv(),
     FLYWHEEL_DATA_DIR: harness.dataDir,
     FLYWHEEL_DATABASE_URL: postgres.url,
-    FLYWHEEL_TASK_QUEUE: harness.taskQueue,
   });
   children.push(child);
   child.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
   child.stdout?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+  child.once('exit', (code, signal) => output.push(`worker exited: ${code ?? signal}\n`));
   return child;
 }
 
@@ -100,8 +100,9 @@ test('a retention pass whose worker is killed mid-pass resumes on another worker
       { timeout: 240_000, interval: 200, message: 'no heartbeat of the pass' },
     )
     .toBeGreaterThanOrEqual(1)
-    .catch((error) => {
-      throw new Error(`${error}; worker output:\n${output.join('').slice(-3000)}`);
+    .catch(async (error) => {
+      const pending = JSON.stringify((await handle.describe()).raw.pendingActivities);
+      throw new Error(`${error}; pending: ${pending}; worker output:\n${output.join('').slice(-3000)}`);
     });
   first.kill('SIGKILL');
   await new Promise((resolve) => first.once('exit', resolve));
