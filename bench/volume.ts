@@ -9,7 +9,8 @@
  *   core/rollout's summarizeStepWindow (skip it with --no-loaded at high volume);
  *
  * and a monitor window over the same predictions (`store.predictions.servedWindow` of the champion, as
- * the monitor's check calls it), then one retention pass deleting the oldest `--retain-delete` share of the
+ * the monitor's check calls it), a cycle's edge-case collection over every loaded prediction
+ * (bench/volume-collection.ts), then one retention pass deleting the oldest `--retain-delete` share of the
  * predictions (the retention activity itself, `applyRetention`, batch by batch through
  * `store.retention.deleteOlderThan`; last, since it deletes). Prints each time and the process's peak RSS growth over its RSS once
  * the store was open, and the load's ingest rate (time spent in insertMany only; PostgreSQL takes the
@@ -34,6 +35,12 @@ import type { FeedbackRecord, PredictionRecord } from '../core/capture/records.t
 import { DEFAULT_SKETCH_POINTS } from '../core/drift/quantile-sketch.ts';
 import { summarizeStepWindow } from '../core/rollout/step-window.ts';
 import { startThrowawayPostgres, type ThrowawayPostgres } from '../test/support/postgres.ts';
+import {
+  COLLECTION_WAY,
+  type CollectionMeasured,
+  collectionLine,
+  measureCollectionInChild,
+} from './volume-collection.ts';
 
 const { values } = parseArgs({
   options: {
@@ -227,7 +234,13 @@ async function measure(way: string, path: string, query: StepWindowQuery): Promi
 
 const median = (samples: number[]) => [...samples].sort((a, b) => a - b)[Math.floor(samples.length / 2)]!;
 
-if (values.measure) {
+if (values.measure === COLLECTION_WAY) {
+  // The collection step lives in bench/volume-collection.ts.
+  const store = await openAt(values.path!);
+  const measured = await measureCollectionInChild(store);
+  await store.close();
+  process.stdout.write(JSON.stringify(measured));
+} else if (values.measure) {
   await measureInChild(values.measure, values.path!, JSON.parse(values.query!) as StepWindowQuery);
 } else {
   const rows = Number(values.rows);
@@ -302,6 +315,13 @@ if (values.measure) {
         .padStart(7)} s` +
         `${(median(monitored.map((s) => s.growthBytes)) / 2 ** 20).toFixed(0).padStart(8)} MB peak RSS growth` +
         `   (runs: ${monitored.map((s) => s.seconds.toFixed(2)).join(', ')} s)`,
+    );
+    // The collection step (bench/volume-collection.ts): every loaded prediction is new to the cycle.
+    lines.push(
+      await collectionLine(
+        async (way) => (await measure(way, path, monitorQuery)) as unknown as CollectionMeasured,
+        runs,
+      ),
     );
     const retainDelete = Number(values['retain-delete']);
     if (retainDelete > 0) {

@@ -12,6 +12,8 @@ function recordingRepository(): PredictionRepository & { written: PredictionReco
       written.push(...rows);
     },
     get: async () => null,
+    getMany: async () => [],
+    shadowsOf: async () => [],
     listAfter: async () => [],
     listBetween: async () => [],
     count: async () => written.length,

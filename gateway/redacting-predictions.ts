@@ -36,6 +36,8 @@ export function redactingPredictions(
   return {
     ...predictions,
     get: (id) => predictions.get(id),
+    getMany: (ids) => predictions.getMany(ids),
+    shadowsOf: (model, servedIds, range) => predictions.shadowsOf(model, servedIds, range),
     listAfter: (model, afterSeq, limit) => predictions.listAfter(model, afterSeq, limit),
     listBetween: (model, from, to, variant) => predictions.listBetween(model, from, to, variant),
     count: (model) => predictions.count(model),

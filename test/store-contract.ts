@@ -175,6 +175,53 @@ export function describeStoreContract(name: string, openFreshStore: () => Promis
         expect(await store.predictions.listBetween('spam', T0 + 100, T0 + 200)).toEqual([]);
       });
 
+      it('reads many predictions by id, with their positions, leaving out unknown ids', async () => {
+        await store.predictions.insertMany([
+          aPrediction({ id: 'p-a' }),
+          aPrediction({ id: 'p-b', model: 'other' }),
+          aPrediction({ id: 'p-c', text: 'tabs\tand\nbreaks 🙂' }),
+        ]);
+        const rows = await store.predictions.getMany(['p-c', 'nobody', 'p-a', 'p-b', 'p-a']);
+        expect(rows.map((row) => row.id)).toEqual(['p-a', 'p-b', 'p-c']);
+        const { seq, ...first } = rows[0]!;
+        expect(first).toEqual(aPrediction({ id: 'p-a' }));
+        const listed = await store.predictions.listAfter('spam', 0, 10);
+        expect(rows[2]!.seq).toBe(listed.find((row) => row.id === 'p-c')!.seq);
+        expect(seq).toBeLessThan(rows[2]!.seq);
+        expect(await store.predictions.getMany([])).toEqual([]);
+      });
+
+      it('finds the shadow twins of served predictions within a range of positions, by position', async () => {
+        const shadow = (id: string, servedPredictionId: string, overrides: Partial<PredictionRecord> = {}) =>
+          aPrediction({ id, servedPredictionId, variant: 'shadow', modelVersion: 'v2', ...overrides });
+        await store.predictions.insertMany([aPrediction({ id: 'old' }), shadow('s-early', 'old')]);
+        const start = (await store.captureHead('spam')).predictionSeq;
+        await store.predictions.insertMany([
+          aPrediction({ id: 'a' }),
+          aPrediction({ id: 'b' }),
+          shadow('s-b', 'b', { label: 'ham' }),
+          shadow('s-a', 'a'),
+          shadow('s-a2', 'a', { label: 'ham' }),
+          shadow('s-other', 'a', { model: 'other' }),
+          aPrediction({ id: 'canary-of-a', variant: 'canary', servedPredictionId: 'a' }),
+        ]);
+        const head = (await store.captureHead('spam')).predictionSeq;
+        await store.predictions.insertMany([shadow('s-late', 'a')]);
+
+        const twins = await store.predictions.shadowsOf('spam', ['a', 'b', 'old'], {
+          afterSeq: start,
+          upToSeq: head,
+        });
+        expect(twins.map((row) => row.id)).toEqual(['s-b', 's-a', 's-a2']);
+        expect(twins[0]).toMatchObject({ label: 'ham', servedPredictionId: 'b', variant: 'shadow' });
+        const all = await store.predictions.shadowsOf('spam', ['old', 'a'], {
+          afterSeq: 0,
+          upToSeq: head + 1,
+        });
+        expect(all.map((row) => row.id)).toEqual(['s-early', 's-a', 's-a2', 's-late']);
+        expect(await store.predictions.shadowsOf('spam', [], { afterSeq: 0, upToSeq: head })).toEqual([]);
+      });
+
       it('counts all predictions or those of one model', async () => {
         await store.predictions.insertMany([...predictions(3), ...predictions(2, { model: 'other' }, 'o')]);
         expect(await store.predictions.count()).toBe(5);

@@ -1,55 +1,63 @@
-import { heartbeat } from '@temporalio/activity';
-import type { FlywheelStore } from '../../adapters/store/store.ts';
-import type { FeedbackRecord, PredictionRecord } from '../../core/capture/records.ts';
-import { mineEdgeCases } from '../../core/mining/mine-edge-cases.ts';
+import { Context } from '@temporalio/activity';
 import { reviewItemsFromBatch } from '../../core/review/batch-items.ts';
 import { activityAuditKey } from '../audit-key.ts';
 import type { ActivityDeps } from '../deps.ts';
+import { walkCapture, walkProgressIn } from '../edge-case-walk.ts';
 import { VocabularyMeters } from '../vocabulary-meters.ts';
 import type { CollectInput, CollectResult } from './contracts.ts';
 
-const PAGE = 5_000;
+/** Sizes of the walk; the defaults suit production, tests make them small to cross page boundaries. */
+export interface CollectLimits {
+  pageSize?: number;
+  capacity?: number;
+  progressEveryMs?: number;
+}
 
 /**
- * Reads what was captured since the last cycle's watermark, mines the edge cases (core rules) and
- * keeps them as the cycle's review items: auto-labelled ones settled, the rest pending for review.
+ * Mines what was captured since the last cycle's watermark (core rules, streamed page by page in
+ * bounded memory: see walkCapture) and keeps the edge cases as the cycle's review items: auto-labelled
+ * ones settled, the rest pending for review. The walk heartbeats where it got to; a retried attempt
+ * resumes from there, over the same capture range.
  */
-export function collectEdgeCasesActivity({ store, artifacts }: ActivityDeps) {
+export function collectEdgeCasesActivity(
+  { store, artifacts, logger }: ActivityDeps,
+  limits: CollectLimits = {},
+) {
   return async function collectEdgeCases(input: CollectInput): Promise<CollectResult> {
-    const to = await store.captureHead(input.model);
-    const predictions = await readPredictions(store, input.model, input.from.predictionSeq, to.predictionSeq);
-    const feedback = await readFeedback(store, input.model, input.from.feedbackSeq, to.feedbackSeq);
-    // Feedback in the window may be about predictions captured before it; and new predictions' feedback
-    // may have landed before the feedback watermark moved. Complete both sides.
-    const knownPredictions = new Set(predictions.map((p) => p.id));
-    for (const row of feedback) {
-      if (!knownPredictions.has(row.predictionId)) {
-        const prediction = await store.predictions.get(row.predictionId);
-        if (prediction) {
-          predictions.push(prediction);
-          knownPredictions.add(prediction.id);
-        }
-      }
+    const context = Context.current();
+    const resumeFrom = walkProgressIn(context.info.heartbeatDetails);
+    if (resumeFrom) {
+      logger.info(
+        { model: input.model, cycleId: input.cycleId, predictionCursor: resumeFrom.predictionCursor },
+        'resuming edge-case collection',
+      );
     }
-    const feedbackIds = new Set(feedback.map((f) => f.id));
-    for (const row of await store.feedback.listForPredictions([...knownPredictions])) {
-      if (!feedbackIds.has(row.id)) feedback.push(row);
-    }
-    heartbeat({ read: predictions.length });
-    // Measured only when asked for: tokenising every captured text is the costly part of the read.
-    const oovRates = input.mining.reasons.includes('drifted-input')
-      ? await new VocabularyMeters({ store, artifacts }).rates(predictions)
-      : undefined;
-
+    const to = resumeFrom?.to ?? (await store.captureHead(input.model));
     const knownItemIds = (await store.datasets.items(input.parentDatasetId)).map((item) => item.id);
-    const batch = mineEdgeCases(
-      { labels: input.labels, predictions, feedback, knownItemIds, ...(oovRates ? { oovRates } : {}) },
-      { mining: input.mining, autoLabel: input.autoLabel },
+    const batch = await walkCapture(
+      { store, meters: new VocabularyMeters({ store, artifacts }) },
+      {
+        model: input.model,
+        from: input.from,
+        to,
+        labels: input.labels,
+        knownItemIds,
+        settings: { mining: input.mining, autoLabel: input.autoLabel },
+        lateFeedback: true,
+        ...limits,
+        ...(resumeFrom ? { resumeFrom } : {}),
+        onProgress: (progress) => context.heartbeat(progress),
+        signal: context.cancellationSignal,
+      },
     );
     const batchId = input.cycleId;
     await store.reviewItems.upsertMany(
       reviewItemsFromBatch(batch, { batchId, cycleId: input.cycleId, model: input.model, at: Date.now() }),
     );
+    // Candidates let go past the walk's capacity with no cause known: 0 unless the capture held more
+    // candidates than the walk keeps.
+    const droppedByCause: Record<string, number> = { ...batch.counts.dropped };
+    if (batch.beyondCapacity > 0) droppedByCause['beyond-capacity'] = batch.beyondCapacity;
     await store.audit.append(
       {
         at: Date.now(),
@@ -57,7 +65,12 @@ export function collectEdgeCasesActivity({ store, artifacts }: ActivityDeps) {
         cycleId: input.cycleId,
         kind: 'edge-cases-mined',
         actor: 'flywheel',
-        details: { from: input.from, to, counts: batch.counts },
+        details: {
+          from: input.from,
+          to,
+          counts: batch.counts,
+          ...(batch.beyondCapacity > 0 ? { beyondCapacity: batch.beyondCapacity } : {}),
+        },
       },
       activityAuditKey(),
     );
@@ -68,31 +81,7 @@ export function collectEdgeCasesActivity({ store, artifacts }: ActivityDeps) {
       autoLabelled: batch.counts.autoLabelled,
       needsReview: batch.counts.needsReview,
       minedByReason: batch.counts.selected,
-      droppedByCause: batch.counts.dropped,
+      droppedByCause,
     };
   };
-}
-
-async function readPredictions(store: FlywheelStore, model: string, after: number, upTo: number) {
-  const rows: PredictionRecord[] = [];
-  let cursor = after;
-  while (cursor < upTo) {
-    const page = await store.predictions.listAfter(model, cursor, PAGE);
-    if (page.length === 0) break;
-    for (const { seq, ...row } of page) if (seq <= upTo) rows.push(row);
-    cursor = page[page.length - 1]!.seq;
-  }
-  return rows;
-}
-
-async function readFeedback(store: FlywheelStore, model: string, after: number, upTo: number) {
-  const rows: FeedbackRecord[] = [];
-  let cursor = after;
-  while (cursor < upTo) {
-    const page = await store.feedback.listAfter(model, cursor, PAGE);
-    if (page.length === 0) break;
-    for (const { seq, ...row } of page) if (seq <= upTo) rows.push(row);
-    cursor = page[page.length - 1]!.seq;
-  }
-  return rows;
 }

@@ -1,21 +1,22 @@
 import { heartbeat } from '@temporalio/activity';
 import { modelKinds } from '../../adapters/models/model-kinds.ts';
 import type { FlywheelStore } from '../../adapters/store/store.ts';
-import { type PredictionRecord, START_OF_CAPTURE } from '../../core/capture/records.ts';
+import { START_OF_CAPTURE } from '../../core/capture/records.ts';
 import { DEFAULT_SKETCH_POINTS } from '../../core/drift/quantile-sketch.ts';
-import { mineEdgeCases } from '../../core/mining/mine-edge-cases.ts';
 import { outOfVocabularyRates } from '../../core/monitor/out-of-vocabulary.ts';
 import { summaryOfServedWindow } from '../../core/monitor/served-window.ts';
 import { summarizeWindow } from '../../core/monitor/window-summary.ts';
 import { invalidInput, notFound } from '../activity-errors.ts';
 import type { ActivityDeps } from '../deps.ts';
+import { walkCapture } from '../edge-case-walk.ts';
 import { VocabularyMeters } from '../vocabulary-meters.ts';
 import type { CycleStarter, EdgeCaseBacklog, ObserveModelInput, ObserveModelResult } from './contracts.ts';
 
-const PAGE = 5_000;
 /**
- * At most this many captured predictions are read for the backlog on one check. Past it the count is a
- * lower bound, which is all the trigger needs: a backlog that large is far over any sensible threshold.
+ * At most this many captured predictions are read for the backlog on one check. The walk's memory is
+ * bounded whatever it reads (walkCapture); this bounds the check's time (each e-mail is tokenised for
+ * its out-of-vocabulary rate). Past it the count is a lower bound, which is all the trigger needs: a
+ * backlog that large is far over any sensible threshold.
  */
 export const MAX_BACKLOG_SCAN = 50_000;
 
@@ -86,7 +87,9 @@ export function observeModelActivity(deps: ActivityDeps) {
  * What the next cycle would mine if it started now: the capture since the last cycle's watermark
  * through the cycle's own mining rules (same settings, out-of-vocabulary rates measured the same way
  * when drifted-input is enabled: about a quarter of a millisecond per e-mail). Cheaper than the cycle in one way: items
- * already in the champion's dataset are not looked up (fresh traffic rarely repeats them).
+ * already in the champion's dataset are not looked up (fresh traffic rarely repeats them), and late
+ * feedback on predictions before the watermark is not walked. Streamed page by page like the cycle's
+ * collection (walkCapture): memory stays flat however large the backlog.
  */
 async function edgeCaseBacklog(
   store: FlywheelStore,
@@ -94,33 +97,24 @@ async function edgeCaseBacklog(
   input: ObserveModelInput,
   labels: readonly string[],
 ): Promise<EdgeCaseBacklog> {
-  const watermark = (await store.cycles.lastWatermark(input.model)) ?? START_OF_CAPTURE;
-  const predictions: PredictionRecord[] = [];
-  let cursor = watermark.predictionSeq;
-  let capped = false;
-  for (;;) {
-    const page = await store.predictions.listAfter(input.model, cursor, PAGE);
-    for (const { seq: _seq, ...row } of page) predictions.push(row);
-    if (page.length < PAGE) break;
-    cursor = page[page.length - 1]!.seq;
-    heartbeat({ backlogScanned: predictions.length });
-    if (predictions.length >= MAX_BACKLOG_SCAN) {
-      capped = true;
-      break;
-    }
-  }
-  const feedback = await store.feedback.listForPredictions(predictions.map((p) => p.id));
-  const oovRates = input.mining.reasons.includes('drifted-input')
-    ? await meters.rates(predictions)
-    : undefined;
-  const batch = mineEdgeCases(
-    { labels, predictions, feedback, ...(oovRates ? { oovRates } : {}) },
-    { mining: input.mining, autoLabel: input.autoLabel },
+  const from = (await store.cycles.lastWatermark(input.model)) ?? START_OF_CAPTURE;
+  const batch = await walkCapture(
+    { store, meters },
+    {
+      model: input.model,
+      from,
+      to: await store.captureHead(input.model),
+      labels,
+      settings: { mining: input.mining, autoLabel: input.autoLabel },
+      lateFeedback: false,
+      rowLimit: MAX_BACKLOG_SCAN,
+      onProgress: (progress) => heartbeat({ backlogRead: progress.predictionCursor - from.predictionSeq }),
+    },
   );
   return {
     count: batch.autoLabelled.length + batch.needsReview.length,
     scanned: batch.counts.scanned,
-    capped,
+    capped: !batch.complete,
   };
 }
 

@@ -39,6 +39,18 @@ export interface PredictionRepository {
   /** Inserts a batch in one transaction; ids already present are skipped. */
   insertMany(rows: readonly PredictionRecord[]): Promise<void>;
   get(id: string): Promise<PredictionRecord | null>;
+  /** These predictions with their positions, by position; ids not stored are left out. */
+  getMany(ids: readonly string[]): Promise<Sequenced<PredictionRecord>[]>;
+  /**
+   * The shadow predictions of a model twinned with any of these served predictions, captured in
+   * (afterSeq, upToSeq], by position: mining joins a page of served predictions to their twins wherever
+   * in the capture the twins landed.
+   */
+  shadowsOf(
+    model: string,
+    servedIds: readonly string[],
+    range: { afterSeq: number; upToSeq: number },
+  ): Promise<Sequenced<PredictionRecord>[]>;
   /** Predictions of a model captured after `afterSeq`, oldest first. */
   listAfter(model: string, afterSeq: number, limit: number): Promise<Sequenced<PredictionRecord>[]>;
   /** Predictions of a model created in [from, to) (ms), optionally of one variant, by creation time. */

@@ -2,7 +2,7 @@ import type { FeedbackRecord, PredictionRecord } from '../capture/records.ts';
 import type { AutoLabelConfig, MiningConfig } from '../cycle/cycle-config.ts';
 import { type FeedbackVerdict, feedbackVerdict } from '../feedback/feedback-verdict.ts';
 import { contentHash } from '../hashing/content-hash.ts';
-import { decideLabel } from './label-decision.ts';
+import { decideLabel, type LabelDecision } from './label-decision.ts';
 import {
   type AutoLabelledItem,
   DROP_CAUSES,
@@ -34,7 +34,7 @@ export interface MiningSettings {
   autoLabel: AutoLabelConfig;
 }
 
-interface Candidate {
+export interface Candidate {
   prediction: PredictionRecord;
   reasons: MiningReason[];
   verdict: FeedbackVerdict;
@@ -63,7 +63,6 @@ const REASON_RANK = new Map(MINING_REASONS.map((reason, rank) => [reason, rank])
  *    that is a near duplicate of one already in the batch is dropped.
  */
 export function mineEdgeCases(input: MiningInput, settings: MiningSettings): MinedBatch {
-  const { mining, autoLabel } = settings;
   const counts = emptyCounts();
   const served = uniqueById(input.predictions.filter((p) => p.variant !== 'shadow'));
   const servedIds = new Set(served.map((p) => p.id));
@@ -90,15 +89,39 @@ export function mineEdgeCases(input: MiningInput, settings: MiningSettings): Min
     }
   }
 
+  const judge = candidateJudge(input.labels, settings);
+  const candidates: Candidate[] = [];
+  for (const prediction of served) {
+    const candidate = judge(
+      prediction,
+      feedbackByPrediction.get(prediction.id) ?? [],
+      disagreeingShadow.get(prediction.id) ?? null,
+      input.oovRates?.[prediction.id],
+    );
+    if (candidate === null) continue;
+    for (const reason of candidate.reasons) counts.candidates[reason]++;
+    candidates.push(candidate);
+  }
+
+  candidates.sort(priorityOrder);
+  return selectBatch(candidates, new Set(input.knownItemIds ?? []), input.labels, settings, counts).batch;
+}
+
+/**
+ * Judges one served prediction with its feedback, its disagreeing shadow twin (if any) and its
+ * out-of-vocabulary rate: a candidate with the enabled reasons that apply, or null.
+ */
+export function candidateJudge(labels: readonly string[], { mining, autoLabel }: MiningSettings) {
   // A config recorded before the setting existed has no value: the default, the cautious one, applies.
   const trustAnyone = autoLabel.trustFeedbackFrom === 'anyone';
   const enabled = new Set(mining.reasons);
-  const candidates: Candidate[] = [];
-  for (const prediction of served) {
-    const feedback = feedbackByPrediction.get(prediction.id) ?? [];
-    const verdict = feedbackVerdict(prediction.label, feedback, input.labels);
-    const shadow = disagreeingShadow.get(prediction.id) ?? null;
-    const oovRate = input.oovRates?.[prediction.id];
+  return (
+    prediction: PredictionRecord,
+    feedback: readonly FeedbackRecord[],
+    shadow: { label: string; confidence: number } | null,
+    oovRate: number | undefined,
+  ): Candidate | null => {
+    const verdict = feedbackVerdict(prediction.label, feedback, labels);
     const reasons: MiningReason[] = [];
     // Contested or unusable "wrong" feedback still makes a candidate, so that its drop shows in the counts.
     if (verdict.kind === 'wrong' || verdict.kind === 'unknown-label' || verdict.kind === 'conflict') {
@@ -108,21 +131,74 @@ export function mineEdgeCases(input: MiningInput, settings: MiningSettings): Min
     if (prediction.confidence < mining.lowConfidenceThreshold) reasons.push('low-confidence');
     if (oovRate !== undefined && oovRate >= mining.driftedInputMinOovRate) reasons.push('drifted-input');
     const applicable = reasons.filter((reason) => enabled.has(reason));
-    if (applicable.length === 0) continue;
-    for (const reason of applicable) counts.candidates[reason]++;
-    candidates.push({
+    if (applicable.length === 0) return null;
+    return {
       prediction,
       reasons: applicable,
       verdict,
       feedbackTrusted: trustAnyone || feedback.every((f) => f.fromPredictionUser),
       shadow,
       urgency: urgencyOf(applicable[0]!, prediction, oovRate),
-    });
-  }
+    };
+  };
+}
 
-  candidates.sort(priorityOrder);
+/**
+ * The filters that look at one candidate alone (noise, unusable feedback, already in the dataset), in
+ * the order the batch applies them: the first cause that drops it, or null. Their outcome does not
+ * depend on the other candidates, so a streaming miner can apply them as candidates arrive.
+ */
+export function ownDropCause(
+  candidate: Candidate,
+  known: ReadonlySet<string>,
+  mining: MiningConfig,
+): DropCause | null {
+  const { prediction, verdict } = candidate;
+  if (prediction.text.trim().length < mining.minTextLength) return 'too-short';
+  if (verdict.kind === 'conflict') return 'conflicting-feedback';
+  if (verdict.kind === 'unknown-label') return 'unknown-label';
+  // Hashing is the costly part of these filters: skipped when there is nothing to compare with.
+  if (known.size > 0 && known.has(contentHash(prediction.text))) return 'already-known';
+  return null;
+}
 
-  const known = new Set(input.knownItemIds ?? []);
+/** The label a candidate would get or be proposed with: what its class cap and the budgets count. */
+export function decisionOf(
+  candidate: Candidate,
+  labels: readonly string[],
+  autoLabel: AutoLabelConfig,
+): LabelDecision {
+  return decideLabel(
+    {
+      predictedLabel: candidate.prediction.label,
+      confidence: candidate.prediction.confidence,
+      scores: candidate.prediction.scores,
+      verdict: candidate.verdict,
+      feedbackTrusted: candidate.feedbackTrusted,
+      shadow: candidate.shadow,
+    },
+    labels,
+    autoLabel.rules,
+  );
+}
+
+/** Where the selection stood after the last candidate, before review slots were given back. */
+export interface SelectionEnd {
+  perClass: ReadonlyMap<string, number>;
+  needsReview: number;
+}
+
+/**
+ * Steps 2 to 4 over candidates already in priority order; `counts` has the scan and the candidates
+ * per reason, and gets the drops and the selection.
+ */
+export function selectBatch(
+  candidates: readonly Candidate[],
+  known: ReadonlySet<string>,
+  labels: readonly string[],
+  { mining, autoLabel }: MiningSettings,
+  counts: MiningCounts,
+): { batch: MinedBatch; end: SelectionEnd } {
   const seenExact = new Set<string>();
   const nearDuplicates = new NearDuplicateIndex(mining.nearDuplicateSimilarity, mining.shingleSize);
   const perClass = new Map<string, number>();
@@ -134,23 +210,12 @@ export function mineEdgeCases(input: MiningInput, settings: MiningSettings): Min
 
   for (const candidate of candidates) {
     const { prediction, verdict } = candidate;
-    if (prediction.text.trim().length < mining.minTextLength) {
-      drop('too-short');
-      continue;
-    }
-    if (verdict.kind === 'conflict') {
-      drop('conflicting-feedback');
-      continue;
-    }
-    if (verdict.kind === 'unknown-label') {
-      drop('unknown-label');
+    const own = ownDropCause(candidate, known, mining);
+    if (own !== null) {
+      drop(own);
       continue;
     }
     const id = contentHash(prediction.text);
-    if (known.has(id)) {
-      drop('already-known');
-      continue;
-    }
     const exactKey = exactDuplicateKey(prediction.text);
     if (seenExact.has(exactKey)) {
       drop('duplicate');
@@ -158,21 +223,9 @@ export function mineEdgeCases(input: MiningInput, settings: MiningSettings): Min
     }
     seenExact.add(exactKey);
 
-    const decision = decideLabel(
-      {
-        predictedLabel: prediction.label,
-        confidence: prediction.confidence,
-        scores: prediction.scores,
-        verdict,
-        feedbackTrusted: candidate.feedbackTrusted,
-        shadow: candidate.shadow,
-      },
-      input.labels,
-      autoLabel.rules,
-    );
+    const decision = decisionOf(candidate, labels, autoLabel);
     const label = decision.kind === 'auto' ? decision.label : decision.proposedLabel;
-    const cap = mining.maxPerClassByLabel[label] ?? mining.maxPerClass;
-    if (cap !== null && (perClass.get(label) ?? 0) >= cap) {
+    if (classCapReached(perClass, label, mining)) {
       drop('class-cap');
       continue;
     }
@@ -210,6 +263,7 @@ export function mineEdgeCases(input: MiningInput, settings: MiningSettings): Min
       });
   }
 
+  const end: SelectionEnd = { perClass, needsReview: needsReview.length };
   // Review slots follow the batch: the last (least urgent) review items give theirs back.
   const reviewSlots = humanSlots(autoLabelled.length, mining.maxHumanShare ?? null);
   while (needsReview.length > reviewSlots) {
@@ -220,7 +274,17 @@ export function mineEdgeCases(input: MiningInput, settings: MiningSettings): Min
 
   counts.autoLabelled = autoLabelled.length;
   counts.needsReview = needsReview.length;
-  return { autoLabelled, needsReview, counts };
+  return { batch: { autoLabelled, needsReview, counts }, end };
+}
+
+/** Whether a label already has as many items as its cap allows. */
+export function classCapReached(
+  perClass: ReadonlyMap<string, number>,
+  label: string,
+  mining: MiningConfig,
+): boolean {
+  const cap = mining.maxPerClassByLabel[label] ?? mining.maxPerClass;
+  return cap !== null && (perClass.get(label) ?? 0) >= cap;
 }
 
 /** Items humans may label beside `auto` automatic labels so that they are at most `share` of all. */
@@ -241,7 +305,7 @@ function urgencyOf(reason: MiningReason, prediction: PredictionRecord, oovRate: 
   }
 }
 
-function priorityOrder(a: Candidate, b: Candidate): number {
+export function priorityOrder(a: Candidate, b: Candidate): number {
   return (
     REASON_RANK.get(a.reasons[0]!)! - REASON_RANK.get(b.reasons[0]!)! ||
     b.urgency - a.urgency ||
@@ -260,7 +324,7 @@ function uniqueById<T extends { id: string }>(rows: readonly T[]): T[] {
   });
 }
 
-function emptyCounts(): MiningCounts {
+export function emptyCounts(): MiningCounts {
   const perReason = () =>
     Object.fromEntries(MINING_REASONS.map((r) => [r, 0])) as Record<MiningReason, number>;
   return {

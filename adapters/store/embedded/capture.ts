@@ -49,6 +49,21 @@ export function embeddedPredictions(db: DatabaseSync): PredictionRepository {
     `SELECT seq, ${PREDICTION_COLUMNS} FROM predictions
      WHERE model = ? AND created_at >= ? AND created_at < ? AND variant = ? ORDER BY created_at, seq`,
   );
+  // The ids travel as one JSON array: no statement per list length, no limit on bound parameters.
+  const getMany = db.prepare(
+    `SELECT seq, ${PREDICTION_COLUMNS} FROM predictions WHERE id IN (SELECT value FROM json_each(?)) ORDER BY seq`,
+  );
+  // Left to itself the planner walks the whole range by (model, seq) for each page of a collection;
+  // each served id has at most a few twins, so the served-id index is the one to use.
+  const shadowsOf = db.prepare(
+    `SELECT p.seq, ${PREDICTION_COLUMNS.split(', ')
+      .map((column) => `p.${column}`)
+      .join(', ')}
+     FROM (SELECT DISTINCT value FROM json_each(?)) AS wanted
+     CROSS JOIN predictions AS p INDEXED BY predictions_by_served_prediction ON p.served_prediction_id = wanted.value
+     WHERE p.served_prediction_id IS NOT NULL AND p.model = ? AND p.variant = 'shadow' AND p.seq > ? AND p.seq <= ?
+     ORDER BY p.seq`,
+  );
   const countAll = db.prepare('SELECT count(*) AS n FROM predictions');
   const countOfModel = db.prepare('SELECT count(*) AS n FROM predictions WHERE model = ?');
   const statements = new Map<string, StatementSync>();
@@ -74,6 +89,15 @@ export function embeddedPredictions(db: DatabaseSync): PredictionRepository {
     async get(id) {
       const row = get.get(id) as Row | undefined;
       return row ? toPrediction(row) : null;
+    },
+    async getMany(ids) {
+      if (ids.length === 0) return [];
+      return (getMany.all(JSON.stringify(ids)) as unknown as Row[]).map(toSequencedPrediction);
+    },
+    async shadowsOf(model, servedIds, { afterSeq, upToSeq }) {
+      if (servedIds.length === 0) return [];
+      const rows = shadowsOf.all(JSON.stringify(servedIds), model, afterSeq, upToSeq) as unknown as Row[];
+      return rows.map(toSequencedPrediction);
     },
     async listAfter(model, afterSeq, limit) {
       return (listAfter.all(model, afterSeq, limit) as unknown as Row[]).map(toSequencedPrediction);

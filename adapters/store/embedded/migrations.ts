@@ -248,4 +248,13 @@ export const EMBEDDED_MIGRATIONS: readonly SchemaMigration[] = [
       CREATE INDEX review_items_by_prediction ON review_items (prediction_id);
     `,
   },
+  {
+    version: 10,
+    name: 'shadow-twins',
+    // Mining joins each page of served predictions to their shadow twins; only shadow rows have a served id.
+    sql: `
+      CREATE INDEX predictions_by_served_prediction ON predictions (served_prediction_id)
+        WHERE served_prediction_id IS NOT NULL;
+    `,
+  },
 ];

@@ -61,6 +61,25 @@ export function postgresPredictions(pool: pg.Pool): PredictionRepository {
       );
       return rows[0] ? toPrediction(rows[0]) : null;
     },
+    async getMany(ids) {
+      if (ids.length === 0) return [];
+      const { rows } = await pool.query<Row>(
+        `SELECT seq, ${PREDICTION_COLUMNS} FROM predictions WHERE id = ANY($1::text[]) ORDER BY seq`,
+        [ids],
+      );
+      return rows.map((row): Sequenced<PredictionRecord> => ({ ...toPrediction(row), seq: row.seq }));
+    },
+    async shadowsOf(model, servedIds, { afterSeq, upToSeq }) {
+      if (servedIds.length === 0) return [];
+      const { rows } = await pool.query<Row>(
+        `SELECT seq, ${PREDICTION_COLUMNS} FROM predictions
+         WHERE served_prediction_id = ANY($1::text[]) AND model = $2 AND variant = 'shadow'
+           AND seq > $3 AND seq <= $4
+         ORDER BY seq`,
+        [servedIds, model, afterSeq, upToSeq],
+      );
+      return rows.map((row): Sequenced<PredictionRecord> => ({ ...toPrediction(row), seq: row.seq }));
+    },
     async listAfter(model, afterSeq, limit) {
       const { rows } = await pool.query<Row>(
         `SELECT seq, ${PREDICTION_COLUMNS} FROM predictions WHERE model = $1 AND seq > $2 ORDER BY seq LIMIT $3`,

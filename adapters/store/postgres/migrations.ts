@@ -265,4 +265,13 @@ export const POSTGRES_MIGRATIONS: readonly SchemaMigration[] = [
       CREATE INDEX review_items_by_prediction ON review_items (prediction_id);
     `,
   },
+  {
+    version: 11,
+    name: 'shadow-twins',
+    // Mining joins each page of served predictions to their shadow twins; only shadow rows have a served id.
+    sql: `
+      CREATE INDEX predictions_by_served_prediction ON predictions (served_prediction_id)
+        WHERE served_prediction_id IS NOT NULL;
+    `,
+  },
 ];
