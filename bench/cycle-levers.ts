@@ -134,16 +134,24 @@ const SETTINGS: Setting[] = [
 const { values } = parseArgs({
   options: {
     seeds: { type: 'string', default: '7,13,21,42,99' },
-    settings: { type: 'string', default: SETTINGS.map((setting) => setting.name).join(',') },
+    settings: { type: 'string' },
     'first-share': { type: 'string', default: '0.55' },
+    /** Extra settings, each `name=<cycle config JSON over the demo's>`, e.g. to try a lever before naming it. */
+    try: { type: 'string', multiple: true, default: [] },
   },
 });
+for (const entry of values.try) {
+  const at = entry.indexOf('=');
+  SETTINGS.push({ name: entry.slice(0, at), config: merge(JSON.parse(entry.slice(at + 1))) });
+}
 const seeds = values.seeds.split(',').map(Number);
-const chosen = values.settings.split(',').map((name) => {
-  const setting = SETTINGS.find((candidate) => candidate.name === name);
-  if (!setting) throw new Error(`no setting "${name}" (have ${SETTINGS.map((s) => s.name).join(', ')})`);
-  return setting;
-});
+const chosen = (values.settings ?? SETTINGS.map((setting) => setting.name).join(','))
+  .split(',')
+  .map((name) => {
+    const setting = SETTINGS.find((candidate) => candidate.name === name);
+    if (!setting) throw new Error(`no setting "${name}" (have ${SETTINGS.map((s) => s.name).join(', ')})`);
+    return setting;
+  });
 const firstShare = Number(values['first-share']);
 const LABELS = ['ham', 'spam'];
 
@@ -357,13 +365,14 @@ async function runCycle(input: {
     const {
       warmStart = false,
       freshLabelWeight = config.training.freshLabelWeight,
+      seed = 42,
       ...params
     } = { ...config.training.params, ...variant } as Record<string, unknown>;
     const train = weightFreshLabels(split('train'), freshLabelWeight as number);
     const trained = await trainClassifier({
       examples: train,
       labels: LABELS,
-      seed: 42,
+      seed: seed as number,
       params,
       startFrom: warmStart ? champion.model : null,
     });
