@@ -2,6 +2,7 @@
  * The demo's two cycles, offline and fast, to compare what one turn of the flywheel learns under each setting.
  *
  *   node bench/cycle-levers.ts [--seeds 7,13,21,42,99] [--settings previous-demo,lr0.12-share20,…] [--first-share 0.55]
+ *                              [--try 'name={"training":{"params":{"learningRate":0.12,"averagedRuns":3}}}']
  *
  * Per seed the demo's corpus (cli/demo/demo-corpus.ts: era-2 traffic in that seed's order) meets the era-1
  * champion. Cycle 1 sees the first `--first-share` of the traffic, cycle 2 the rest, each served by the model
@@ -127,6 +128,34 @@ const SETTINGS: Setting[] = [
     config: merge({
       mining: { labelBudget: 50, maxHumanShare: 0.2 },
       training: { params: { learningRate: 0.12, epochs: 4 } },
+    }),
+  },
+  ...[3, 5].map((averagedRuns) => ({
+    name: `runs${averagedRuns}-share20`,
+    config: merge({
+      mining: { labelBudget: 50, maxHumanShare: 0.2 },
+      training: { params: { learningRate: 0.12, averagedRuns } },
+    }),
+  })),
+  {
+    name: 'runs3-share20-e4',
+    config: merge({
+      mining: { labelBudget: 50, maxHumanShare: 0.2 },
+      training: { params: { learningRate: 0.12, epochs: 4, averagedRuns: 3 } },
+    }),
+  },
+  {
+    name: 'runs3-share20-w3',
+    config: merge({
+      mining: { labelBudget: 50, maxHumanShare: 0.2 },
+      training: { params: { learningRate: 0.12, averagedRuns: 3 }, freshLabelWeight: 3 },
+    }),
+  },
+  {
+    name: 'runs3-share20-seed7',
+    config: merge({
+      mining: { labelBudget: 50, maxHumanShare: 0.2 },
+      training: { params: { learningRate: 0.12, averagedRuns: 3, seed: 7 } },
     }),
   },
 ];
