@@ -132,6 +132,10 @@ describe('trainClassifier', () => {
       expect(artifactOf(resumed)).toEqual(artifactOf(uninterrupted));
       expect(resumed.history).toEqual(uninterrupted.history);
     }
+    const { finishedRuns: _lost, ...damaged } = checkpoints[2]!;
+    await expect(trainClassifier({ ...base, params, resumeFrom: damaged })).rejects.toThrow(
+      /lacks the finished runs' weights/,
+    );
   });
 
   it('warm start: begins at the given model, so one epoch on a few new examples keeps what it knew', async () => {

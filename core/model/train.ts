@@ -77,6 +77,9 @@ export async function trainClassifier(input: TrainClassifierInput): Promise<Trai
   const run: Run = resumed?.run ?? { epoch: 0, step: 0, state: fresh(), history: [] };
   // The weights of the runs finished so far, summed (float32, as checkpoints keep it: resumed or not, the
   // same sum), by row and label.
+  if (runs > 1 && resumed !== null && resumed.run.epoch < totalEpochs && resumed.finished === null) {
+    throw new Error("checkpoint of averaged runs lacks the finished runs' weights: it is damaged");
+  }
   const finished = resumed?.finished ?? new Float32Array(runs > 1 ? rows * classes : 0);
   const scratch: Scratch = {
     touched: new Uint32Array(rows),
