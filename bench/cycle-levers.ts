@@ -2,6 +2,7 @@
  * The demo's two cycles, offline and fast, to compare what one turn of the flywheel learns under each setting.
  *
  *   node bench/cycle-levers.ts [--seeds 7,13,21,42,99] [--settings previous-demo,lr0.12-share20,…] [--first-share 0.55]
+ *                              [--try 'name={"training":{"params":{"learningRate":0.12,"averagedRuns":3}}}']
  *
  * Per seed the demo's corpus (cli/demo/demo-corpus.ts: era-2 traffic in that seed's order) meets the era-1
  * champion. Cycle 1 sees the first `--first-share` of the traffic, cycle 2 the rest, each served by the model
@@ -129,21 +130,57 @@ const SETTINGS: Setting[] = [
       training: { params: { learningRate: 0.12, epochs: 4 } },
     }),
   },
+  ...[3, 5].map((averagedRuns) => ({
+    name: `runs${averagedRuns}-share20`,
+    config: merge({
+      mining: { labelBudget: 50, maxHumanShare: 0.2 },
+      training: { params: { learningRate: 0.12, averagedRuns } },
+    }),
+  })),
+  {
+    name: 'runs3-share20-e4',
+    config: merge({
+      mining: { labelBudget: 50, maxHumanShare: 0.2 },
+      training: { params: { learningRate: 0.12, epochs: 4, averagedRuns: 3 } },
+    }),
+  },
+  {
+    name: 'runs3-share20-w3',
+    config: merge({
+      mining: { labelBudget: 50, maxHumanShare: 0.2 },
+      training: { params: { learningRate: 0.12, averagedRuns: 3 }, freshLabelWeight: 3 },
+    }),
+  },
+  {
+    name: 'runs3-share20-seed7',
+    config: merge({
+      mining: { labelBudget: 50, maxHumanShare: 0.2 },
+      training: { params: { learningRate: 0.12, averagedRuns: 3, seed: 7 } },
+    }),
+  },
 ];
 
 const { values } = parseArgs({
   options: {
     seeds: { type: 'string', default: '7,13,21,42,99' },
-    settings: { type: 'string', default: SETTINGS.map((setting) => setting.name).join(',') },
+    settings: { type: 'string' },
     'first-share': { type: 'string', default: '0.55' },
+    /** Extra settings, each `name=<cycle config JSON over the demo's>`, e.g. to try a lever before naming it. */
+    try: { type: 'string', multiple: true, default: [] },
   },
 });
+for (const entry of values.try) {
+  const at = entry.indexOf('=');
+  SETTINGS.push({ name: entry.slice(0, at), config: merge(JSON.parse(entry.slice(at + 1))) });
+}
 const seeds = values.seeds.split(',').map(Number);
-const chosen = values.settings.split(',').map((name) => {
-  const setting = SETTINGS.find((candidate) => candidate.name === name);
-  if (!setting) throw new Error(`no setting "${name}" (have ${SETTINGS.map((s) => s.name).join(', ')})`);
-  return setting;
-});
+const chosen = (values.settings ?? SETTINGS.map((setting) => setting.name).join(','))
+  .split(',')
+  .map((name) => {
+    const setting = SETTINGS.find((candidate) => candidate.name === name);
+    if (!setting) throw new Error(`no setting "${name}" (have ${SETTINGS.map((s) => s.name).join(', ')})`);
+    return setting;
+  });
 const firstShare = Number(values['first-share']);
 const LABELS = ['ham', 'spam'];
 
@@ -357,13 +394,14 @@ async function runCycle(input: {
     const {
       warmStart = false,
       freshLabelWeight = config.training.freshLabelWeight,
+      seed = 42,
       ...params
     } = { ...config.training.params, ...variant } as Record<string, unknown>;
     const train = weightFreshLabels(split('train'), freshLabelWeight as number);
     const trained = await trainClassifier({
       examples: train,
       labels: LABELS,
-      seed: 42,
+      seed: seed as number,
       params,
       startFrom: warmStart ? champion.model : null,
     });

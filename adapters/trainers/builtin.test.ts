@@ -86,6 +86,33 @@ describe('builtin trainer', () => {
     expect(retried.artifact).toEqual(whole.artifact);
   });
 
+  it("averaged runs: progress counts every run's epochs, and a retry after a crash between runs ends alike", async () => {
+    const trainer = createBuiltinTrainer();
+    const averaged = { ...request, params: { ...request.params, epochs: 2, averagedRuns: 3 } };
+    const progress: TrainingProgress[] = [];
+    const whole = await trainer.train({ ...averaged, onProgress: (p) => void progress.push(p) });
+    expect(progress.map((p) => `${p.epoch}/${p.epochs}`)).toEqual(['1/6', '2/6', '3/6', '4/6', '5/6', '6/6']);
+    expect(whole.params).toMatchObject({ epochs: 2, averagedRuns: 3 });
+    // Dies right after the first run ended (epoch 2 of 6); the retry starts the second run from the bytes.
+    const controller = new AbortController();
+    let saved: Uint8Array | null = null;
+    const crashed = trainer.train({
+      ...averaged,
+      signal: controller.signal,
+      onCheckpoint: (bytes, at) => {
+        saved = bytes;
+        if (at.epoch === 2) controller.abort(new Error('worker crashed'));
+      },
+    });
+    await expect(crashed).rejects.toThrow('worker crashed');
+    const retried = await trainer.train({ ...averaged, resumeFrom: saved });
+    expect(retried.resumedFromEpoch).toBe(2);
+    expect(retried.artifact).toEqual(whole.artifact);
+    await expect(
+      trainer.train({ ...request, params: { ...request.params, averagedRuns: 17 } }),
+    ).rejects.toThrow(/builtin trainer params are invalid[\s\S]*averagedRuns/);
+  });
+
   it('checkpoints no more often than asked, but always at the last epoch', async () => {
     const epochs: number[] = [];
     await createBuiltinTrainer().train({

@@ -135,6 +135,24 @@ describe('cycle config', () => {
     });
   });
 
+  it("refuses the built-in trainer's averagedRuns outside 1–16 wherever it is set, and leaves other trainers' params alone", () => {
+    expect(
+      parseCycleConfig({
+        training: { params: { averagedRuns: 0 }, variants: [{ averagedRuns: 3 }, { averagedRuns: 2.5 }] },
+      }),
+    ).toEqual({
+      ok: false,
+      errors: [
+        'training.params.averagedRuns: must be a whole number from 1 to 16 (training runs whose weights are averaged)',
+        'training.variants[1].averagedRuns: must be a whole number from 1 to 16 (training runs whose weights are averaged)',
+      ],
+    });
+    expect(parseCycleConfig({ training: { params: { averagedRuns: 3 } } }).ok).toBe(true);
+    expect(parseCycleConfig({ training: { trainer: 'external', params: { averagedRuns: 'all' } } }).ok).toBe(
+      true,
+    );
+  });
+
   it('refuses something that is not an object', () => {
     expect(parseCycleConfig('fast please')).toEqual({ ok: false, errors: ['(root): must be an object'] });
   });

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { FRESH_LABEL_WEIGHT_PARAM } from '../datasets/fresh-label-weight.ts';
 import { EvaluationSet, MetricDirection } from '../gate/metric-direction.ts';
 import { AutoLabelRule, FeedbackTrust, MINING_REASONS, MiningReason } from '../mining/mining-reason.ts';
+import { TrainingParams } from '../model/params.ts';
 import { ReviewerId } from '../review/review-decision.ts';
 import { PERTURBATION_FAMILIES, PerturbationFamily } from '../robustness/perturbations.ts';
 import { Duration } from '../time/duration.ts';
@@ -205,6 +206,8 @@ export const DatasetConfig = z
 export type DatasetConfig = z.output<typeof DatasetConfig>;
 
 const FreshLabelWeight = z.number().int().min(1).max(50);
+/** The built-in trainer's param that averages the weights of several runs (core/model/params.ts). */
+const AVERAGED_RUNS_PARAM = 'averagedRuns';
 /** Measured with bench/label-efficiency.ts --fresh-weights (README, "Benchmarks"). */
 export const DEFAULT_FRESH_LABEL_WEIGHT = 2;
 
@@ -241,12 +244,26 @@ export const TrainingConfig = z
   })
   .superRefine((training, ctx) => {
     const check = (params: Record<string, unknown>, path: (string | number)[]) => {
-      if (!(FRESH_LABEL_WEIGHT_PARAM in params)) return;
-      if (!FreshLabelWeight.safeParse(params[FRESH_LABEL_WEIGHT_PARAM]).success) {
+      if (
+        FRESH_LABEL_WEIGHT_PARAM in params &&
+        !FreshLabelWeight.safeParse(params[FRESH_LABEL_WEIGHT_PARAM]).success
+      ) {
         ctx.addIssue({
           code: 'custom',
           path: [...path, FRESH_LABEL_WEIGHT_PARAM],
           message: 'must be a whole number ≥ 1 (times each fresh label is repeated)',
+        });
+      }
+      // The built-in trainer would refuse it only once training starts, after mining and review.
+      if (
+        training.trainer === 'builtin' &&
+        AVERAGED_RUNS_PARAM in params &&
+        !TrainingParams.shape.averagedRuns.safeParse(params[AVERAGED_RUNS_PARAM]).success
+      ) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [...path, AVERAGED_RUNS_PARAM],
+          message: 'must be a whole number from 1 to 16 (training runs whose weights are averaged)',
         });
       }
     };

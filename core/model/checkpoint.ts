@@ -28,6 +28,11 @@ export interface TrainingCheckpoint {
   rows: number;
   /** Row-major; each row holds its weights, then Adam's first moments, then its second moments (one per label). */
   state: Float32Array;
+  /**
+   * With averaged runs (`averagedRuns` > 1), between runs: the weights of the runs finished so far, summed,
+   * by row and label (rows as `state`). Absent otherwise.
+   */
+  finishedRuns?: Float32Array | null;
   history: EpochProgress[];
 }
 
@@ -48,6 +53,7 @@ const CheckpointDocument = z.object({
   labels: z.array(z.string()).min(2),
   rows: z.number().int().min(2),
   state: z.object({ rows: z.string(), blocks: z.array(z.string()).length(1) }),
+  finishedRuns: z.object({ rows: z.string(), blocks: z.array(z.string()).length(1) }).optional(),
   history: z.array(EpochProgressSchema),
 });
 
@@ -60,6 +66,9 @@ export function serializeCheckpoint(checkpoint: TrainingCheckpoint): Uint8Array 
     labels: [...checkpoint.labels],
     rows: checkpoint.rows,
     state: encodeRows([checkpoint.state], checkpoint.labels.length * 3),
+    ...(checkpoint.finishedRuns
+      ? { finishedRuns: encodeRows([checkpoint.finishedRuns], checkpoint.labels.length) }
+      : {}),
     history: checkpoint.history,
   };
   return new TextEncoder().encode(JSON.stringify(document));
@@ -77,8 +86,14 @@ export function deserializeCheckpoint(bytes: Uint8Array): TrainingCheckpoint {
     throw new Error(`training checkpoint is invalid: ${readableIssues(result.error).join('; ')}`);
   const document = result.data;
   let state: Float32Array;
+  let finishedRuns: Float32Array | null = null;
   try {
     [state] = decodeRows(document.state, document.rows, document.labels.length * 3) as [Float32Array];
+    if (document.finishedRuns) {
+      [finishedRuns] = decodeRows(document.finishedRuns, document.rows, document.labels.length) as [
+        Float32Array,
+      ];
+    }
   } catch (error) {
     throw new Error(`training checkpoint state is corrupt: ${(error as Error).message}`);
   }
@@ -89,6 +104,7 @@ export function deserializeCheckpoint(bytes: Uint8Array): TrainingCheckpoint {
     labels: document.labels,
     rows: document.rows,
     state,
+    ...(finishedRuns ? { finishedRuns } : {}),
     history: document.history,
   };
 }

@@ -15,6 +15,14 @@ export const TrainingParams = z.object({
   beta1: z.number().min(0).lt(1).default(0.9),
   beta2: z.number().min(0).lt(1).default(0.999),
   epsilon: z.number().positive().default(1e-8),
+  /**
+   * Train this many runs — seeds seed, seed + 1, … (each its own example order, the same data) — and return
+   * the mean of their weights. The loss is convex, so the mean is a model too, and a steadier one: one run's
+   * last mini-batches move a small model by up to a point on a drifted holdout (bench/cycle-levers.ts).
+   * Costs that many trainings. Optional (absent is one run), so runs that do not set it keep their checkpoint
+   * fingerprints.
+   */
+  averagedRuns: z.number().int().min(1).max(16).optional(),
 });
 export type TrainingParams = z.infer<typeof TrainingParams>;
 export type TrainingParamsInput = z.input<typeof TrainingParams>;

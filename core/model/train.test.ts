@@ -78,6 +78,66 @@ describe('trainClassifier', () => {
     }
   });
 
+  it('averaged runs: the mean of the weights of runs seeded seed, seed + 1, …, epochs counted across them', async () => {
+    const runs = await Promise.all(
+      [11, 12, 13].map((seed) => trainClassifier({ ...base, params: { epochs: 2 }, seed })),
+    );
+    const averaged = await trainClassifier({ ...base, params: { epochs: 2, averagedRuns: 3 } });
+    expect(averaged.history.map((p) => [p.epoch, p.epochs])).toEqual([
+      [1, 6],
+      [2, 6],
+      [3, 6],
+      [4, 6],
+      [5, 6],
+      [6, 6],
+    ]);
+    const mean = (pick: (model: (typeof runs)[number]['model']) => Float32Array, i: number) =>
+      Math.fround(
+        Math.fround(Math.fround(pick(runs[0]!.model)[i]!) + pick(runs[1]!.model)[i]!) +
+          pick(runs[2]!.model)[i]!,
+      ) / 3;
+    for (let i = 0; i < averaged.model.weights.length; i++) {
+      expect(averaged.model.weights[i]).toBe(Math.fround(mean((model) => model.weights, i)));
+    }
+    for (let i = 0; i < averaged.model.bias.length; i++) {
+      expect(averaged.model.bias[i]).toBe(Math.fround(mean((model) => model.bias, i)));
+    }
+    // One run is what training was before the param existed.
+    const single = await trainClassifier({ ...base, params: { epochs: 2, averagedRuns: 1 } });
+    expect(artifactOf(single)).toEqual(artifactOf(runs[0]!));
+  });
+
+  it('averaged runs resumed from any checkpoint (inside a run or between runs) end with the same weights', async () => {
+    const params = { epochs: 2, averagedRuns: 3 };
+    const checkpoints: TrainingCheckpoint[] = [];
+    const uninterrupted = await trainClassifier({
+      ...base,
+      params,
+      onEpoch: (checkpoint) => {
+        checkpoints.push(checkpoint);
+      },
+    });
+    // Between epochs the sum of the runs finished so far (zeros in the first); the last holds the mean.
+    expect(checkpoints.map((checkpoint) => checkpoint.finishedRuns === undefined)).toEqual([
+      false,
+      false,
+      false,
+      false,
+      false,
+      true,
+    ]);
+    for (const checkpoint of checkpoints) {
+      const resumeFrom = deserializeCheckpoint(serializeCheckpoint(checkpoint));
+      const resumed = await trainClassifier({ ...base, params, resumeFrom });
+      expect(artifactOf(resumed)).toEqual(artifactOf(uninterrupted));
+      expect(resumed.history).toEqual(uninterrupted.history);
+    }
+    const { finishedRuns: _lost, ...damaged } = checkpoints[2]!;
+    await expect(trainClassifier({ ...base, params, resumeFrom: damaged })).rejects.toThrow(
+      /lacks the finished runs' weights/,
+    );
+  });
+
   it('warm start: begins at the given model, so one epoch on a few new examples keeps what it knew', async () => {
     const accuracy = (model: Awaited<ReturnType<typeof trainClassifier>>['model']) => {
       const classifier = createClassifier(model);

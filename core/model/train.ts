@@ -66,23 +66,36 @@ export async function trainClassifier(input: TrainClassifierInput): Promise<Trai
     ));
   // Rows of the training state: one per feature slot the examples use, then the biases.
   const rows = data.slots.length + 1;
+  // With averaged runs, epochs count across them: run r holds epochs r·epochs+1 … (r+1)·epochs.
+  const runs = params.averagedRuns ?? 1;
+  const totalEpochs = runs * params.epochs;
+  const fresh = () => startingState(input.startFrom ?? null, data.slots, labels, features, classes);
 
-  const run: Run = input.resumeFrom
-    ? resumedRun(input.resumeFrom, fingerprintOf(), params.epochs, data.slots, features.dimension, classes)
-    : {
-        epoch: 0,
-        step: 0,
-        state: startingState(input.startFrom ?? null, data.slots, labels, features, classes),
-        history: [],
-      };
+  const resumed = input.resumeFrom
+    ? resumedRun(input.resumeFrom, fingerprintOf(), totalEpochs, data.slots, features.dimension, classes)
+    : null;
+  const run: Run = resumed?.run ?? { epoch: 0, step: 0, state: fresh(), history: [] };
+  // The weights of the runs finished so far, summed (float32, as checkpoints keep it: resumed or not, the
+  // same sum), by row and label.
+  if (runs > 1 && resumed !== null && resumed.run.epoch < totalEpochs && resumed.finished === null) {
+    throw new Error("checkpoint of averaged runs lacks the finished runs' weights: it is damaged");
+  }
+  const finished = resumed?.finished ?? new Float32Array(runs > 1 ? rows * classes : 0);
   const scratch: Scratch = {
     touched: new Uint32Array(rows),
     isTouched: new Uint8Array(rows),
     probabilities: new Float64Array(classes),
   };
 
-  for (let epoch = run.epoch; epoch < params.epochs; epoch++) {
-    const order = epochOrder(data.count, seed, epoch);
+  while (run.epoch < totalEpochs) {
+    const runIndex = Math.floor(run.epoch / params.epochs);
+    const epoch = run.epoch % params.epochs;
+    if (epoch === 0 && run.epoch > 0) {
+      // A checkpoint at a run's end holds that run's weights, already summed: the next run starts afresh.
+      run.state = fresh();
+      run.step = 0;
+    }
+    const order = epochOrder(data.count, (seed + runIndex) >>> 0, epoch);
     let loss = 0;
     let correct = 0;
     for (let start = 0; start < data.count; start += params.batchSize) {
@@ -93,10 +106,16 @@ export async function trainClassifier(input: TrainClassifierInput): Promise<Trai
       loss += outcome.loss;
       correct += outcome.correct;
     }
-    run.epoch = epoch + 1;
+    run.epoch++;
+    if (runs > 1 && run.epoch % params.epochs === 0) {
+      addWeights(finished, run.state, classes);
+      // After the last run the state's weights become the mean, so the last checkpoint (and a run resumed
+      // from it) holds the very model this run returns.
+      if (run.epoch === totalEpochs) meanInto(run.state, finished, runs, classes);
+    }
     const progress: EpochProgress = {
       epoch: run.epoch,
-      epochs: params.epochs,
+      epochs: totalEpochs,
       loss: loss / Math.max(data.count, 1),
       trainAccuracy: correct / Math.max(data.count, 1),
     };
@@ -109,6 +128,9 @@ export async function trainClassifier(input: TrainClassifierInput): Promise<Trai
         labels,
         rows: features.dimension + 1,
         state: checkpointState(run.state, data.slots, features.dimension, classes),
+        ...(runs > 1 && run.epoch < totalEpochs
+          ? { finishedRuns: checkpointSums(finished, data.slots, features.dimension, classes) }
+          : {}),
         history: [...run.history],
       };
       await input.onEpoch(snapshot, progress);
@@ -117,6 +139,23 @@ export async function trainClassifier(input: TrainClassifierInput): Promise<Trai
   input.signal?.throwIfAborted();
 
   return { model: modelOf(run.state, data.slots, labels, features), params, seed, history: run.history };
+}
+
+/** Adds each row's weights (the first `classes` values of its state row) to `sums`. */
+function addWeights(sums: Float32Array, state: Float32Array, classes: number): void {
+  const stride = classes * STRIDE;
+  for (let row = 0; row < sums.length / classes; row++) {
+    for (let k = 0; k < classes; k++)
+      sums[row * classes + k] = sums[row * classes + k]! + state[row * stride + k]!;
+  }
+}
+
+/** Writes the mean of `runs` summed weights into the state's weights. */
+function meanInto(state: Float32Array, sums: Float32Array, runs: number, classes: number): void {
+  const stride = classes * STRIDE;
+  for (let row = 0; row < sums.length / classes; row++) {
+    for (let k = 0; k < classes; k++) state[row * stride + k] = sums[row * classes + k]! / runs;
+  }
 }
 
 /**
@@ -331,7 +370,7 @@ function resumedRun(
   slots: Uint32Array,
   dimension: number,
   classes: number,
-): Run {
+): { run: Run; finished: Float32Array | null } {
   if (checkpoint.fingerprint !== fingerprint) {
     throw new Error(
       `checkpoint belongs to another training run (fingerprint ${checkpoint.fingerprint}, this run ${fingerprint}): ` +
@@ -347,13 +386,41 @@ function resumedRun(
       `checkpoint state holds ${checkpoint.state.length} values, this run needs ${(dimension + 1) * width}`,
     );
   }
+  if (checkpoint.finishedRuns && checkpoint.finishedRuns.length !== (dimension + 1) * classes) {
+    throw new Error(
+      `checkpoint's finished runs hold ${checkpoint.finishedRuns.length} values, this run needs ${(dimension + 1) * classes}`,
+    );
+  }
   const stride = classes * STRIDE;
   const state = new Float32Array((slots.length + 1) * stride);
+  const finished = checkpoint.finishedRuns ? new Float32Array((slots.length + 1) * classes) : null;
   for (let row = 0; row <= slots.length; row++) {
     const slot = row < slots.length ? slots[row]! : dimension;
     for (let i = 0; i < width; i++) state[row * stride + i] = checkpoint.state[slot * width + i]!;
+    if (finished && checkpoint.finishedRuns) {
+      for (let k = 0; k < classes; k++)
+        finished[row * classes + k] = checkpoint.finishedRuns[slot * classes + k]!;
+    }
   }
-  return { epoch: checkpoint.epoch, step: checkpoint.step, state, history: [...checkpoint.history] };
+  return {
+    run: { epoch: checkpoint.epoch, step: checkpoint.step, state, history: [...checkpoint.history] },
+    finished,
+  };
+}
+
+/** The summed weights of finished runs by feature slot (then the biases), as checkpoints keep them. */
+function checkpointSums(
+  sums: Float32Array,
+  slots: Uint32Array,
+  dimension: number,
+  classes: number,
+): Float32Array {
+  const out = new Float32Array((dimension + 1) * classes);
+  for (let row = 0; row <= slots.length; row++) {
+    const slot = row < slots.length ? slots[row]! : dimension;
+    for (let k = 0; k < classes; k++) out[slot * classes + k] = sums[row * classes + k]!;
+  }
+  return out;
 }
 
 /**
