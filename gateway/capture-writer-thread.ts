@@ -5,6 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { openStore, type StoreConfig } from '../adapters/store/open-store.ts';
+import { isStoreUnavailable } from '../adapters/store/store-unavailable.ts';
 import { type RedactionPolicy, TextRedaction } from '../core/privacy/redaction-policy.ts';
 import { type RetryPace, type WriteFailure, writeBatchWithRetries } from './batch-retries.ts';
 import { CaptureRing, type RingBatch, type SharedRing } from './capture-ring.ts';
@@ -60,6 +61,16 @@ let released = 0;
 /** Flush requests: answered once `released` reaches what was queued when each arrived. */
 const flushes: Array<{ id: number; target: number }> = [];
 let closing = false;
+/**
+ * While the store is unreachable the batch waits, tried again at least this often, and the ring and the
+ * event loop's queue hold what arrives (overflowing, counted, only if the outage outlasts them). On close
+ * the wait ends: the batch gets its bounded attempts, then is dropped and counted.
+ */
+const OUTAGE_MAX_DELAY_MS = 1_000;
+const outage = {
+  waitFor: (error: unknown) => !closing && isStoreUnavailable(error),
+  maxDelayMs: OUTAGE_MAX_DELAY_MS,
+};
 
 port.on('message', (request: WriterRequest) => {
   if (request.type === 'flush') flushes.push({ id: request.id, target: released + ring.queued });
@@ -98,6 +109,7 @@ async function writeBatch(batch: RingBatch): Promise<void> {
     () => predictions.insertMany(batch.records),
     pace,
     (failure) => report(failure, rows),
+    outage,
   );
   ring.release(batch, written ? 'captured' : 'store_error');
   released += rows;
