@@ -78,7 +78,7 @@ port.on('message', (request: WriterRequest) => {
   ring.wake();
 });
 
-const store = await openStore(storeConfig);
+const store = await openWhenReachable(storeConfig);
 const redactionCounts: RedactionCounts = { redactedTexts: 0, withheld: 0, dropped: 0 };
 const predictions = redactingPredictions(store.predictions, new TextRedaction(redaction), redactionCounts);
 let lastWrite = performance.now();
@@ -145,5 +145,34 @@ function answerFlushes(): void {
     if (released < flush.target && ring.queued > 0) continue;
     flushes.splice(i, 1);
     port.postMessage({ type: 'flushed', id: flush.id } satisfies WriterReport);
+  }
+}
+
+/**
+ * Opens the store; while it cannot be reached (a thread started during an outage) tries again, at least
+ * every OUTAGE_MAX_DELAY_MS, instead of failing the thread: the ring keeps what arrives meanwhile. Any
+ * other failure (a wrong URL, a refused login), or a close asked meanwhile, ends the thread.
+ */
+async function openWhenReachable(config: StoreConfig): Promise<Awaited<ReturnType<typeof openStore>>> {
+  for (let tries = 1; ; tries++) {
+    try {
+      return await openStore(config);
+    } catch (error) {
+      if (!outage.waitFor(error)) throw error;
+      if (tries === 1) {
+        report(
+          {
+            level: 'warn',
+            message: 'capture: the store is unreachable; holding predictions until it answers',
+            attempt: 0,
+            error,
+          },
+          ring.queued,
+        );
+      }
+      await new Promise((resolve) =>
+        setTimeout(resolve, Math.min(OUTAGE_MAX_DELAY_MS, pace.retryDelayMs * 2 ** Math.min(tries - 1, 20))),
+      );
+    }
   }
 }

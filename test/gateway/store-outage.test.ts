@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test, vi } from 'vitest';
 import { openFileArtifactStore } from '../../adapters/artifacts/file-artifact-store.ts';
 import { openStore } from '../../adapters/store/open-store.ts';
+import { connectPool } from '../../adapters/store/postgres/pool.ts';
 import type { FlywheelStore } from '../../adapters/store/store.ts';
 import { type RunningGateway, runGateway } from '../../gateway/run-gateway.ts';
 import { capturingLogger } from '../support/capturing-logger.ts';
@@ -32,6 +33,9 @@ beforeAll(async () => {
     host: '127.0.0.1',
     logger: log,
     warnWhenOpen: false,
+    // This test's own work runs on the gateway's event loop: shedding on its delay would refuse requests
+    // for what the test does, so only the in-flight bound applies.
+    options: { loadShedding: { maxEventLoopDelayMs: 0 } },
   });
 });
 
@@ -111,4 +115,24 @@ test('PostgreSQL stopped under traffic: predictions served and held, written onc
   for (const { id } of [...before, ...during]) expect(await store.predictions.get(id), id).not.toBeNull();
   expect(await store.predictions.count(MODEL)).toBe(170);
   expect(lines.filter((line) => line.msg === 'request failed')).toEqual([]);
+});
+
+test('a connection checked out of the pool when the server stops fails its next call; the process goes on', async () => {
+  const pool = await connectPool(pg.url);
+  const client = await pool.connect();
+  const ended = new Promise((resolve) => client.once('end', resolve));
+  await pg.interrupt();
+  try {
+    // pg emits 'error' on the client as its connection ends: without a listener that error is thrown
+    // out of the event loop, and a capture writer thread or a worker dies of it.
+    await ended;
+    await expect(client.query('SELECT 1')).rejects.toThrow();
+    client.release(true);
+  } finally {
+    await pg.resume();
+  }
+  const again = await pool.connect();
+  expect((await again.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+  again.release();
+  await pool.end();
 });
