@@ -59,6 +59,7 @@ export async function storeOutage(
       return status.outcome !== 'running' || status.stage === 'rolling-out';
     });
     affected = await runningWorkflows(stack.client);
+    say(`stopping PostgreSQL for ${Math.round(settings.storeOutageMs / 1000)} s during the rollout`);
     const answeredBefore = users.answers.length;
     await server.interrupt();
     const stoppedAt = Date.now();
@@ -70,8 +71,10 @@ export async function storeOutage(
     servedDuring = users.answers.length - answeredBefore;
     await server.resume();
     const resumedAt = Date.now();
+    say(`PostgreSQL is back; capture queue at most ${maxQueued}`);
     await until('the capture queue written', async () => (await captureQueued(gateway)) === 0);
     drainedAfterResumeMs = Date.now() - resumedAt;
+    say(`capture queue written ${seconds(drainedAfterResumeMs)} after; waiting for the cycle`);
     await done;
     cycleEndedAfterResumeMs = Date.now() - resumedAt;
   } finally {
@@ -129,6 +132,10 @@ export async function storeOutage(
       `activities retried: ${retried.activities} (${retried.failedAttempts} failed attempts); ${failedTasks} failed workflow tasks; ` +
       `${stack.unexpectedWorkerExits()} unexpected worker exits`,
   };
+}
+
+function say(line: string): void {
+  process.stderr.write(`chaos: store outage: ${line}\n`);
 }
 
 async function captureQueued(gateway: string): Promise<number> {
