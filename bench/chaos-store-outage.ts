@@ -69,18 +69,17 @@ export async function storeOutage(
       await pause(250);
     }
     servedDuring = users.answers.length - answeredBefore;
-    const lastHeld = users.answers.findLast((a) => a.status === 200)?.predictionId;
+    // Capture writes in the order it took predictions: the backlog of the outage is written once the
+    // gateway has captured as many more as it held when the server came back (traffic goes on, so the
+    // queue itself never empties; what did not fit was dropped and counted).
+    const atResume = await captureFigures(gateway);
     await server.resume();
     const resumedAt = Date.now();
     say(`PostgreSQL is back; capture queue at most ${maxQueued}`);
-    // Capture writes in the order it took predictions: once the last one answered before the server came
-    // back is in the store, so is the backlog of the outage (traffic goes on, so the queue is never 0).
-    if (lastHeld) {
-      await until(
-        'the backlog written',
-        async () => (await stack.deps.store.predictions.get(lastHeld)) !== null,
-      );
-    }
+    await until(
+      'the backlog written',
+      async () => (await captureFigures(gateway)).captured >= atResume.captured + atResume.queued,
+    );
     drainedAfterResumeMs = Date.now() - resumedAt;
     say(`the backlog written ${seconds(drainedAfterResumeMs)} after; waiting for the cycle`);
     await done;
@@ -144,6 +143,17 @@ export async function storeOutage(
 
 function say(line: string): void {
   process.stderr.write(`chaos: store outage: ${line}\n`);
+}
+
+/** What the gateway has written to the store so far, and what it holds now (/metrics). */
+async function captureFigures(gateway: string): Promise<{ captured: number; queued: number }> {
+  const text = await (await fetch(`${gateway}/metrics`)).text();
+  const value = (name: string) =>
+    Number(new RegExp(`^${name} (\\d+)`, 'm').exec(text)?.[1] ?? Number.NaN);
+  return {
+    captured: value('flywheel_gateway_captured_total'),
+    queued: value('flywheel_gateway_capture_queue_depth'),
+  };
 }
 
 async function captureQueued(gateway: string): Promise<number> {

@@ -72,11 +72,8 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
       `${formatTable(rows)}\n\nstopped by ${signal} after ${Math.round((Date.now() - started) / 1000)} s\n`,
     );
     // The dev server and the worker are child processes: stop them before leaving.
-    const closing = (async () => {
-      await stack?.close();
-      await postgres?.resume().catch(() => {});
-      await postgres?.stop();
-    })();
+    // Side by side: a stack closing over a stopped server would wait for it; the time limit below ends it.
+    const closing = Promise.allSettled([stack?.close(), postgres?.stop()]);
     const stopped = Promise.race([closing, new Promise((resolve) => setTimeout(resolve, 20_000))]);
     stopped.finally(() => {
       rmSync(root, { recursive: true, force: true });
