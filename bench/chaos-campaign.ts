@@ -15,7 +15,6 @@ import {
   fastRollout,
   JUDGED_ON_ENOUGH_FEEDBACK,
   predict,
-  sendFeedback,
 } from '../test/support/rollout-traffic.ts';
 import type { CycleStatus } from '../workflows/cycle-messages.ts';
 import {
@@ -50,6 +49,8 @@ export interface ChaosSettings {
   monitorGenerations: number;
   /** Users' request loops per model. */
   usersConcurrency: number;
+  /** How long PostgreSQL stays stopped in the store outage row (ms); 0 skips the row. */
+  storeOutageMs: number;
 }
 
 export const FULL_CAMPAIGN: ChaosSettings = {
@@ -64,6 +65,7 @@ export const FULL_CAMPAIGN: ChaosSettings = {
   saturationMaxInFlight: 32,
   usersConcurrency: 2,
   monitorGenerations: 4,
+  storeOutageMs: 30_000,
 };
 
 export interface ChaosRow {
@@ -83,10 +85,19 @@ export interface ChaosRow {
   extra?: Record<string, number>;
 }
 
-const NO_DUPLICATES: Duplicates = { datasets: 0, models: 0, audit: 0 };
+export const NO_DUPLICATES: Duplicates = { datasets: 0, models: 0, audit: 0 };
 
-/** A cycle learning from drifted traffic: auto labels, or a review that closes itself at its deadline. */
-function cycleConfig(stack: ChaosStack, review: 'none' | 'deadline', reviewDeadlineMs = 40_000) {
+/**
+ * A cycle learning from drifted traffic: auto labels, or a review that closes itself at its deadline.
+ * `retry` replaces the activities' retry policy (the store outage row gives them enough attempts to
+ * outlast the outage).
+ */
+export function cycleConfig(
+  stack: ChaosStack,
+  review: 'none' | 'deadline',
+  reviewDeadlineMs = 40_000,
+  retry: Record<string, unknown> = { initialInterval: '200ms', maximumInterval: '1s' },
+) {
   return {
     training: { taskQueue: stack.trainingTaskQueue, params: { epochs: 4 } },
     mining: { labelBudget: review === 'none' ? 0 : 10 },
@@ -104,7 +115,7 @@ function cycleConfig(stack: ChaosStack, review: 'none' | 'deadline', reviewDeadl
     // its timeout can be short; the other activities keep the defaults (5 min, 30 s), since most of them
     // do not heartbeat and a shorter bound would time them out on a busy machine, killed or not.
     activities: {
-      retry: { initialInterval: '200ms', maximumInterval: '1s' },
+      retry,
       training: { startToClose: '30m', heartbeat: '10s' },
     },
   };
@@ -112,12 +123,21 @@ function cycleConfig(stack: ChaosStack, review: 'none' | 'deadline', reviewDeadl
 
 /**
  * Users of one model: each loop sends a message and, on half the answers, true feedback. A request that
- * fails (no answer at all) is kept as status 0: a campaign counts it, it does not stop on it.
+ * fails (no answer at all) is kept as status 0: a campaign counts it, it does not stop on it. Feedback
+ * refused with 503 (the store away) is sent again after its Retry-After, in order, by one retrier, as a
+ * well-behaved client would; the loops go on sending predictions meanwhile.
  */
-class Users {
+export class Users {
   readonly answers: Answer[] = [];
+  /** Feedback ids the gateway acknowledged (201 recorded, 200 already recorded), by prediction id. */
+  readonly feedbackTaken = new Map<string, string>();
+  /** Feedback answers by status, retries included. */
+  readonly feedbackStatuses: Record<number, number> = {};
   #stopped = false;
   readonly #loops: Promise<void>[];
+  readonly #url: string;
+  readonly #toRetry: Array<{ answer: Answer; retryAfterMs: number }> = [];
+  #retrier: Promise<void> | null = null;
 
   constructor(
     url: string,
@@ -126,6 +146,7 @@ class Users {
     concurrency: number,
     seed: number,
   ) {
+    this.#url = url;
     const random = mulberry32(seed);
     const loop = async () => {
       while (!this.#stopped) {
@@ -147,7 +168,8 @@ class Users {
         );
         this.answers.push(answer);
         if (answer.status === 200 && random() < 0.5) {
-          await sendFeedback(url, answer, `fb-${answer.predictionId}`).catch(() => 0);
+          if (this.#toRetry.length > 0) this.#retryLater(answer, 0);
+          else await this.#sendFeedback(answer);
         }
         if (answer.status === 0) await pause(100);
       }
@@ -155,14 +177,66 @@ class Users {
     this.#loops = Array.from({ length: concurrency }, loop);
   }
 
+  /** Sends one feedback; a 503 goes to the retrier with its Retry-After. */
+  async #sendFeedback(answer: Answer): Promise<boolean> {
+    const { status, retryAfterMs } = await postFeedback(this.#url, answer).catch(() => ({
+      status: 0,
+      retryAfterMs: 1_000,
+    }));
+    this.feedbackStatuses[status] = (this.feedbackStatuses[status] ?? 0) + 1;
+    if (status === 200 || status === 201)
+      this.feedbackTaken.set(answer.predictionId, `fb-${answer.predictionId}`);
+    if (status !== 503) return true;
+    this.#retryLater(answer, retryAfterMs);
+    return false;
+  }
+
+  #retryLater(answer: Answer, retryAfterMs: number): void {
+    this.#toRetry.push({ answer, retryAfterMs });
+    this.#retrier ??= (async () => {
+      while (this.#toRetry.length > 0) {
+        const { answer: next, retryAfterMs: wait } = this.#toRetry.shift()!;
+        await pause(wait);
+        const { status, retryAfterMs: again } = await postFeedback(this.#url, next).catch(() => ({
+          status: 0,
+          retryAfterMs: 1_000,
+        }));
+        this.feedbackStatuses[status] = (this.feedbackStatuses[status] ?? 0) + 1;
+        if (status === 200 || status === 201)
+          this.feedbackTaken.set(next.predictionId, `fb-${next.predictionId}`);
+        // Still refused: it stays first in line.
+        if (status === 503 || status === 0) this.#toRetry.unshift({ answer: next, retryAfterMs: again });
+      }
+      this.#retrier = null;
+    })();
+  }
+
   async stop(): Promise<void> {
     this.#stopped = true;
     await Promise.all(this.#loops);
+    // Feedback refused during an outage is sent until it is taken (the store is back by now).
+    while (this.#retrier) await this.#retrier;
   }
 }
 
+/** Feedback for an answer (its truth), with the Retry-After of a refusal in ms. */
+async function postFeedback(url: string, answer: Answer): Promise<{ status: number; retryAfterMs: number }> {
+  const response = await fetch(`${url}/v1/predictions/${answer.predictionId}/feedback`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      feedbackId: `fb-${answer.predictionId}`,
+      kind: answer.label === answer.truth ? 'correct' : 'incorrect',
+      userKey: answer.user,
+    }),
+  });
+  await response.body?.cancel();
+  const seconds = Number(response.headers.get('retry-after') ?? 1);
+  return { status: response.status, retryAfterMs: (Number.isFinite(seconds) ? seconds : 1) * 1000 };
+}
+
 /** Users of every model the campaign uses, answering through the gateway, with their 200s kept. */
-class Traffic {
+export class Traffic {
   readonly #users: Users[] = [];
   readonly #stack: ChaosStack;
   readonly #concurrency: number;
@@ -184,14 +258,18 @@ class Traffic {
   }
 }
 
-async function cycleResult(stack: ChaosStack, workflowId: string): Promise<CycleStatus> {
+export async function cycleResult(stack: ChaosStack, workflowId: string): Promise<CycleStatus> {
   return (await stack.client.temporal.workflow.getHandle(workflowId).result()) as CycleStatus;
 }
 
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+export const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Polls `probe` until it holds; the campaign's waits are for states, never for a time. */
-async function until(what: string, probe: () => Promise<boolean>, limitMs = 20 * 60_000): Promise<void> {
+export async function until(
+  what: string,
+  probe: () => Promise<boolean>,
+  limitMs = 20 * 60_000,
+): Promise<void> {
   const deadline = Date.now() + limitMs;
   while (!(await probe().catch(() => false))) {
     if (Date.now() > deadline) throw new Error(`chaos: gave up waiting for ${what}`);
@@ -410,7 +488,7 @@ export async function longLife(stack: ChaosStack, settings: ChaosSettings): Prom
   };
 }
 
-async function failedWorkflowTasks(stack: ChaosStack, workflowId: string): Promise<number> {
+export async function failedWorkflowTasks(stack: ChaosStack, workflowId: string): Promise<number> {
   const { EventType } = proto.temporal.api.enums.v1;
   let failed = 0;
   for await (const run of stack.client.temporal.workflow.list({ query: `WorkflowId="${workflowId}"` })) {
@@ -447,7 +525,7 @@ async function holdFileLock(path: string, ms: number): Promise<void> {
   if (code !== 0) throw new Error(`chaos: the flag lock holder exited with ${code}`);
 }
 
-async function cycleOutcomes(stack: ChaosStack, workflowIds: readonly string[]) {
+export async function cycleOutcomes(stack: ChaosStack, workflowIds: readonly string[]) {
   const byOutcome: Record<string, number> = {};
   for (const id of workflowIds) {
     const outcome = await stack.client.temporal.workflow
@@ -467,7 +545,7 @@ async function lostOf(stack: ChaosStack, users: readonly Users[]): Promise<numbe
   return lostPredictions(stack.deps.store, ids);
 }
 
-function describeCounts(counts: Record<string, number>): string {
+export function describeCounts(counts: Record<string, number>): string {
   const entries = Object.entries(counts);
   return entries.length === 0 ? 'none' : entries.map(([key, n]) => `${key} ×${n}`).join(', ');
 }

@@ -1,14 +1,18 @@
 /**
- * The saturation row of the campaign: bench/gateway-load-generator.ts (a process of its own, 64
- * kept-alive sockets) measures what the gateway serves in a closed loop, then sends twice that rate in
- * an open loop. The gateway runs with a bound below the generator's sockets, so shedding, not the
- * generator's pool, is what limits the requests in flight.
+ * The saturation row of the campaign: `flywheel gateway` in a process of its own (its event loop its
+ * own, so it sheds on event-loop delay, default bound 100 ms, as deployed), and
+ * bench/gateway-load-generator.ts (another process, 64 kept-alive sockets) which measures what the
+ * gateway serves in a closed loop, then sends twice that rate in an open loop for `saturationMs`. The
+ * gateway's in-flight bound is below the generator's sockets. Counted: answers by status, sheds by
+ * reason (/metrics), served against captured (the store, after the gateway has stopped and written
+ * what it held), and the gateway process's resident memory (sampled, and the kernel's high-water mark).
  */
 import { fork } from 'node:child_process';
 import { join } from 'node:path';
 import { MODEL } from '../test/gateway/gateway-harness.ts';
 import { era1Champion } from '../test/support/era-traffic.ts';
 import type { ChaosRow, ChaosSettings } from './chaos-campaign.ts';
+import { startGatewayProcess } from './chaos-gateway-process.ts';
 import type { ChaosStack } from './chaos-stack.ts';
 import type { Burst, BurstSpec, PhaseResult } from './gateway-load-generator.ts';
 
@@ -19,7 +23,10 @@ export async function saturate(stack: ChaosStack, settings: ChaosSettings): Prom
   if ((await stack.deps.store.models.alias(MODEL, 'champion')) === null) {
     await era1Champion(stack.deps, MODEL);
   }
-  const gateway = await stack.replaceGateway({ maxInFlight: settings.saturationMaxInFlight });
+  const gateway = await startGatewayProcess(stack.dataDir, {
+    FLYWHEEL_GATEWAY_MAX_IN_FLIGHT: String(settings.saturationMaxInFlight),
+    FLYWHEEL_LOG_LEVEL: 'error',
+  });
   const generator = fork(join(import.meta.dirname, 'gateway-load-generator.ts'), [], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
@@ -38,10 +45,10 @@ export async function saturate(stack: ChaosStack, settings: ChaosSettings): Prom
     const capacity = (probe.statuses['200'] ?? 0) / (probe.durationMs / 1000);
     const rate = Math.max(1, Math.round(2 * capacity));
     const requests = Math.max(1, Math.round((rate * settings.saturationMs) / 1000));
-    const rssBefore = process.memoryUsage().rss;
+    const rssBefore = gateway.memory().rss;
     let rssPeak = rssBefore;
     const sampler = setInterval(() => {
-      rssPeak = Math.max(rssPeak, process.memoryUsage().rss);
+      rssPeak = Math.max(rssPeak, gateway.memory().rss);
     }, 100);
     // What the gateway itself holds open: shedding starts when this reaches maxInFlight.
     let maxInFlight = 0;
@@ -60,12 +67,14 @@ export async function saturate(stack: ChaosStack, settings: ChaosSettings): Prom
     clearInterval(sampler);
     const sentRate = load.requests / (load.durationMs / 1000);
     const metrics = await (await fetch(`${gateway.address}/metrics`)).text();
-    await stack.replaceGateway(); // closing flushes every prediction taken
+    const highWater = gateway.memory().peak;
+    const exitCode = await gateway.stop(); // stopping writes every prediction taken
     const captured = (await stack.deps.store.predictions.count(MODEL)) - before;
     const served = (probe.statuses['200'] ?? 0) + (load.statuses['200'] ?? 0);
     const shed = load.statuses['503'] ?? 0;
     const other = load.requests - (load.statuses['200'] ?? 0) - shed;
     const dropped = droppedOf(metrics);
+    const shedBy = shedByReason(metrics);
     const p99 = load.latenciesMs[Math.floor(load.latenciesMs.length * 0.99)] ?? 0;
     return {
       fault: 'saturation 2×',
@@ -78,14 +87,17 @@ export async function saturate(stack: ChaosStack, settings: ChaosSettings): Prom
       notes:
         `capacity ${Math.round(capacity)}/s (closed loop, 64 senders), asked ${rate}/s for ${Math.round(settings.saturationMs / 1000)} s ` +
         `(the generator sent ${Math.round(sentRate)}/s): ` +
-        `${load.statuses['200'] ?? 0} × 200, ${shed} × 503 shed, ${other} other; served ${served} = captured ${captured}` +
-        ` (capture drops ${dropped}); p99 ${Math.round(p99)} ms; bench process RSS ${mib(rssBefore)} → peak ${mib(rssPeak)} MiB` +
-        `; most requests open in the gateway ${maxInFlight} (maxInFlight ${settings.saturationMaxInFlight})`,
-      extra: { served, captured, shed, other, dropped, maxInFlight },
+        `${load.statuses['200'] ?? 0} × 200, ${shed} × 503 shed (${Object.entries(shedBy)
+          .map(([reason, n]) => `${reason} ${n}`)
+          .join(', ')}), ${other} other; served ${served} = captured ${captured}` +
+        ` (capture drops ${dropped}); p99 ${Math.round(p99)} ms; gateway process RSS ${mib(rssBefore)} → peak ${mib(rssPeak)} MiB sampled` +
+        ` (kernel high-water mark ${mib(highWater)} MiB); most requests open in the gateway ${maxInFlight} (maxInFlight ${settings.saturationMaxInFlight}); gateway exit code ${exitCode}`,
+      extra: { served, captured, shed, other, dropped, maxInFlight, rssPeak, exitCode: exitCode ?? -1 },
     };
   } finally {
     generator.disconnect();
     generator.kill();
+    await gateway.stop();
   }
 }
 
@@ -94,6 +106,16 @@ function droppedOf(metrics: string): number {
     .split('\n')
     .filter((line) => line.startsWith('flywheel_gateway_capture_dropped_total{'))
     .reduce((sum, line) => sum + Number(line.split(' ').at(-1)), 0);
+}
+
+/** flywheel_gateway_shed_total by reason. */
+function shedByReason(metrics: string): Record<string, number> {
+  const shed: Record<string, number> = {};
+  for (const line of metrics.split('\n')) {
+    const match = /^flywheel_gateway_shed_total\{reason="([a-z_]+)"\} (\d+)/.exec(line);
+    if (match) shed[match[1]!] = Number(match[2]);
+  }
+  return shed;
 }
 
 function mib(bytes: number): number {

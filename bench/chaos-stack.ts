@@ -24,6 +24,8 @@ export const chaosLogger = createLogger('chaos', { level: 'warn', destination: 2
 
 export interface ChaosStack {
   dataDir: string;
+  /** PostgreSQL under every part (worker, gateway, campaign), or undefined for the embedded store. */
+  databaseUrl: string | undefined;
   deps: ActivityDeps & { close(): Promise<void> };
   client: FlywheelClient;
   gateway: RunningGateway;
@@ -41,11 +43,13 @@ export interface ChaosStack {
 
 /**
  * Starts the campaign's stack under `root`. The worker processes' log lines go to `workerOutput`
- * (the terminal by default; the test suite holds them with its own logs).
+ * (the terminal by default; the test suite holds them with its own logs). With `databaseUrl`, every
+ * part uses that PostgreSQL instead of the embedded store.
  */
 export async function startChaosStack(
   root: string,
   workerOutput: (chunk: string) => void = (chunk) => process.stderr.write(chunk),
+  databaseUrl?: string,
 ): Promise<ChaosStack> {
   const dataDir = join(root, 'data');
   const temporalDir = join(root, 'temporal');
@@ -62,6 +66,7 @@ export async function startChaosStack(
     address: server.address,
     namespace: server.namespace,
     dataDir,
+    databaseUrl,
     taskQueue: 'chaos',
     trainingTaskQueue: 'chaos-training',
     bundlePath,
@@ -94,7 +99,7 @@ export async function startChaosStack(
     });
   await startWorker();
 
-  const deps = await openDeps({ dataDir, logger: chaosLogger });
+  const deps = await openDeps({ dataDir, databaseUrl, logger: chaosLogger });
   const client = await FlywheelClient.connect(
     {
       address: server.address,
@@ -107,6 +112,7 @@ export async function startChaosStack(
   const openGateway = (loadShedding?: Partial<LoadSheddingOptions>) =>
     runGateway({
       dataDir,
+      databaseUrl,
       port: 0,
       host: '127.0.0.1',
       logger: chaosLogger,
@@ -119,6 +125,7 @@ export async function startChaosStack(
 
   const stack: ChaosStack = {
     dataDir,
+    databaseUrl,
     deps,
     client,
     get gateway() {

@@ -7,11 +7,16 @@
  *   node bench/chaos.ts                       # the full campaign (about an hour on two busy cores)
  *   node bench/chaos.ts --kills 4 --flag-outage 10 --saturation 10 --no-restarts
  *   node bench/chaos.ts --only saturation,flags
+ *   node bench/chaos.ts --only store-outage --store-outage 30
+ *
+ * The store outage row runs last, on a stack of its own over a throwaway PostgreSQL
+ * (test/support/postgres.ts), which it stops and starts again.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { startThrowawayPostgres, type ThrowawayPostgres } from '../test/support/postgres.ts';
 import {
   type ChaosRow,
   type ChaosSettings,
@@ -23,7 +28,8 @@ import {
   workerKills,
 } from './chaos-campaign.ts';
 import { saturate } from './chaos-saturation.ts';
-import { startChaosStack } from './chaos-stack.ts';
+import { type ChaosStack, startChaosStack } from './chaos-stack.ts';
+import { storeOutage } from './chaos-store-outage.ts';
 
 const { values } = parseArgs({
   options: {
@@ -31,6 +37,7 @@ const { values } = parseArgs({
     kills: { type: 'string' },
     'flag-outage': { type: 'string' },
     saturation: { type: 'string' },
+    'store-outage': { type: 'string' },
     'no-restarts': { type: 'boolean' },
     only: { type: 'string' },
   },
@@ -41,12 +48,17 @@ const settings: ChaosSettings = {
   ...(values.kills ? { kills: Number(values.kills) } : {}),
   ...(values['flag-outage'] ? { flagOutageMs: Number(values['flag-outage']) * 1000 } : {}),
   ...(values.saturation ? { saturationMs: Number(values.saturation) * 1000 } : {}),
+  ...(values['store-outage'] ? { storeOutageMs: Number(values['store-outage']) * 1000 } : {}),
   ...(values['no-restarts'] ? { temporalRestarts: false } : {}),
 };
-const only = new Set((values.only ?? 'saturation,flags,kills,restarts,long-life').split(','));
+const only = new Set((values.only ?? 'saturation,flags,kills,restarts,long-life,store-outage').split(','));
+const EMBEDDED_ROWS = ['saturation', 'flags', 'kills', 'restarts', 'long-life'];
 
 const root = mkdtempSync(join(tmpdir(), 'flywheel-chaos-'));
-const stack = await startChaosStack(root);
+let stack: ChaosStack | null = EMBEDDED_ROWS.some((row) => only.has(row))
+  ? await startChaosStack(root)
+  : null;
+let postgres: ThrowawayPostgres | null = null;
 const rows: ChaosRow[] = [];
 const started = Date.now();
 const print = (row: ChaosRow) => {
@@ -60,7 +72,9 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
       `${formatTable(rows)}\n\nstopped by ${signal} after ${Math.round((Date.now() - started) / 1000)} s\n`,
     );
     // The dev server and the worker are child processes: stop them before leaving.
-    const stopped = Promise.race([stack.close(), new Promise((resolve) => setTimeout(resolve, 20_000))]);
+    // Side by side: a stack closing over a stopped server would wait for it; the time limit below ends it.
+    const closing = Promise.allSettled([stack?.close(), postgres?.stop()]);
+    const stopped = Promise.race([closing, new Promise((resolve) => setTimeout(resolve, 20_000))]);
     stopped.finally(() => {
       rmSync(root, { recursive: true, force: true });
       process.exit(130);
@@ -68,11 +82,20 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 try {
-  if (only.has('saturation') && settings.saturationMs > 0) print(await saturate(stack, settings));
-  if (only.has('flags') && settings.flagOutageMs > 0) print(await flagOutage(stack, settings));
-  if (only.has('kills') && settings.kills > 0) print(await workerKills(stack, settings));
-  if (only.has('restarts') && settings.temporalRestarts) print(await temporalRestarts(stack, settings));
-  if (only.has('long-life') && settings.monitorGenerations > 0) print(await longLife(stack, settings));
+  if (stack) {
+    if (only.has('saturation') && settings.saturationMs > 0) print(await saturate(stack, settings));
+    if (only.has('flags') && settings.flagOutageMs > 0) print(await flagOutage(stack, settings));
+    if (only.has('kills') && settings.kills > 0) print(await workerKills(stack, settings));
+    if (only.has('restarts') && settings.temporalRestarts) print(await temporalRestarts(stack, settings));
+    if (only.has('long-life') && settings.monitorGenerations > 0) print(await longLife(stack, settings));
+  }
+  if (only.has('store-outage') && settings.storeOutageMs > 0) {
+    await stack?.close();
+    stack = null;
+    postgres = await startThrowawayPostgres();
+    stack = await startChaosStack(join(root, 'postgres'), undefined, postgres.url);
+    print(await storeOutage(stack, postgres, settings));
+  }
 } finally {
   process.stdout.write(`${formatTable(rows)}\n`);
   process.stdout.write(
@@ -80,6 +103,7 @@ try {
       .map((l) => l.toFixed(1))
       .join(' ')}\n`,
   );
-  await stack.close();
+  await stack?.close();
+  await postgres?.stop();
   rmSync(root, { recursive: true, force: true });
 }

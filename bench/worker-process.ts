@@ -14,6 +14,8 @@ export interface WorkerProcessOptions {
   address: string;
   namespace: string;
   dataDir: string;
+  /** PostgreSQL instead of the embedded store under dataDir. */
+  databaseUrl?: string | undefined;
   taskQueue: string;
   trainingTaskQueue: string;
   /** File holding the prebuilt workflow bundle's code. */
@@ -30,7 +32,7 @@ const send = (message: FromWorker) => process.send!(message);
 
 const options = JSON.parse(process.argv[2]!) as WorkerProcessOptions;
 const logger = createLogger('bench-worker', { level: 'warn', destination: 2 });
-const deps = await openDeps({ dataDir: options.dataDir, logger });
+const deps = await openDeps({ dataDir: options.dataDir, databaseUrl: options.databaseUrl, logger });
 const workers = await startWorkers({
   target: { connectionOptions: { address: options.address }, namespace: options.namespace },
   logger,

@@ -5,6 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { openStore, type StoreConfig } from '../adapters/store/open-store.ts';
+import { isStoreUnavailable } from '../adapters/store/store-unavailable.ts';
 import { type RedactionPolicy, TextRedaction } from '../core/privacy/redaction-policy.ts';
 import { type RetryPace, type WriteFailure, writeBatchWithRetries } from './batch-retries.ts';
 import { CaptureRing, type RingBatch, type SharedRing } from './capture-ring.ts';
@@ -60,6 +61,16 @@ let released = 0;
 /** Flush requests: answered once `released` reaches what was queued when each arrived. */
 const flushes: Array<{ id: number; target: number }> = [];
 let closing = false;
+/**
+ * While the store is unreachable the batch waits, tried again at least this often, and the ring and the
+ * event loop's queue hold what arrives (overflowing, counted, only if the outage outlasts them). On close
+ * the wait ends: the batch gets its bounded attempts, then is dropped and counted.
+ */
+const OUTAGE_MAX_DELAY_MS = 1_000;
+const outage = {
+  waitFor: (error: unknown) => !closing && isStoreUnavailable(error),
+  maxDelayMs: OUTAGE_MAX_DELAY_MS,
+};
 
 port.on('message', (request: WriterRequest) => {
   if (request.type === 'flush') flushes.push({ id: request.id, target: released + ring.queued });
@@ -67,7 +78,7 @@ port.on('message', (request: WriterRequest) => {
   ring.wake();
 });
 
-const store = await openStore(storeConfig);
+const store = await openWhenReachable(storeConfig);
 const redactionCounts: RedactionCounts = { redactedTexts: 0, withheld: 0, dropped: 0 };
 const predictions = redactingPredictions(store.predictions, new TextRedaction(redaction), redactionCounts);
 let lastWrite = performance.now();
@@ -98,6 +109,7 @@ async function writeBatch(batch: RingBatch): Promise<void> {
     () => predictions.insertMany(batch.records),
     pace,
     (failure) => report(failure, rows),
+    outage,
   );
   ring.release(batch, written ? 'captured' : 'store_error');
   released += rows;
@@ -133,5 +145,34 @@ function answerFlushes(): void {
     if (released < flush.target && ring.queued > 0) continue;
     flushes.splice(i, 1);
     port.postMessage({ type: 'flushed', id: flush.id } satisfies WriterReport);
+  }
+}
+
+/**
+ * Opens the store; while it cannot be reached (a thread started during an outage) tries again, at least
+ * every OUTAGE_MAX_DELAY_MS, instead of failing the thread: the ring keeps what arrives meanwhile. Any
+ * other failure (a wrong URL, a refused login), or a close asked meanwhile, ends the thread.
+ */
+async function openWhenReachable(config: StoreConfig): Promise<Awaited<ReturnType<typeof openStore>>> {
+  for (let tries = 1; ; tries++) {
+    try {
+      return await openStore(config);
+    } catch (error) {
+      if (!outage.waitFor(error)) throw error;
+      if (tries === 1) {
+        report(
+          {
+            level: 'warn',
+            message: 'capture: the store is unreachable; holding predictions until it answers',
+            attempt: 0,
+            error,
+          },
+          ring.queued,
+        );
+      }
+      await new Promise((resolve) =>
+        setTimeout(resolve, Math.min(OUTAGE_MAX_DELAY_MS, pace.retryDelayMs * 2 ** Math.min(tries - 1, 20))),
+      );
+    }
   }
 }

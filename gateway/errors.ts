@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { RequestValidationError } from '../adapters/http/zod-schemas.ts';
+import { isStoreUnavailable } from '../adapters/store/store-unavailable.ts';
 import { issueSentence } from '../core/validation/zod-issues.ts';
 
 /** The one shape of every error the gateway answers with. */
@@ -80,6 +81,15 @@ function fromFastifyError(error: FastifyError): GatewayError | null {
   return null;
 }
 
+/** Seconds a caller refused while the store is unreachable is asked to wait before sending again. */
+export const STORE_RETRY_AFTER_SECONDS = 1;
+const STORE_UNAVAILABLE: ErrorBody = {
+  error: {
+    code: 'store_unavailable',
+    message: 'the store cannot be reached right now; send the request again after Retry-After seconds',
+  },
+};
+
 /** Every error and every unknown route answers `{ error: { code, message, field? } }`. */
 export function installErrorShapes(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | GatewayError, request, reply) => {
@@ -87,6 +97,12 @@ export function installErrorShapes(app: FastifyInstance): void {
     if (known) {
       if (known.statusCode >= 500) request.log.warn({ err: error, code: known.code }, known.message);
       return reply.code(known.statusCode).send(known.toBody());
+    }
+    if (isStoreUnavailable(error)) {
+      // Feedback is written before it is answered: while the store is away, the caller is asked to
+      // send it again (predictions are still served; their capture waits in its queue).
+      request.log.warn({ err: error, url: request.url }, 'the store is unreachable');
+      return reply.code(503).header('retry-after', STORE_RETRY_AFTER_SECONDS).send(STORE_UNAVAILABLE);
     }
     request.log.error({ err: error, url: request.url }, 'request failed');
     return reply.code(500).send({

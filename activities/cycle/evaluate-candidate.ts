@@ -9,6 +9,10 @@ import { notFound } from '../activity-errors.ts';
 import { activityAuditKey } from '../audit-key.ts';
 import type { ActivityDeps } from '../deps.ts';
 import type { EvaluateInput, EvaluateResult } from './contracts.ts';
+import { heartbeating } from './heartbeating.ts';
+
+/** Texts scored between two heartbeats: a batch of this size is a fraction of a second for any kind. */
+const SCORED_PER_BEAT = 500;
 
 /**
  * The gate: candidate and champion measured on the same holdout, golden set, slices, this cycle's
@@ -22,7 +26,10 @@ export function evaluateCandidateActivity({ store, artifacts, logger }: Activity
     return modelKinds.load(await artifacts.get(version.artifactSha256));
   };
 
-  return async function evaluateCandidate(input: EvaluateInput): Promise<EvaluateResult> {
+  return (input: EvaluateInput): Promise<EvaluateResult> =>
+    heartbeating((beat) => evaluateCandidate(input, beat));
+
+  async function evaluateCandidate(input: EvaluateInput, beat: () => void): Promise<EvaluateResult> {
     const candidate = await load(input.candidateVersion);
     const champion = input.championVersion ? await load(input.championVersion) : null;
     const holdout = await store.datasets.items(input.datasetId, 'holdout');
@@ -41,9 +48,9 @@ export function evaluateCandidateActivity({ store, artifacts, logger }: Activity
     const texts = [holdout, golden, minedMistakes, ...sets.perturbedHoldouts.map((set) => set.items)]
       .flat()
       .map((item) => item.text);
-    const candidateLabels = await labelsOf(candidate, texts);
+    const candidateLabels = await labelsInSteps(candidate, texts, beat);
     const candidateSummary = summarizeModel((text) => candidateLabels.get(text)!, labels, sets);
-    const championLabels = champion ? await labelsOf(champion, texts) : null;
+    const championLabels = champion ? await labelsInSteps(champion, texts, beat) : null;
     const championSummary = championLabels
       ? summarizeModel((text) => championLabels.get(text)!, labels, sets)
       : null;
@@ -84,7 +91,7 @@ export function evaluateCandidateActivity({ store, artifacts, logger }: Activity
       candidate: candidateSummary.holdout,
       champion: championSummary?.holdout ?? null,
     };
-  };
+  }
 
   /**
    * This cycle's corrected mistakes, wherever the split put them: the fix-rate asks whether the candidate
@@ -102,4 +109,21 @@ export function evaluateCandidateActivity({ store, artifacts, logger }: Activity
     }
     return mistakes;
   }
+}
+
+/** labelsOf, scored SCORED_PER_BEAT distinct texts at a time with a heartbeat after each step. */
+async function labelsInSteps(
+  predictor: ModelPredictor,
+  texts: readonly string[],
+  beat: () => void,
+): Promise<Map<string, string>> {
+  const distinct = [...new Set(texts)];
+  const labels = new Map<string, string>();
+  for (let from = 0; from < distinct.length; from += SCORED_PER_BEAT) {
+    for (const [text, label] of await labelsOf(predictor, distinct.slice(from, from + SCORED_PER_BEAT))) {
+      labels.set(text, label);
+    }
+    beat();
+  }
+  return labels;
 }

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { FeedbackRecord, PredictionRecord } from '../../core/capture/records.ts';
 import { derivedFeedbackId } from '../derived-feedback-id.ts';
-import { ERROR_RESPONSES, GatewayError } from '../errors.ts';
+import { ERROR_RESPONSES, GatewayError, STORE_RETRY_AFTER_SECONDS } from '../errors.ts';
 import type { GatewayContext } from '../gateway-context.ts';
 import { predictionIdTime } from '../prediction-id.ts';
 import { FeedbackDuplicate, FeedbackParams, FeedbackRecorded, FeedbackRequest } from '../request-schemas.ts';
@@ -25,6 +25,18 @@ export function registerFeedbackRoute(app: FastifyInstance, ctx: GatewayContext)
       const body = request.body;
       const predictionId = request.params.id;
       const prediction = await findPrediction(ctx, predictionId);
+      if (prediction === 'pending') {
+        return reply
+          .code(503)
+          .header('retry-after', STORE_RETRY_AFTER_SECONDS)
+          .send(
+            new GatewayError(
+              503,
+              'prediction_pending',
+              'predictions served moments ago are still on their way to the store; send the feedback again after Retry-After seconds',
+            ).toBody(),
+          );
+      }
       if (!prediction) {
         throw new GatewayError(404, 'prediction_not_found', `no prediction with id "${predictionId}"`, 'id');
       }
@@ -63,19 +75,26 @@ export function registerFeedbackRoute(app: FastifyInstance, ctx: GatewayContext)
 /**
  * The prediction from the store; one served moments ago may still be on its way there, so when capture
  * holds predictions it is flushed and the store asked again. Feedback is therefore written only once
- * its prediction is in the store.
+ * its prediction is in the store. When capture still holds predictions after FLUSH_WAIT_MS (the store away
+ * or catching up), this one may be among them: 'pending', and the caller is asked to send it again.
  *
  * Behind a load balancer the prediction may have been served by another replica, whose capture buffer
  * this one cannot flush: for an id made less than `awaitPredictionMs` ago, the store is asked again until
  * that age is reached. An unknown or older id is answered 404 at once.
  */
-async function findPrediction(ctx: GatewayContext, id: string): Promise<PredictionRecord | null> {
+async function findPrediction(ctx: GatewayContext, id: string): Promise<PredictionRecord | 'pending' | null> {
   const stored = await ctx.store.predictions.get(id);
   if (stored) return stored;
   if (ctx.capture.stats().queued > 0) {
-    await ctx.capture.flush();
-    const flushed = await ctx.store.predictions.get(id);
-    if (flushed) return flushed;
+    // Bounded: while the store is away (or catching up after an outage) a flush can take as long as
+    // the outage; the caller is then asked to come back rather than held.
+    const flushed = await Promise.race([
+      ctx.capture.flush().then(() => true),
+      new Promise<false>((resolve) => setTimeout(resolve, FLUSH_WAIT_MS, false).unref()),
+    ]);
+    const found = await ctx.store.predictions.get(id);
+    if (found) return found;
+    if (!flushed) return 'pending';
   }
   const madeAt = predictionIdTime(id);
   if (madeAt === null || madeAt > Date.now() + ctx.awaitPredictionMs) return null;
@@ -89,3 +108,5 @@ async function findPrediction(ctx: GatewayContext, id: string): Promise<Predicti
 }
 
 const AWAIT_POLL_MS = 50;
+/** Longest a feedback request waits for capture to write what it holds before it is asked to retry. */
+const FLUSH_WAIT_MS = 2_000;

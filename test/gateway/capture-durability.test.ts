@@ -14,6 +14,23 @@ function slowPredictions(delayMs: number) {
   };
 }
 
+/** The real store, with prediction writes held until `release` is called: a store that is away. */
+function heldPredictions() {
+  let release = () => {};
+  const released = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  const wrap = (store: FlywheelStore): FlywheelStore => {
+    const predictions: PredictionRepository = Object.create(store.predictions);
+    predictions.insertMany = async (rows) => {
+      await released;
+      return store.predictions.insertMany(rows);
+    };
+    return Object.assign(Object.create(store), { predictions });
+  };
+  return { wrap, release: () => release() };
+}
+
 describe('gateway: capture off the request path', () => {
   let harness: Harness | undefined;
   afterEach(() => harness?.dispose());
@@ -65,5 +82,24 @@ describe('gateway: capture off the request path', () => {
     expect(stats.dropped.queue_full).toBe(dropped);
     expect(stats.captured + stats.dropped.queue_full).toBe(100);
     expect(await harness.store.predictions.count(MODEL)).toBe(stats.captured);
+  });
+
+  it('asks feedback to come back (503, Retry-After) while its prediction is held in capture, then records it', async () => {
+    const held = heldPredictions();
+    harness = await startHarness({ wrapStore: held.wrap, options: { capture: { flushIntervalMs: 20 } } });
+    const { body } = await harness.post(`/v1/models/${MODEL}/predict`, { text: texts[0], userKey: 'u1' });
+    const send = () =>
+      fetch(`${harness!.url}/v1/predictions/${body.predictionId}/feedback`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ feedbackId: 'fb-held', kind: 'correct', userKey: 'u1' }),
+      });
+    // The capture write cannot finish: the request is answered after a bounded wait, not held with it.
+    const refused = await send();
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get('retry-after')).toBe('1');
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('prediction_pending');
+    held.release();
+    expect((await send()).status).toBe(201);
   });
 });

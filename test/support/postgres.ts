@@ -12,6 +12,13 @@ export interface ThrowawayPostgres {
   createDatabase(): Promise<string>;
   /** Drops what was created; for a cluster started here, stops it and removes its files. */
   stop(): Promise<void>;
+  /**
+   * A store outage on purpose: stops the server (fast shutdown: sessions are cut) and keeps its files;
+   * `resume` starts it again on the same port and data. Only for a cluster started here: a server given
+   * by FLYWHEEL_TEST_DATABASE_URL is not ours to stop.
+   */
+  interrupt(): Promise<void>;
+  resume(): Promise<void>;
 }
 
 export interface ThrowawayPostgresOptions {
@@ -35,17 +42,28 @@ export async function startThrowawayPostgres(
   options: ThrowawayPostgresOptions = {},
 ): Promise<ThrowawayPostgres> {
   const given = process.env.FLYWHEEL_TEST_DATABASE_URL;
-  if (given) return databasesOn(given, async () => {});
+  if (given) {
+    const notOurs = async () => {
+      throw new Error(
+        'the PostgreSQL of FLYWHEEL_TEST_DATABASE_URL is not started here; it cannot be stopped',
+      );
+    };
+    return databasesOn(given, async () => {}, { interrupt: notOurs, resume: notOurs });
+  }
   const cluster = await startCluster({ ...TEST_SETTINGS, ...options.settings });
   try {
-    return await databasesOn(cluster.adminUrl, cluster.stop);
+    return await databasesOn(cluster.adminUrl, cluster.stop, cluster);
   } catch (error) {
     await cluster.stop();
     throw error;
   }
 }
 
-async function databasesOn(adminUrl: string, stopServer: () => Promise<void>): Promise<ThrowawayPostgres> {
+async function databasesOn(
+  adminUrl: string,
+  stopServer: () => Promise<void>,
+  outage: Pick<ThrowawayPostgres, 'interrupt' | 'resume'>,
+): Promise<ThrowawayPostgres> {
   const created: string[] = [];
   const createDatabase = async () => {
     const name = `flywheel_test_${process.pid}_${Date.now().toString(36)}_${created.length}`;
@@ -59,6 +77,8 @@ async function databasesOn(adminUrl: string, stopServer: () => Promise<void>): P
   return {
     url,
     createDatabase,
+    interrupt: outage.interrupt,
+    resume: outage.resume,
     async stop() {
       try {
         await withAdmin(adminUrl, async (admin) => {
@@ -84,6 +104,8 @@ async function withAdmin<T>(url: string, work: (admin: pg.Client) => Promise<T>)
 interface Cluster {
   adminUrl: string;
   stop(): Promise<void>;
+  interrupt(): Promise<void>;
+  resume(): Promise<void>;
 }
 
 async function startCluster(settings: Record<string, string>): Promise<Cluster> {
@@ -101,18 +123,23 @@ async function startCluster(settings: Record<string, string>): Promise<Cluster> 
     const port = await freePort();
     const args = ['-D', dataDir, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1'];
     for (const [name, value] of Object.entries(settings)) args.push('-c', `${name}=${value}`);
-    const server = spawn(join(bin, 'postgres'), args, {
-      ...owner,
-      cwd: dir,
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
     let log = '';
-    server.stderr?.on('data', (chunk: Buffer) => {
-      log = (log + chunk.toString()).slice(-4000);
-    });
+    const launch = () => {
+      const child = spawn(join(bin, 'postgres'), args, {
+        ...owner,
+        cwd: dir,
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      child.stderr?.on('data', (chunk: Buffer) => {
+        log = (log + chunk.toString()).slice(-4000);
+      });
+      return child;
+    };
+    let server: ChildProcess | null = launch();
     const adminUrl = `postgresql://postgres@127.0.0.1:${port}/postgres`;
     const stop = async () => {
-      await stopServer(server);
+      if (server) await stopServer(server);
+      server = null;
       rmSync(dir, { recursive: true, force: true });
     };
     try {
@@ -121,7 +148,17 @@ async function startCluster(settings: Record<string, string>): Promise<Cluster> 
       await stop();
       throw error;
     }
-    return { adminUrl, stop };
+    const interrupt = async () => {
+      if (!server) throw new Error('throwaway PostgreSQL is already stopped');
+      await stopServer(server);
+      server = null;
+    };
+    const resume = async () => {
+      if (server) throw new Error('throwaway PostgreSQL is already running');
+      server = launch();
+      await waitUntilAccepting(adminUrl, server, () => log);
+    };
+    return { adminUrl, stop, interrupt, resume };
   } catch (error) {
     rmSync(dir, { recursive: true, force: true });
     throw error;

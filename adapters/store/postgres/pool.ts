@@ -37,6 +37,10 @@ export async function connectPool(url: string): Promise<pg.Pool> {
   });
   // An idle client losing its connection (server restart) must not crash the process.
   pool.on('error', () => {});
+  // Nor may a checked-out one: pg emits 'error' on a client whose connection ends between two queries
+  // or during COPY, and an 'error' without a listener is thrown. The call in progress still fails (and
+  // its caller releases the client as broken).
+  pool.on('connect', (client) => client.on('error', () => {}));
   try {
     const client = await pool.connect();
     client.release();
