@@ -148,8 +148,7 @@ function say(line: string): void {
 /** What the gateway has written to the store so far, and what it holds now (/metrics). */
 async function captureFigures(gateway: string): Promise<{ captured: number; queued: number }> {
   const text = await (await fetch(`${gateway}/metrics`)).text();
-  const value = (name: string) =>
-    Number(new RegExp(`^${name} (\\d+)`, 'm').exec(text)?.[1] ?? Number.NaN);
+  const value = (name: string) => Number(new RegExp(`^${name} (\\d+)`, 'm').exec(text)?.[1] ?? Number.NaN);
   return {
     captured: value('flywheel_gateway_captured_total'),
     queued: value('flywheel_gateway_capture_queue_depth'),
