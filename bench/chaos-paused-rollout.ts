@@ -189,7 +189,7 @@ export async function pausedRollout(stack: ChaosStack, settings: ChaosSettings):
     },
     notes:
       `paused at ${pausedAt?.stepName ?? '—'} for ${Math.round(pausedForMs / 1000)} s (history limit ${PAUSED_HISTORY_LIMIT}): ` +
-      `${runs.total} runs, ${runs.continuedAsNew} continue-as-new; one worker kill -9 in run 2; ` +
+      `${runs.total} runs (${runs.events.join('/')} history events), ${runs.continuedAsNew} continue-as-new; one worker kill -9 in run 2; ` +
       `${sent.length} controls sent (${controlsLost} not in the audit trail), state carried: ${carried ? 'yes' : 'NO'}; ` +
       `ended ${result?.outcome ?? '—'} (flags ${flags}), the unpaused twin ${twinResult?.outcome ?? '—'} (flags ${twinFlags}); ` +
       `champion moved to the candidate ${championMoves}×; ${tasks.failed} failed workflow tasks (${tasks.redone} UnhandledCommand redone); ` +
@@ -219,20 +219,25 @@ async function rolloutVersions(
 async function runsOf(stack: ChaosStack, workflowId: string, seen: number) {
   let total = 0;
   let continuedAsNew = 0;
+  let lengths: Array<{ start: number; events: number }> = [];
   await until(
     `${seen} runs listed`,
     async () => {
       total = 0;
       continuedAsNew = 0;
+      lengths = [];
       for await (const run of stack.client.temporal.workflow.list({ query: `WorkflowId="${workflowId}"` })) {
         total++;
+        lengths.push({ start: run.startTime.getTime(), events: run.historyLength });
         if (run.status.name === 'CONTINUED_AS_NEW') continuedAsNew++;
       }
       return total >= seen;
     },
     60_000,
   );
-  return { total, continuedAsNew };
+  // History events of each run, first run first.
+  const events = lengths.sort((a, b) => a.start - b.start).map((run) => run.events);
+  return { total, continuedAsNew, events };
 }
 
 /**
