@@ -51,6 +51,8 @@ export interface ChaosSettings {
   usersConcurrency: number;
   /** How long PostgreSQL stays stopped in the store outage row (ms); 0 skips the row. */
   storeOutageMs: number;
+  /** Continue-as-new a paused rollout goes through before it is resumed; 0 skips the row. */
+  pausedGenerations: number;
 }
 
 export const FULL_CAMPAIGN: ChaosSettings = {
@@ -66,6 +68,7 @@ export const FULL_CAMPAIGN: ChaosSettings = {
   usersConcurrency: 2,
   monitorGenerations: 4,
   storeOutageMs: 30_000,
+  pausedGenerations: 3,
 };
 
 export interface ChaosRow {
@@ -540,7 +543,7 @@ export async function cycleOutcomes(stack: ChaosStack, workflowIds: readonly str
   return { byOutcome, promoted: byOutcome.promoted ?? 0 };
 }
 
-async function lostOf(stack: ChaosStack, users: readonly Users[]): Promise<number> {
+export async function lostOf(stack: ChaosStack, users: readonly Users[]): Promise<number> {
   const ids = users.flatMap((u) => u.answers.filter((a) => a.status === 200).map((a) => a.predictionId));
   return lostPredictions(stack.deps.store, ids);
 }

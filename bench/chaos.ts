@@ -8,6 +8,7 @@
  *   node bench/chaos.ts --kills 4 --flag-outage 10 --saturation 10 --no-restarts
  *   node bench/chaos.ts --only saturation,flags
  *   node bench/chaos.ts --only store-outage --store-outage 30
+ *   node bench/chaos.ts --only paused-rollout --paused-generations 3
  *
  * The store outage row runs last, on a stack of its own over a throwaway PostgreSQL
  * (test/support/postgres.ts), which it stops and starts again.
@@ -27,6 +28,7 @@ import {
   temporalRestarts,
   workerKills,
 } from './chaos-campaign.ts';
+import { pausedRollout } from './chaos-paused-rollout.ts';
 import { saturate } from './chaos-saturation.ts';
 import { type ChaosStack, startChaosStack } from './chaos-stack.ts';
 import { storeOutage } from './chaos-store-outage.ts';
@@ -38,6 +40,7 @@ const { values } = parseArgs({
     'flag-outage': { type: 'string' },
     saturation: { type: 'string' },
     'store-outage': { type: 'string' },
+    'paused-generations': { type: 'string' },
     'no-restarts': { type: 'boolean' },
     only: { type: 'string' },
   },
@@ -50,9 +53,12 @@ const settings: ChaosSettings = {
   ...(values.saturation ? { saturationMs: Number(values.saturation) * 1000 } : {}),
   ...(values['store-outage'] ? { storeOutageMs: Number(values['store-outage']) * 1000 } : {}),
   ...(values['no-restarts'] ? { temporalRestarts: false } : {}),
+  ...(values['paused-generations'] ? { pausedGenerations: Number(values['paused-generations']) } : {}),
 };
-const only = new Set((values.only ?? 'saturation,flags,kills,restarts,long-life,store-outage').split(','));
-const EMBEDDED_ROWS = ['saturation', 'flags', 'kills', 'restarts', 'long-life'];
+const only = new Set(
+  (values.only ?? 'saturation,flags,kills,restarts,long-life,paused-rollout,store-outage').split(','),
+);
+const EMBEDDED_ROWS = ['saturation', 'flags', 'kills', 'restarts', 'long-life', 'paused-rollout'];
 
 const root = mkdtempSync(join(tmpdir(), 'flywheel-chaos-'));
 let stack: ChaosStack | null = EMBEDDED_ROWS.some((row) => only.has(row))
@@ -88,6 +94,8 @@ try {
     if (only.has('kills') && settings.kills > 0) print(await workerKills(stack, settings));
     if (only.has('restarts') && settings.temporalRestarts) print(await temporalRestarts(stack, settings));
     if (only.has('long-life') && settings.monitorGenerations > 0) print(await longLife(stack, settings));
+    if (only.has('paused-rollout') && settings.pausedGenerations > 0)
+      print(await pausedRollout(stack, settings));
   }
   if (only.has('store-outage') && settings.storeOutageMs > 0) {
     await stack?.close();

@@ -12,6 +12,7 @@ import {
   temporalRestarts,
   workerKills,
 } from '../bench/chaos-campaign.ts';
+import { pausedRollout } from '../bench/chaos-paused-rollout.ts';
 import { saturate } from '../bench/chaos-saturation.ts';
 import { type ChaosStack, startChaosStack } from '../bench/chaos-stack.ts';
 import { holdOutput } from './support/test-logs.ts';
@@ -19,7 +20,7 @@ import { holdOutput } from './support/test-logs.ts';
 /**
  * A short run of the reliability campaign (bench/chaos.ts runs the full one): its own Temporal dev
  * server on a database file, a worker process killed with SIGKILL at seeded random moments, the server
- * restarted, the flag file write-locked, the gateway saturated. Whenever the faults land, nothing may be
+ * restarted, the flag file write-locked, the gateway saturated, a rollout paused past its history limit. Whenever the faults land, nothing may be
  * lost, duplicated or left unfinished: no assertion depends on how fast the machine is.
  */
 const SHORT: ChaosSettings = {
@@ -95,3 +96,16 @@ test('long life: a monitor continues as new through a worker kill, its counts ca
   expect(row.extra?.failedTasks, row.notes).toBe(0);
   expect(row.completed, row.notes).toBe(1);
 }, 600_000);
+
+test('paused rollout: continues as new through a worker kill, loses nothing, and ends as its unpaused twin', async () => {
+  const row = await pausedRollout(stack, SHORT);
+  rows.push(row);
+  expect(row.extra?.continuedAsNew, row.notes).toBeGreaterThanOrEqual(SHORT.pausedGenerations);
+  expect(row.extra?.failedTasks, row.notes).toBe(0);
+  expect(row.extra?.carried, row.notes).toBe(1);
+  expect(row.extra?.controlsLost, row.notes).toBe(0);
+  expect(row.extra?.sameEnd, row.notes).toBe(1);
+  expect(row.lost, row.notes).toBe(0);
+  expect(row.duplicates, row.notes).toEqual(NONE);
+  expect(row.completed, row.notes).toBe(1);
+}, 900_000);
