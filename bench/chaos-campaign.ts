@@ -51,6 +51,8 @@ export interface ChaosSettings {
   usersConcurrency: number;
   /** How long PostgreSQL stays stopped in the store outage row (ms); 0 skips the row. */
   storeOutageMs: number;
+  /** How long the Unleash server stays stopped in the flag backend outage row on Unleash (ms); 0 skips it. */
+  unleashOutageMs: number;
 }
 
 export const FULL_CAMPAIGN: ChaosSettings = {
@@ -66,6 +68,7 @@ export const FULL_CAMPAIGN: ChaosSettings = {
   usersConcurrency: 2,
   monitorGenerations: 4,
   storeOutageMs: 30_000,
+  unleashOutageMs: 60_000,
 };
 
 export interface ChaosRow {

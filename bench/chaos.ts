@@ -8,9 +8,12 @@
  *   node bench/chaos.ts --kills 4 --flag-outage 10 --saturation 10 --no-restarts
  *   node bench/chaos.ts --only saturation,flags
  *   node bench/chaos.ts --only store-outage --store-outage 30
+ *   node bench/chaos.ts --only unleash-outage --unleash-outage 60
  *
- * The store outage row runs last, on a stack of its own over a throwaway PostgreSQL
- * (test/support/postgres.ts), which it stops and starts again.
+ * The store outage row runs after the embedded rows, on a stack of its own over a throwaway PostgreSQL
+ * (test/support/postgres.ts), which it stops and starts again. The Unleash outage row runs last, on the
+ * production topology: a stack over another throwaway PostgreSQL and a real Unleash server on it
+ * (test/support/unleash.ts), whose process it stops and starts again.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -30,6 +33,7 @@ import {
 import { saturate } from './chaos-saturation.ts';
 import { type ChaosStack, startChaosStack } from './chaos-stack.ts';
 import { storeOutage } from './chaos-store-outage.ts';
+import { startUnleashOutageStack, type UnleashOutageStack, unleashOutage } from './chaos-unleash-outage.ts';
 
 const { values } = parseArgs({
   options: {
@@ -38,6 +42,7 @@ const { values } = parseArgs({
     'flag-outage': { type: 'string' },
     saturation: { type: 'string' },
     'store-outage': { type: 'string' },
+    'unleash-outage': { type: 'string' },
     'no-restarts': { type: 'boolean' },
     only: { type: 'string' },
   },
@@ -49,9 +54,12 @@ const settings: ChaosSettings = {
   ...(values['flag-outage'] ? { flagOutageMs: Number(values['flag-outage']) * 1000 } : {}),
   ...(values.saturation ? { saturationMs: Number(values.saturation) * 1000 } : {}),
   ...(values['store-outage'] ? { storeOutageMs: Number(values['store-outage']) * 1000 } : {}),
+  ...(values['unleash-outage'] ? { unleashOutageMs: Number(values['unleash-outage']) * 1000 } : {}),
   ...(values['no-restarts'] ? { temporalRestarts: false } : {}),
 };
-const only = new Set((values.only ?? 'saturation,flags,kills,restarts,long-life,store-outage').split(','));
+const only = new Set(
+  (values.only ?? 'saturation,flags,kills,restarts,long-life,store-outage,unleash-outage').split(','),
+);
 const EMBEDDED_ROWS = ['saturation', 'flags', 'kills', 'restarts', 'long-life'];
 
 const root = mkdtempSync(join(tmpdir(), 'flywheel-chaos-'));
@@ -59,6 +67,7 @@ let stack: ChaosStack | null = EMBEDDED_ROWS.some((row) => only.has(row))
   ? await startChaosStack(root)
   : null;
 let postgres: ThrowawayPostgres | null = null;
+let production: UnleashOutageStack | null = null;
 const rows: ChaosRow[] = [];
 const started = Date.now();
 const print = (row: ChaosRow) => {
@@ -73,7 +82,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     );
     // The dev server and the worker are child processes: stop them before leaving.
     // Side by side: a stack closing over a stopped server would wait for it; the time limit below ends it.
-    const closing = Promise.allSettled([stack?.close(), postgres?.stop()]);
+    const closing = Promise.allSettled([stack?.close(), postgres?.stop(), production?.close()]);
     const stopped = Promise.race([closing, new Promise((resolve) => setTimeout(resolve, 20_000))]);
     stopped.finally(() => {
       rmSync(root, { recursive: true, force: true });
@@ -96,6 +105,14 @@ try {
     stack = await startChaosStack(join(root, 'postgres'), undefined, postgres.url);
     print(await storeOutage(stack, postgres, settings));
   }
+  if (only.has('unleash-outage') && settings.unleashOutageMs > 0) {
+    await stack?.close();
+    stack = null;
+    await postgres?.stop();
+    postgres = null;
+    production = await startUnleashOutageStack(join(root, 'unleash'));
+    print(await unleashOutage(production, settings));
+  }
 } finally {
   process.stdout.write(`${formatTable(rows)}\n`);
   process.stdout.write(
@@ -105,5 +122,6 @@ try {
   );
   await stack?.close();
   await postgres?.stop();
+  await production?.close();
   rmSync(root, { recursive: true, force: true });
 }
