@@ -34,6 +34,8 @@ import { type ChaosStack, startChaosStack } from './chaos-stack.ts';
 
 /** Enough attempts for a flag write to outlast the outage (the default, 5, gives up after ~15 s). */
 const OUTLASTING_RETRY = { initialInterval: '200ms', maximumInterval: '2s', maximumAttempts: 150 };
+/** How long the cycle may take to end once Unleash is back before the row counts it as stuck. */
+const CYCLE_LIMIT_MS = 10 * 60_000;
 
 export interface UnleashOutageStack {
   stack: ChaosStack;
@@ -182,13 +184,19 @@ export async function unleashOutage(
     done.finally(() => {
       finished = true;
     });
-    await until('the next flag write', async () => {
-      const state = await stack.deps.flags.read(model);
-      return finished || JSON.stringify(state) !== JSON.stringify(frozen);
-    });
+    await until(
+      'the next flag write',
+      async () => {
+        const state = await stack.deps.flags.read(model);
+        return finished || JSON.stringify(state) !== JSON.stringify(frozen);
+      },
+      CYCLE_LIMIT_MS,
+    ).catch(() => {});
     stateChangedAt = users.answers.length;
-    const result = await done;
-    rolloutOutcome = result?.outcome ?? 'failed-workflow';
+    // Bounded, so that a rollout stuck after the outage is a count, not a hang.
+    const left = Math.max(0, CYCLE_LIMIT_MS - (Date.now() - backAt));
+    const result = await Promise.race([done, pause(left).then(() => 'still running' as const)]);
+    rolloutOutcome = result === 'still running' ? result : (result?.outcome ?? 'failed-workflow');
   } finally {
     await traffic.stop();
   }
@@ -217,7 +225,10 @@ export async function unleashOutage(
     ...workerLines.filter(readsAsCrash),
   ];
   if (crashLines.length > 0) say(`lines that read as a crash:\n${crashLines.slice(0, 5).join('\n')}`);
-  const outcomes = await cycleOutcomes(stack, [workflowId]);
+  const outcomes =
+    rolloutOutcome === 'still running'
+      ? { byOutcome: { 'still running': 1 } }
+      : await cycleOutcomes(stack, [workflowId]);
   const rolloutEnded = rolloutOutcome === 'promoted' || rolloutOutcome === 'rolled-back' ? 1 : 0;
   return {
     fault: `flag backend outage (Unleash stopped ${outageS} s)`,
