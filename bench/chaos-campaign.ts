@@ -53,6 +53,8 @@ export interface ChaosSettings {
   storeOutageMs: number;
   /** Continue-as-new a paused rollout goes through before it is resumed; 0 skips the row. */
   pausedGenerations: number;
+  /** How long the Unleash server stays stopped in the flag backend outage row on Unleash (ms); 0 skips it. */
+  unleashOutageMs: number;
 }
 
 export const FULL_CAMPAIGN: ChaosSettings = {
@@ -69,6 +71,7 @@ export const FULL_CAMPAIGN: ChaosSettings = {
   monitorGenerations: 4,
   storeOutageMs: 30_000,
   pausedGenerations: 3,
+  unleashOutageMs: 60_000,
 };
 
 export interface ChaosRow {

@@ -9,7 +9,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { ActivityDeps } from '../activities/deps.ts';
-import { createLogger } from '../adapters/log/logger.ts';
+import { createLogger, type Logger } from '../adapters/log/logger.ts';
 import { FlywheelClient } from '../client/flywheel-client.ts';
 import type { LoadSheddingOptions } from '../gateway/load-shedding.ts';
 import { type RunningGateway, runGateway } from '../gateway/run-gateway.ts';
@@ -44,12 +44,14 @@ export interface ChaosStack {
 /**
  * Starts the campaign's stack under `root`. The worker processes' log lines go to `workerOutput`
  * (the terminal by default; the test suite holds them with its own logs). With `databaseUrl`, every
- * part uses that PostgreSQL instead of the embedded store.
+ * part uses that PostgreSQL instead of the embedded store. The gateway logs to `gatewayLogger` (the
+ * campaign's warnings on stderr by default).
  */
 export async function startChaosStack(
   root: string,
   workerOutput: (chunk: string) => void = (chunk) => process.stderr.write(chunk),
   databaseUrl?: string,
+  gatewayLogger: Logger = chaosLogger,
 ): Promise<ChaosStack> {
   const dataDir = join(root, 'data');
   const temporalDir = join(root, 'temporal');
@@ -115,7 +117,7 @@ export async function startChaosStack(
       databaseUrl,
       port: 0,
       host: '127.0.0.1',
-      logger: chaosLogger,
+      logger: gatewayLogger,
       warnWhenOpen: false,
       // The load generator runs on this process's loop too: shedding on event-loop delay would measure it,
       // not the gateway, so only the in-flight bound applies here.

@@ -9,9 +9,12 @@
  *   node bench/chaos.ts --only saturation,flags
  *   node bench/chaos.ts --only store-outage --store-outage 30
  *   node bench/chaos.ts --only paused-rollout --paused-generations 3
+ *   node bench/chaos.ts --only unleash-outage --unleash-outage 60
  *
- * The store outage row runs last, on a stack of its own over a throwaway PostgreSQL
- * (test/support/postgres.ts), which it stops and starts again.
+ * The store outage row runs after the embedded rows, on a stack of its own over a throwaway PostgreSQL
+ * (test/support/postgres.ts), which it stops and starts again. The Unleash outage row runs last, on the
+ * production topology: a stack over another throwaway PostgreSQL and a real Unleash server on it
+ * (test/support/unleash.ts), whose process it stops and starts again.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -32,6 +35,7 @@ import { pausedRollout } from './chaos-paused-rollout.ts';
 import { saturate } from './chaos-saturation.ts';
 import { type ChaosStack, startChaosStack } from './chaos-stack.ts';
 import { storeOutage } from './chaos-store-outage.ts';
+import { startUnleashOutageStack, type UnleashOutageStack, unleashOutage } from './chaos-unleash-outage.ts';
 
 const { values } = parseArgs({
   options: {
@@ -41,6 +45,7 @@ const { values } = parseArgs({
     saturation: { type: 'string' },
     'store-outage': { type: 'string' },
     'paused-generations': { type: 'string' },
+    'unleash-outage': { type: 'string' },
     'no-restarts': { type: 'boolean' },
     only: { type: 'string' },
   },
@@ -52,11 +57,14 @@ const settings: ChaosSettings = {
   ...(values['flag-outage'] ? { flagOutageMs: Number(values['flag-outage']) * 1000 } : {}),
   ...(values.saturation ? { saturationMs: Number(values.saturation) * 1000 } : {}),
   ...(values['store-outage'] ? { storeOutageMs: Number(values['store-outage']) * 1000 } : {}),
+  ...(values['unleash-outage'] ? { unleashOutageMs: Number(values['unleash-outage']) * 1000 } : {}),
   ...(values['no-restarts'] ? { temporalRestarts: false } : {}),
   ...(values['paused-generations'] ? { pausedGenerations: Number(values['paused-generations']) } : {}),
 };
 const only = new Set(
-  (values.only ?? 'saturation,flags,kills,restarts,long-life,paused-rollout,store-outage').split(','),
+  (
+    values.only ?? 'saturation,flags,kills,restarts,long-life,paused-rollout,store-outage,unleash-outage'
+  ).split(','),
 );
 const EMBEDDED_ROWS = ['saturation', 'flags', 'kills', 'restarts', 'long-life', 'paused-rollout'];
 
@@ -65,6 +73,7 @@ let stack: ChaosStack | null = EMBEDDED_ROWS.some((row) => only.has(row))
   ? await startChaosStack(root)
   : null;
 let postgres: ThrowawayPostgres | null = null;
+let production: UnleashOutageStack | null = null;
 const rows: ChaosRow[] = [];
 const started = Date.now();
 const print = (row: ChaosRow) => {
@@ -79,7 +88,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     );
     // The dev server and the worker are child processes: stop them before leaving.
     // Side by side: a stack closing over a stopped server would wait for it; the time limit below ends it.
-    const closing = Promise.allSettled([stack?.close(), postgres?.stop()]);
+    const closing = Promise.allSettled([stack?.close(), postgres?.stop(), production?.close()]);
     const stopped = Promise.race([closing, new Promise((resolve) => setTimeout(resolve, 20_000))]);
     stopped.finally(() => {
       rmSync(root, { recursive: true, force: true });
@@ -104,6 +113,14 @@ try {
     stack = await startChaosStack(join(root, 'postgres'), undefined, postgres.url);
     print(await storeOutage(stack, postgres, settings));
   }
+  if (only.has('unleash-outage') && settings.unleashOutageMs > 0) {
+    await stack?.close();
+    stack = null;
+    await postgres?.stop();
+    postgres = null;
+    production = await startUnleashOutageStack(join(root, 'unleash'));
+    print(await unleashOutage(production, settings));
+  }
 } finally {
   process.stdout.write(`${formatTable(rows)}\n`);
   process.stdout.write(
@@ -113,5 +130,6 @@ try {
   );
   await stack?.close();
   await postgres?.stop();
+  await production?.close();
   rmSync(root, { recursive: true, force: true });
 }

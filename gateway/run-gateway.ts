@@ -47,13 +47,22 @@ export async function runGateway(config: RunGatewayConfig): Promise<RunningGatew
       throw error;
     },
   );
+  let failedPolls = 0;
   const flags = await openFlags({
     dataDir: config.dataDir,
     env: process.env,
     role: 'gateway',
-    // The last state read stays in service while Unleash is away; say so, once per failed poll.
-    onPollError: (err) =>
-      logger.warn({ err: err.message }, 'cannot refresh flags from Unleash; serving the last state read'),
+    // The last state read stays in service while Unleash is away; say so, once per failed poll, and
+    // once when a poll succeeds again.
+    onPollError: (err) => {
+      failedPolls++;
+      logger.warn({ err: err.message }, 'cannot refresh flags from Unleash; serving the last state read');
+    },
+    onPollSuccess: () => {
+      if (failedPolls === 0) return;
+      logger.info({ failedPolls }, 'flags refreshed from Unleash again');
+      failedPolls = 0;
+    },
   }).catch(async (error) => {
     await store.close();
     artifacts.close();

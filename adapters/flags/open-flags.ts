@@ -13,6 +13,7 @@ export interface FlagsConfig {
    */
   role: 'writer' | 'gateway';
   onPollError?: (error: Error) => void;
+  onPollSuccess?: () => void;
 }
 
 /** The configured flag provider: the embedded file by default, Unleash with FLYWHEEL_FLAGS=unleash. */
@@ -60,5 +61,6 @@ export async function openFlags(config: FlagsConfig): Promise<FlagProvider> {
     project: env.FLYWHEEL_UNLEASH_PROJECT?.trim() || 'default',
     refreshIntervalMs: refresh,
     ...(config.onPollError ? { onPollError: config.onPollError } : {}),
+    ...(config.onPollSuccess ? { onPollSuccess: config.onPollSuccess } : {}),
   });
 }

@@ -23,6 +23,8 @@ export interface UnleashFlagsConfig {
   appName?: string;
   /** Where the client's background poll failures go (the last known state stays in service). */
   onPollError?: (error: Error) => void;
+  /** Called on each background poll Unleash answered (changed or not). */
+  onPollSuccess?: () => void;
 }
 
 /**
@@ -295,6 +297,8 @@ async function startClient(
   });
   client.on('error', (error: Error) => config.onPollError?.(error));
   client.on('warn', () => {});
+  client.on('unchanged', () => config.onPollSuccess?.());
+  client.on('changed', () => config.onPollSuccess?.());
   try {
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(
