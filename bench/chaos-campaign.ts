@@ -130,8 +130,9 @@ export function cycleConfig(
 /**
  * Users of one model: each loop sends a message and, on half the answers, true feedback. A request that
  * fails (no answer at all) is kept as status 0: a campaign counts it, it does not stop on it. Feedback
- * refused with 503 (the store away) is sent again after its Retry-After, in order, by one retrier, as a
- * well-behaved client would; the loops go on sending predictions meanwhile.
+ * refused with 503 (the store away) is sent again once its Retry-After has passed, by one retrier, as a
+ * well-behaved client would; the loops go on sending predictions and feedback meanwhile (each loop waits
+ * for its own feedback's answer, so what it sends stays at the pace the gateway answers).
  */
 export class Users {
   readonly answers: Answer[] = [];
@@ -142,7 +143,7 @@ export class Users {
   #stopped = false;
   readonly #loops: Promise<void>[];
   readonly #url: string;
-  readonly #toRetry: Array<{ answer: Answer; retryAfterMs: number }> = [];
+  readonly #toRetry: Array<{ answer: Answer; notBefore: number }> = [];
   #retrier: Promise<void> | null = null;
 
   constructor(
@@ -173,10 +174,7 @@ export class Users {
           }),
         );
         this.answers.push(answer);
-        if (answer.status === 200 && random() < 0.5) {
-          if (this.#toRetry.length > 0) this.#retryLater(answer, 0);
-          else await this.#sendFeedback(answer);
-        }
+        if (answer.status === 200 && random() < 0.5) await this.#sendFeedback(answer);
         if (answer.status === 0) await pause(100);
       }
     };
@@ -198,11 +196,11 @@ export class Users {
   }
 
   #retryLater(answer: Answer, retryAfterMs: number): void {
-    this.#toRetry.push({ answer, retryAfterMs });
+    this.#toRetry.push({ answer, notBefore: Date.now() + retryAfterMs });
     this.#retrier ??= (async () => {
       while (this.#toRetry.length > 0) {
-        const { answer: next, retryAfterMs: wait } = this.#toRetry.shift()!;
-        await pause(wait);
+        const { answer: next, notBefore } = this.#toRetry.shift()!;
+        await pause(Math.max(0, notBefore - Date.now()));
         const { status, retryAfterMs: again } = await postFeedback(this.#url, next).catch(() => ({
           status: 0,
           retryAfterMs: 1_000,
@@ -211,7 +209,8 @@ export class Users {
         if (status === 200 || status === 201)
           this.feedbackTaken.set(next.predictionId, `fb-${next.predictionId}`);
         // Still refused: it stays first in line.
-        if (status === 503 || status === 0) this.#toRetry.unshift({ answer: next, retryAfterMs: again });
+        if (status === 503 || status === 0)
+          this.#toRetry.unshift({ answer: next, notBefore: Date.now() + again });
       }
       this.#retrier = null;
     })();

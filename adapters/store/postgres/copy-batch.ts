@@ -19,9 +19,9 @@ const CHUNK_ROWS = 64;
  * (a retried batch whose first commit did land), the whole COPY rolls back and false is returned, so
  * the caller writes the batch with its INSERT … ON CONFLICT DO NOTHING instead. Nothing is half-written.
  *
- * The transaction, the lock and the COPY are queued on the connection at once and the rows are encoded
- * while those round trips run; pg sends the COPY only once the lock is held, and a failure of the
- * first statement aborts the transaction, so the COPY cannot run outside it. Commit durability is the
+ * The COPY starts once the transaction holds the lock (one round trip: pg deprecates queueing a second
+ * query on a client before the first is answered, and warns on the terminal when it is done); the rows
+ * are then encoded chunk by chunk while the server inserts the previous ones. Commit durability is the
  * server's `synchronous_commit`, untouched here: an acknowledged batch is as durable as any other write.
  */
 export async function copyBatch<R>(
@@ -33,23 +33,16 @@ export async function copyBatch<R>(
   const client = await pool.connect();
   let broken: Error | undefined;
   try {
-    const begun = client.query(`BEGIN; SELECT pg_advisory_xact_lock(${lock[0]}, ${lock[1]})`);
+    await client.query(`BEGIN; SELECT pg_advisory_xact_lock(${lock[0]}, ${lock[1]})`);
     const copy = client.query(copyFrom(`COPY ${mapping.table} (${columnList(mapping)}) FROM STDIN`));
     const copied = finished(copy);
     const encode = copyEncoder(mapping);
-    const written = (async () => {
-      for (let start = 0; start < rows.length; start += CHUNK_ROWS) {
-        const chunk = encodeRows(encode, rows, start, Math.min(rows.length, start + CHUNK_ROWS));
-        if (!copy.write(chunk)) await Promise.race([once(copy, 'drain'), copied]);
-      }
-      copy.end();
-      await copied;
-    })();
-    // When the lock statement fails, the COPY fails too (in an aborted transaction): the lock's error is
-    // the one to report, and the other must not surface later as an unhandled rejection.
-    written.catch(() => {});
-    await begun;
-    await written;
+    for (let start = 0; start < rows.length; start += CHUNK_ROWS) {
+      const chunk = encodeRows(encode, rows, start, Math.min(rows.length, start + CHUNK_ROWS));
+      if (!copy.write(chunk)) await Promise.race([once(copy, 'drain'), copied]);
+    }
+    copy.end();
+    await copied;
     await client.query('COMMIT');
     return true;
   } catch (error) {
