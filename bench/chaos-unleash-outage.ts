@@ -180,6 +180,8 @@ export async function unleashOutage(
       failedPolls = Number(again.failedPolls);
     }
     // The frozen state holds until the rollout's next write lands: the answers up to then are "after".
+    // The gateway cannot be ahead of Unleash, so every answer recorded before a read that still found
+    // the frozen state was served under it; answers after the last such read may be under the new one.
     let finished = false;
     done.finally(() => {
       finished = true;
@@ -187,12 +189,14 @@ export async function unleashOutage(
     await until(
       'the next flag write',
       async () => {
+        const answered = users.answers.length;
         const state = await stack.deps.flags.read(model);
-        return finished || JSON.stringify(state) !== JSON.stringify(frozen);
+        const changed = JSON.stringify(state) !== JSON.stringify(frozen);
+        if (!changed) stateChangedAt = answered;
+        return finished || changed;
       },
       CYCLE_LIMIT_MS,
     ).catch(() => {});
-    stateChangedAt = users.answers.length;
     // Bounded, so that a rollout stuck after the outage is a count, not a hang.
     const left = Math.max(0, CYCLE_LIMIT_MS - (Date.now() - backAt));
     const result = await Promise.race([done, pause(left).then(() => 'still running' as const)]);
@@ -252,7 +256,7 @@ export async function unleashOutage(
     },
     notes:
       `froze ${frozen ? describeState(frozen) : '—'}; requests ${users.answers.length} (${during.length} during the outage), ${describeCounts(statuses)}; ` +
-      `canary share before ${share(before)}, during ${share(during)}, after ${share(after)}; ${armChanges} users changed arm; ` +
+      `canary share before ${share(before)}, during ${share(during)}, after ${share(after)}; ${armChanges} answers in another arm than the user's before; ` +
       `served ${served.length}, ${lostPredictionCount} not in the store; feedback ${users.feedbackTaken.size} taken, ${feedbackLost} not in the store; ` +
       `recovery = the gateway's first successful flag refresh after Unleash answered again (${failedPolls} refreshes failed before it); ` +
       `flag activities retried during the outage: ${[...retriedActivities].join(', ') || 'none'} (up to attempt ${flagWriteAttempts}); ` +
