@@ -44,14 +44,14 @@ export interface ChaosStack {
 /**
  * Starts the campaign's stack under `root`. The worker processes' log lines go to `workerOutput`
  * (the terminal by default; the test suite holds them with its own logs). With `databaseUrl`, every
- * part uses that PostgreSQL instead of the embedded store. The gateway logs to `gatewayLogger` (the
- * campaign's warnings on stderr by default).
+ * part uses that PostgreSQL instead of the embedded store. The gateway, the campaign's own store access and
+ * its notes on the worker process log to `logger` (warnings on stderr by default; the test suite holds them).
  */
 export async function startChaosStack(
   root: string,
   workerOutput: (chunk: string) => void = (chunk) => process.stderr.write(chunk),
   databaseUrl?: string,
-  gatewayLogger: Logger = chaosLogger,
+  logger: Logger = chaosLogger,
 ): Promise<ChaosStack> {
   const dataDir = join(root, 'data');
   const temporalDir = join(root, 'temporal');
@@ -60,7 +60,7 @@ export async function startChaosStack(
   let server: DevServer = await startDevServer({ headless: true, dataDir: temporalDir, port });
   const bundle = await bundleWorkflowCode({
     workflowsPath: DEFAULT_WORKFLOWS_PATH,
-    logger: temporalLoggerFor(chaosLogger),
+    logger: temporalLoggerFor(logger),
   });
   const bundlePath = join(root, 'workflow-bundle.js');
   writeFileSync(bundlePath, bundle.code);
@@ -94,14 +94,14 @@ export async function startChaosStack(
         if (killing || closing) return;
         // A worker that gives up (e.g. on a long server outage) is replaced, and counted.
         unexpectedExits++;
-        chaosLogger.warn({ code, signal }, 'the worker process exited; starting another');
-        startWorker().catch((error) => chaosLogger.error({ err: error }, 'cannot restart the worker'));
+        logger.warn({ code, signal }, 'the worker process exited; starting another');
+        startWorker().catch((error) => logger.error({ err: error }, 'cannot restart the worker'));
         reject(new Error(`the worker exited before it was ready (${signal ?? code})`));
       });
     });
   await startWorker();
 
-  const deps = await openDeps({ dataDir, databaseUrl, logger: chaosLogger });
+  const deps = await openDeps({ dataDir, databaseUrl, logger });
   const client = await FlywheelClient.connect(
     {
       address: server.address,
@@ -117,7 +117,7 @@ export async function startChaosStack(
       databaseUrl,
       port: 0,
       host: '127.0.0.1',
-      logger: gatewayLogger,
+      logger,
       warnWhenOpen: false,
       // The load generator runs on this process's loop too: shedding on event-loop delay would measure it,
       // not the gateway, so only the in-flight bound applies here.

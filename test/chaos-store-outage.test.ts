@@ -6,7 +6,7 @@ import { type ChaosSettings, FULL_CAMPAIGN, formatTable } from '../bench/chaos-c
 import { type ChaosStack, startChaosStack } from '../bench/chaos-stack.ts';
 import { storeOutage } from '../bench/chaos-store-outage.ts';
 import { startThrowawayPostgres, type ThrowawayPostgres } from './support/postgres.ts';
-import { holdOutput } from './support/test-logs.ts';
+import { heldLogger, holdOutput } from './support/test-logs.ts';
 
 /**
  * The store outage row of the reliability campaign, short (bench/chaos.ts runs it with 30 s): the
@@ -23,7 +23,7 @@ let stack: ChaosStack;
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'flywheel-chaos-store-'));
   pg = await startThrowawayPostgres();
-  stack = await startChaosStack(root, holdOutput, pg.url);
+  stack = await startChaosStack(root, holdOutput, pg.url, heldLogger('chaos'));
 }, 300_000);
 
 afterAll(async () => {

@@ -15,7 +15,7 @@ import {
 import { pausedRollout } from '../bench/chaos-paused-rollout.ts';
 import { saturate } from '../bench/chaos-saturation.ts';
 import { type ChaosStack, startChaosStack } from '../bench/chaos-stack.ts';
-import { holdOutput } from './support/test-logs.ts';
+import { heldLogger, holdOutput } from './support/test-logs.ts';
 
 /**
  * A short run of the reliability campaign (bench/chaos.ts runs the full one): its own Temporal dev
@@ -41,7 +41,7 @@ const rows: ChaosRow[] = [];
 
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'flywheel-chaos-test-'));
-  stack = await startChaosStack(root, holdOutput);
+  stack = await startChaosStack(root, holdOutput, undefined, heldLogger('chaos'));
 }, 300_000);
 
 afterAll(async () => {
