@@ -1,6 +1,7 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge, type Registry } from 'prom-client';
+import { wholeNumberSetting } from './environment-setting.ts';
 import { type ErrorBody, GatewayError } from './errors.ts';
 
 export interface LoadSheddingOptions {
@@ -74,12 +75,17 @@ export function loadSheddingFromEnvironment(
   placement: { loopSharedWithWorkers?: boolean } = {},
 ): LoadSheddingOptions {
   return {
-    maxInFlight: wholeNumber(env, 'FLYWHEEL_GATEWAY_MAX_IN_FLIGHT', DEFAULT_LOAD_SHEDDING.maxInFlight, 1),
+    maxInFlight: wholeNumberSetting(
+      env,
+      'FLYWHEEL_GATEWAY_MAX_IN_FLIGHT',
+      DEFAULT_LOAD_SHEDDING.maxInFlight,
+      1,
+    ),
     maxEventLoopDelayMs: eventLoopDelayBound(
       env,
       placement.loopSharedWithWorkers ? 0 : DEFAULT_LOAD_SHEDDING.maxEventLoopDelayMs,
     ),
-    retryAfterSeconds: wholeNumber(
+    retryAfterSeconds: wholeNumberSetting(
       env,
       'FLYWHEEL_GATEWAY_RETRY_AFTER_SECONDS',
       DEFAULT_LOAD_SHEDDING.retryAfterSeconds,
@@ -91,23 +97,7 @@ export function loadSheddingFromEnvironment(
 function eventLoopDelayBound(env: NodeJS.ProcessEnv, fallback: number): number {
   const name = 'FLYWHEEL_GATEWAY_MAX_EVENT_LOOP_DELAY_MS';
   if (env[name]?.trim().toLowerCase() === 'off') return 0;
-  return wholeNumber(env, name, fallback, 0, ' (0 or "off" turns it off)');
-}
-
-function wholeNumber(
-  env: NodeJS.ProcessEnv,
-  name: string,
-  fallback: number,
-  least: number,
-  hint = '',
-): number {
-  const raw = env[name]?.trim();
-  if (!raw) return fallback;
-  const value = Number(raw);
-  if (!Number.isSafeInteger(value) || value < least) {
-    throw new Error(`${name} is "${raw}"; use a whole number of at least ${least}${hint}`);
-  }
-  return value;
+  return wholeNumberSetting(env, name, fallback, 0, ' (0 or "off" turns it off)');
 }
 
 /** How often the loop's lateness is sampled (ms): fine enough for delays of tens of ms. */

@@ -6,7 +6,11 @@ import { type GatewayAuth, gatewayAuthFromEnvironment } from './api-key-auth.ts'
 import { createGateway, type GatewayOptions, startGateway } from './create-gateway.ts';
 import { loadSheddingFromEnvironment } from './load-shedding.ts';
 import { redactionPolicyFromEnvironment } from './redacting-predictions.ts';
-import { ThreadedCapture, type ThreadedCaptureOptions } from './threaded-capture.ts';
+import {
+  captureQueueFromEnvironment,
+  ThreadedCapture,
+  type ThreadedCaptureOptions,
+} from './threaded-capture.ts';
 
 export interface RunGatewayConfig {
   /** The data folder shared with the workers: the embedded store, flags and artifacts live there. */
@@ -71,7 +75,11 @@ export async function runGateway(config: RunGatewayConfig): Promise<RunningGatew
   const predictionCapture = new ThreadedCapture(
     { dataDir: config.dataDir, databaseUrl: config.databaseUrl },
     logger.child({ component: 'capture' }),
-    { redaction: redactionPolicyFromEnvironment(), ...config.capture },
+    {
+      redaction: redactionPolicyFromEnvironment(),
+      maxQueued: captureQueueFromEnvironment(),
+      ...config.capture,
+    },
   );
   const gateway = createGateway({
     store,

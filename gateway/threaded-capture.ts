@@ -5,6 +5,7 @@ import type { PredictionRecord } from '../core/capture/records.ts';
 import { NO_REDACTION, type RedactionPolicy } from '../core/privacy/redaction-policy.ts';
 import { CaptureRing } from './capture-ring.ts';
 import type { WriterPace, WriterReport, WriterRequest, WriterSetup } from './capture-writer-thread.ts';
+import { wholeNumberSetting } from './environment-setting.ts';
 import { type CaptureStats, DropLedger, type PredictionCapture } from './prediction-capture.ts';
 import { assertWriterScheduling, type WriterScheduling } from './writer-scheduling.ts';
 
@@ -34,6 +35,21 @@ export const DEFAULT_THREADED_CAPTURE_OPTIONS: ThreadedCaptureOptions = {
   retryDelayMs: 100,
   redaction: NO_REDACTION,
 };
+
+/**
+ * FLYWHEEL_GATEWAY_CAPTURE_QUEUE: the most predictions capture holds while the store is slower than the
+ * traffic or away (`maxQueued`); unset keeps the default. Each one held costs the gateway its text and
+ * about 1 KB more (0.85 KB measured for a record with a short text): size it by how long an outage it should outlast at the traffic
+ * of the moment, and by the memory the gateway has.
+ */
+export function captureQueueFromEnvironment(env: NodeJS.ProcessEnv = process.env): number {
+  return wholeNumberSetting(
+    env,
+    'FLYWHEEL_GATEWAY_CAPTURE_QUEUE',
+    DEFAULT_THREADED_CAPTURE_OPTIONS.maxQueued,
+    1,
+  );
+}
 
 /**
  * Captures predictions through a writer thread with its own store connection, as `runGateway` does.

@@ -136,3 +136,48 @@ test('a connection checked out of the pool when the server stops fails its next 
   again.release();
   await pool.end();
 });
+
+test('FLYWHEEL_GATEWAY_CAPTURE_QUEUE bounds what an outage holds: the rest is dropped and counted, the held part written', async () => {
+  vi.stubEnv('FLYWHEEL_GATEWAY_CAPTURE_QUEUE', '100');
+  const small = await runGateway({
+    dataDir,
+    databaseUrl: pg.url,
+    port: 0,
+    host: '127.0.0.1',
+    logger: log,
+    warnWhenOpen: false,
+    options: { loadShedding: { maxEventLoopDelayMs: 0 } },
+  }).finally(() => vi.unstubAllEnvs());
+  try {
+    const predict = (n: number) =>
+      fetch(`${small.address}/v1/models/${MODEL}/predict`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ text: texts[n % texts.length], userKey: `user-${n}` }),
+      });
+    const held = async () =>
+      ((await (await fetch(`${small.address}/healthz`)).json()) as { captureQueued: number }).captureQueued;
+    // One answer before the outage: the replica loads its champion from the store it is about to lose.
+    expect((await predict(0)).status).toBe(200);
+    await vi.waitFor(async () => expect(await held()).toBe(0), { timeout: 60_000 });
+    const stored = await store.predictions.count(MODEL);
+    await pg.interrupt();
+    const answers: number[] = [];
+    try {
+      for (let n = 0; n < 150; n++) {
+        const response = await predict(n);
+        answers.push(response.status);
+        await response.arrayBuffer();
+      }
+    } finally {
+      await pg.resume();
+    }
+    expect(answers.filter((status) => status !== 200)).toEqual([]);
+    const metrics = await (await fetch(`${small.address}/metrics`)).text();
+    expect(metrics).toContain('flywheel_gateway_capture_dropped_total{reason="queue_full"} 50');
+    await vi.waitFor(async () => expect(await held()).toBe(0), { timeout: 60_000 });
+    expect(await store.predictions.count(MODEL)).toBe(stored + 100);
+  } finally {
+    await small.close();
+  }
+});
