@@ -20,13 +20,22 @@ export class GatewayError extends Error {
   readonly statusCode: number;
   readonly code: string;
   readonly field: string | undefined;
+  /** Answered as the `Retry-After` header: the caller may send the same request again after it. */
+  readonly retryAfterSeconds: number | undefined;
 
-  constructor(statusCode: number, code: string, message: string, field?: string, options?: ErrorOptions) {
+  constructor(
+    statusCode: number,
+    code: string,
+    message: string,
+    field?: string,
+    options?: ErrorOptions & { retryAfterSeconds?: number },
+  ) {
     super(message, options);
     this.name = 'GatewayError';
     this.statusCode = statusCode;
     this.code = code;
     this.field = field;
+    this.retryAfterSeconds = options?.retryAfterSeconds;
   }
 
   toBody(): ErrorBody {
@@ -82,27 +91,37 @@ function fromFastifyError(error: FastifyError): GatewayError | null {
 }
 
 /** Seconds a caller refused while the store is unreachable is asked to wait before sending again. */
-export const STORE_RETRY_AFTER_SECONDS = 1;
-const STORE_UNAVAILABLE: ErrorBody = {
-  error: {
-    code: 'store_unavailable',
-    message: 'the store cannot be reached right now; send the request again after Retry-After seconds',
-  },
-};
+const STORE_RETRY_AFTER_SECONDS = 1;
+
+/** `503` with `Retry-After`: the store cannot take this request yet; the same request sent again can. */
+export function storeNotReady(
+  code: 'store_unavailable' | 'prediction_pending',
+  message: string,
+): GatewayError {
+  return new GatewayError(503, code, message, undefined, { retryAfterSeconds: STORE_RETRY_AFTER_SECONDS });
+}
 
 /** Every error and every unknown route answers `{ error: { code, message, field? } }`. */
 export function installErrorShapes(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | GatewayError, request, reply) => {
-    const known = error instanceof GatewayError ? error : fromFastifyError(error);
+    // Feedback is written before it is answered: while the store is away, the caller is asked to send
+    // it again (predictions are still served; their capture waits in its queue).
+    const known =
+      error instanceof GatewayError
+        ? error
+        : (fromFastifyError(error) ??
+          (isStoreUnavailable(error)
+            ? storeNotReady(
+                'store_unavailable',
+                'the store cannot be reached right now; send the request again after Retry-After seconds',
+              )
+            : null));
     if (known) {
-      if (known.statusCode >= 500) request.log.warn({ err: error, code: known.code }, known.message);
+      if (known.statusCode >= 500) {
+        request.log.warn({ err: error, code: known.code, url: request.url }, known.message);
+      }
+      if (known.retryAfterSeconds !== undefined) reply.header('retry-after', known.retryAfterSeconds);
       return reply.code(known.statusCode).send(known.toBody());
-    }
-    if (isStoreUnavailable(error)) {
-      // Feedback is written before it is answered: while the store is away, the caller is asked to
-      // send it again (predictions are still served; their capture waits in its queue).
-      request.log.warn({ err: error, url: request.url }, 'the store is unreachable');
-      return reply.code(503).header('retry-after', STORE_RETRY_AFTER_SECONDS).send(STORE_UNAVAILABLE);
     }
     request.log.error({ err: error, url: request.url }, 'request failed');
     return reply.code(500).send({

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { FeedbackRecord, PredictionRecord } from '../../core/capture/records.ts';
 import { derivedFeedbackId } from '../derived-feedback-id.ts';
-import { ERROR_RESPONSES, GatewayError, STORE_RETRY_AFTER_SECONDS } from '../errors.ts';
+import { ERROR_RESPONSES, GatewayError, storeNotReady } from '../errors.ts';
 import type { GatewayContext } from '../gateway-context.ts';
 import { predictionIdTime } from '../prediction-id.ts';
 import { FeedbackDuplicate, FeedbackParams, FeedbackRecorded, FeedbackRequest } from '../request-schemas.ts';
@@ -26,16 +26,10 @@ export function registerFeedbackRoute(app: FastifyInstance, ctx: GatewayContext)
       const predictionId = request.params.id;
       const prediction = await findPrediction(ctx, predictionId);
       if (prediction === 'pending') {
-        return reply
-          .code(503)
-          .header('retry-after', STORE_RETRY_AFTER_SECONDS)
-          .send(
-            new GatewayError(
-              503,
-              'prediction_pending',
-              'predictions served moments ago are still on their way to the store; send the feedback again after Retry-After seconds',
-            ).toBody(),
-          );
+        throw storeNotReady(
+          'prediction_pending',
+          'predictions served moments ago are still on their way to the store; send the feedback again after Retry-After seconds',
+        );
       }
       if (!prediction) {
         throw new GatewayError(404, 'prediction_not_found', `no prediction with id "${predictionId}"`, 'id');
