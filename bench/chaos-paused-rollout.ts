@@ -24,7 +24,10 @@ import {
   until,
 } from './chaos-campaign.ts';
 import { duplicatesOf } from './chaos-counts.ts';
+import { chaosProgress } from './chaos-progress.ts';
 import type { ChaosStack } from './chaos-stack.ts';
+
+const say = chaosProgress('paused rollout');
 
 /**
  * History events after which the paused rollout continues as new (the default is 4,000). While paused
@@ -301,8 +304,4 @@ async function waitFor(
     return holds(last);
   });
   return last!;
-}
-
-function say(line: string): void {
-  process.stderr.write(`chaos: paused rollout: ${line}\n`);
 }

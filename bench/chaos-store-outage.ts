@@ -22,7 +22,10 @@ import {
   until,
 } from './chaos-campaign.ts';
 import { duplicatesOf, runningWorkflows } from './chaos-counts.ts';
+import { chaosProgress } from './chaos-progress.ts';
 import type { ChaosStack } from './chaos-stack.ts';
+
+const say = chaosProgress('store outage');
 
 /**
  * Enough attempts to outlast the outage: the default policy (5 attempts, 1 s doubling) gives up after
@@ -139,10 +142,6 @@ export async function storeOutage(
       `activities retried: ${retried.activities} (${retried.failedAttempts} failed attempts); ${failedTasks} failed workflow tasks; ` +
       `${stack.unexpectedWorkerExits()} unexpected worker exits`,
   };
-}
-
-function say(line: string): void {
-  process.stderr.write(`chaos: store outage: ${line}\n`);
 }
 
 /** What the gateway has written to the store so far, and what it holds now (/metrics). */

@@ -30,7 +30,10 @@ import {
   until,
 } from './chaos-campaign.ts';
 import { duplicatesOf, lostPredictions } from './chaos-counts.ts';
+import { chaosProgress } from './chaos-progress.ts';
 import { type ChaosStack, startChaosStack } from './chaos-stack.ts';
+
+const say = chaosProgress('unleash outage');
 
 /** Enough attempts for a flag write to outlast the outage (the default, 5, gives up after ~15 s). */
 const OUTLASTING_RETRY = { initialInterval: '200ms', maximumInterval: '2s', maximumAttempts: 150 };
@@ -287,8 +290,4 @@ function share(answers: readonly Answer[]): string {
 
 function describeState(state: RolloutState): string {
   return state.mode === 'canary' ? `canary ${state.percent}%` : state.mode;
-}
-
-function say(line: string): void {
-  process.stderr.write(`chaos: unleash outage: ${line}\n`);
 }

@@ -3,10 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { type ChaosSettings, FULL_CAMPAIGN, formatTable } from '../bench/chaos-campaign.ts';
+import { holdChaosProgress } from '../bench/chaos-progress.ts';
 import { type ChaosStack, startChaosStack } from '../bench/chaos-stack.ts';
 import { storeOutage } from '../bench/chaos-store-outage.ts';
 import { startThrowawayPostgres, type ThrowawayPostgres } from './support/postgres.ts';
 import { heldLogger, holdOutput } from './support/test-logs.ts';
+
+// The rows' progress lines belong with the test's logs, not on the terminal.
+holdChaosProgress(holdOutput);
 
 /**
  * The store outage row of the reliability campaign, short (bench/chaos.ts runs it with 30 s): the

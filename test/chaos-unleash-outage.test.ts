@@ -3,11 +3,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { type ChaosSettings, FULL_CAMPAIGN, formatTable } from '../bench/chaos-campaign.ts';
+import { holdChaosProgress } from '../bench/chaos-progress.ts';
 import {
   startUnleashOutageStack,
   type UnleashOutageStack,
   unleashOutage,
 } from '../bench/chaos-unleash-outage.ts';
+import { holdOutput } from './support/test-logs.ts';
+
+// The rows' progress lines belong with the test's logs, not on the terminal.
+holdChaosProgress(holdOutput);
 
 /**
  * The flag backend outage row on the production topology, short (bench/chaos.ts runs it with 60 s): the

@@ -13,9 +13,13 @@ import {
   workerKills,
 } from '../bench/chaos-campaign.ts';
 import { pausedRollout } from '../bench/chaos-paused-rollout.ts';
+import { holdChaosProgress } from '../bench/chaos-progress.ts';
 import { saturate } from '../bench/chaos-saturation.ts';
 import { type ChaosStack, startChaosStack } from '../bench/chaos-stack.ts';
 import { heldLogger, holdOutput } from './support/test-logs.ts';
+
+// The rows' progress lines belong with the test's logs, not on the terminal.
+holdChaosProgress(holdOutput);
 
 /**
  * A short run of the reliability campaign (bench/chaos.ts runs the full one): its own Temporal dev
