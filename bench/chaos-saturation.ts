@@ -156,7 +156,8 @@ export async function saturate(stack: ChaosStack, settings: ChaosSettings): Prom
         `asked ${rate}/s for ${seconds(settings.saturationMs)} s: the generator wrote ${load.written} requests at ${Math.round(load.writtenPerSecond)}/s ` +
         `(write lag p99 ${load.writeLagP99Ms.toFixed(1)} ms, max ${Math.round(load.writeLagMaxMs)} ms; its cpu ${percent(load.cpu)} of a core, ` +
         `${percent(load.cpuWait)} of the time waiting for it; most bytes the gateway left on its sockets ${load.mostUnsentBytes}); ` +
-        `the gateway answered ${Math.round((ok(load) + shed) / (load.durationMs / 1000))}/s (200 + 503, its cpu ${percent(gatewayCpu)} of a core): ` +
+        `the gateway answered ${Math.round((ok(load) + shed) / (load.durationMs / 1000))}/s (200 + 503, its cpu ${percent(gatewayCpu)} of a core, ` +
+        `so the rate asked was ${(rate / ((capacity * gatewayCpu) / probeCpu)).toFixed(1)}× what the probe served scaled to that share): ` +
         `${ok(load)} × 200 (${Math.round(rateOf(load))}/s, ${percent(ok(load) / load.requests)} of those asked; from due: median ${Math.round(percentile(load.okLatenciesMs, 0.5))} ms, p99 ${Math.round(percentile(load.okLatenciesMs, 0.99))} ms), ${shed} × 503 ` +
         `(gateway's shed counts over the overload and recovery: ${shedBy}; 503s without Retry-After, all phases: ${withoutRetryAfter}), ` +
         `${other} other answers in all phases; the last answer ${seconds(load.durationMs - settings.saturationMs)} s after the overload's end; ` +
