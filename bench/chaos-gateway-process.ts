@@ -13,6 +13,8 @@ export interface GatewayProcess {
   pid: number;
   /** Resident set size now, and the kernel's high-water mark since the process began (bytes). */
   memory(): { rss: number; peak: number };
+  /** CPU time the process has used so far, all its threads (ms). */
+  cpuMs(): number;
   /** SIGTERM: the gateway stops listening, writes what capture holds, and exits. */
   stop(): Promise<number | null>;
 }
@@ -51,6 +53,11 @@ export async function startGatewayProcess(
       const kib = (field: string) =>
         Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0) * 1024;
       return { rss: kib('VmRSS'), peak: kib('VmHWM') };
+    },
+    cpuMs() {
+      // utime and stime, fields 14 and 15 of /proc/<pid>/stat, in clock ticks (100 a second on Linux).
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      return (Number(fields[11]) + Number(fields[12])) * 10;
     },
     async stop() {
       child.kill('SIGTERM');

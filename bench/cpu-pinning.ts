@@ -21,6 +21,14 @@ export function pinThread(threadId: number, cpu: number): void {
   execFileSync('taskset', ['-p', '-c', String(cpu), String(threadId)], { stdio: 'ignore' });
 }
 
+/**
+ * Moves every thread of process `pid` to `cpu` (taskset -a): its event loop, libuv's and V8's threads and
+ * any worker thread already started; threads started later inherit the cpu of the thread that starts them.
+ */
+export function pinProcess(pid: number, cpu: number): void {
+  execFileSync('taskset', ['-a', '-p', '-c', String(cpu), String(pid)], { stdio: 'ignore' });
+}
+
 /** The cpu a benchmark's serving event loops are pinned to. */
 export const SERVING_CPU = 0;
 

@@ -63,6 +63,7 @@ test('saturation: the gateway sheds or serves, never fails, and captures every p
   rows.push(row);
   expect(row.extra?.other, row.notes).toBe(0);
   expect(row.extra?.served, row.notes).toBe(row.extra?.captured);
+  expect(row.extra?.withoutRetryAfter, row.notes).toBe(0);
   expect(row.extra?.dropped, row.notes).toBe(0);
   expect(row.lost).toBe(0);
 }, 600_000);
