@@ -116,6 +116,10 @@ export function cycleConfig(
           },
         }
       : {}),
+    // Each canary step is judged on 100 rated predictions per arm, soaked 3 s at a time, extended while
+    // the evidence is short, and paused for a human after 100 extensions (5 min of soak). The users who
+    // send that evidence belong to running cycles only (see workerKills): on a busy machine the gateway's
+    // answers go to the rollouts that need them, so the bound is not reached for want of traffic.
     ...fastRollout({ steps: ['shadow', 25, 100], soak: '3s', ...JUDGED_ON_ENOUGH_FEEDBACK }),
     // A killed attempt is retried once its heartbeat timeout passes. Training heartbeats as it goes, so
     // its timeout can be short; the other activities keep the defaults (5 min, 30 s), since most of them
@@ -284,7 +288,15 @@ export async function until(
 
 /**
  * Worker kill -9 at seeded random moments while `parallelCycles` cycles run (rounds of cycles until
- * every kill has landed). Each kill names the stage of every running cycle at that moment.
+ * every kill has landed). Each kill names the stage of every running cycle at that moment. On the
+ * production topology each kill picks (seeded) the `--no-training` or the `--training-only` worker.
+ *
+ * A model's users stop once its cycle ends. They used to run to the end of the row, so in its fifth round
+ * eight of ten models sending traffic had finished: the gateway's answers were shared by 20 request loops
+ * of which 4 fed a rollout. At load 8 one 25% canary step gathered 96 of its 100 rated candidate
+ * predictions in 100 extensions (over 5 min of soak: about 2.5 answers a second for its model, a quarter
+ * of them on the candidate, half of those rated), paused itself as inconclusive and waited for a human. The evidence a step needs is unchanged (100 rated predictions per arm, feedback required, half
+ * the answers rated, as before); only traffic nobody judges is no longer sent.
  */
 export async function workerKills(stack: ChaosStack, settings: ChaosSettings): Promise<ChaosRow> {
   const random = mulberry32(settings.seed);
@@ -294,6 +306,9 @@ export async function workerKills(stack: ChaosStack, settings: ChaosSettings): P
   const affected = new Set<string>();
   const stagesHit = new Map<string, number>();
   const answered: Users[] = [];
+  const victims = new Map<string, number>();
+  /** Longest time from a kill until its replacement polled. */
+  let maxReplacement = 0;
   let kills = 0;
   let maxRecovery: number | null = null;
   let round = 0;
@@ -305,10 +320,13 @@ export async function workerKills(stack: ChaosStack, settings: ChaosSettings): P
         const model = `chaos-kill-${round}-${i}`;
         await driftedChampion(stack.deps, model, settings.seed + round * 10 + i);
         models.push(model);
-        answered.push(traffic.start(model, settings.seed + round * 10 + i));
+        const users = traffic.start(model, settings.seed + round * 10 + i);
+        answered.push(users);
         const started = await stack.client.startCycle(model, { config: cycleConfig(stack, 'none') });
         cycles.push(started.workflowId);
-        running.push({ model, workflowId: started.workflowId, done: cycleResult(stack, started.workflowId) });
+        const done = cycleResult(stack, started.workflowId);
+        done.finally(() => users.stop()).catch(() => {});
+        running.push({ model, workflowId: started.workflowId, done });
       }
       let open = running.length;
       for (const cycle of running) cycle.done.finally(() => open--).catch(() => {});
@@ -316,17 +334,19 @@ export async function workerKills(stack: ChaosStack, settings: ChaosSettings): P
         const [low, high] = settings.killGapMs;
         await pause(low + random() * (high - low));
         if (open === 0) break;
-        const victims = await runningWorkflows(stack.client);
+        const hit = await runningWorkflows(stack.client);
         for (const cycle of running) {
           const status = await stack.client.cycleStatus(cycle.model).catch(() => null);
           if (status && status.outcome === 'running') {
             stagesHit.set(status.stage, (stagesHit.get(status.stage) ?? 0) + 1);
           }
         }
-        for (const id of victims) affected.add(id);
-        const before = await progressOfAll(stack.client, victims);
+        for (const id of hit) affected.add(id);
+        const before = await progressOfAll(stack.client, hit);
         const killedAt = Date.now();
-        await stack.killWorker();
+        const victim = await stack.killWorker(random);
+        maxReplacement = Math.max(maxReplacement, Date.now() - killedAt);
+        victims.set(victim, (victims.get(victim) ?? 0) + 1);
         kills++;
         const recovered = await recoveryMs(stack.client, before, killedAt, 5 * 60_000);
         if (recovered !== null) maxRecovery = Math.max(maxRecovery ?? 0, recovered);
@@ -340,16 +360,33 @@ export async function workerKills(stack: ChaosStack, settings: ChaosSettings): P
   await stack.gateway.close().catch(() => {});
   const lost = await lostOf(stack, answered);
   await stack.replaceGateway();
+  let failedTasks = 0;
+  for (const id of await workflowsOf(stack, models)) failedTasks += await failedWorkflowTasks(stack, id);
+  const steps = await extensionsOf(stack, models);
+  const production = stack.topology === 'production';
   return {
-    fault: 'worker kill -9',
+    fault: production ? 'worker kill -9 (production topology)' : 'worker kill -9',
     injected: kills,
     affected: affected.size,
     completed: outcomes.promoted,
     lost,
     duplicates: await duplicatesOf(stack.deps.store, models),
     maxRecoveryMs: maxRecovery,
-    extra: { cycles: cycles.length, unexpectedWorkerExits: stack.unexpectedWorkerExits() },
-    notes: `${cycles.length} cycles (${describeCounts(outcomes.byOutcome)}); kills landed in ${describeCounts(Object.fromEntries(stagesHit))}; ${stack.unexpectedWorkerExits()} unexpected worker exits`,
+    extra: {
+      cycles: cycles.length,
+      unexpectedWorkerExits: stack.unexpectedWorkerExits(),
+      failedTasks,
+      mainKills: victims.get('main') ?? 0,
+      trainingKills: victims.get('training') ?? 0,
+      maxExtensions: steps.maxExtensions,
+      maxReplacementMs: maxReplacement,
+    },
+    notes:
+      `${topologyNote(stack)}; ${cycles.length} cycles (${describeCounts(outcomes.byOutcome)}); ` +
+      `kills: ${describeCounts(Object.fromEntries(victims))}, landed in ${describeCounts(Object.fromEntries(stagesHit))}; ` +
+      `replacements polling within ${(maxReplacement / 1000).toFixed(1)} s of their kill; ` +
+      `${stack.unexpectedWorkerExits()} unexpected worker exits; ${failedTasks} failed workflow tasks; ` +
+      `rollout steps extended at most ${steps.maxExtensions} times (${steps.steps} steps; a step pauses for a human after ${JUDGED_ON_ENOUGH_FEEDBACK.maxExtensions})`,
   };
 }
 
@@ -402,7 +439,10 @@ export async function temporalRestarts(stack: ChaosStack, settings: ChaosSetting
   const lost = await lostOf(stack, [users]);
   await stack.replaceGateway();
   return {
-    fault: 'Temporal server restart',
+    fault:
+      stack.topology === 'production'
+        ? 'Temporal server restart (production topology)'
+        : 'Temporal server restart',
     injected,
     affected: affected.size,
     completed: outcomes.promoted,
@@ -410,7 +450,7 @@ export async function temporalRestarts(stack: ChaosStack, settings: ChaosSetting
     duplicates: await duplicatesOf(stack.deps.store, [model]),
     maxRecoveryMs: maxRecovery,
     extra: { cycles: 1 },
-    notes: `once in the review wait, once in a rollout soak; the cycle: ${describeCounts(outcomes.byOutcome)}`,
+    notes: `${topologyNote(stack)}; once in the review wait, once in a rollout soak; the cycle: ${describeCounts(outcomes.byOutcome)}`,
   };
 }
 
@@ -491,6 +531,43 @@ export async function longLife(stack: ChaosStack, settings: ChaosSettings): Prom
     extra: { runs: last.runs, checksRemembered: last.recent.length, failedTasks },
     notes: `${last.runs} runs (continue-as-new every ${checksPerRun} checks), ${last.recent.length} checks remembered across them (${expected} expected), ${failedTasks} failed workflow tasks; one worker kill -9 in run 2`,
   };
+}
+
+/** Which stack a row ran on, for its notes. */
+export function topologyNote(stack: ChaosStack): string {
+  return stack.topology === 'production'
+    ? 'production topology (store and capture on PostgreSQL, flags in Unleash, artifacts in S3, a --no-training and a --training-only worker)'
+    : 'embedded stack';
+}
+
+/** Every workflow of these models the server knows (cycles, their reviews and rollouts, any run). */
+export async function workflowsOf(stack: ChaosStack, models: readonly string[]): Promise<string[]> {
+  const ids = new Set<string>();
+  for await (const execution of stack.client.temporal.workflow.list()) {
+    const id = execution.workflowId;
+    if (models.some((model) => id.endsWith(`-${model}`) || id.includes(`-${model}-`))) ids.add(id);
+  }
+  return [...ids];
+}
+
+/**
+ * How often the rollouts of these models extended one step (its inconclusive analyses), read from their
+ * audit trail: how close a step came to pausing for a human.
+ */
+export async function extensionsOf(
+  stack: ChaosStack,
+  models: readonly string[],
+): Promise<{ steps: number; maxExtensions: number }> {
+  const inconclusive = new Map<string, number>();
+  for (const model of models) {
+    for (const event of await stack.deps.store.audit.list({ model })) {
+      if (event.kind !== 'rollout-analysis') continue;
+      const details = event.details as { rolloutId?: string; stepIndex?: number; verdict?: string };
+      const step = `${details.rolloutId} ${details.stepIndex}`;
+      inconclusive.set(step, (inconclusive.get(step) ?? 0) + (details.verdict === 'inconclusive' ? 1 : 0));
+    }
+  }
+  return { steps: inconclusive.size, maxExtensions: Math.max(0, ...inconclusive.values()) };
 }
 
 export async function failedWorkflowTasks(stack: ChaosStack, workflowId: string): Promise<number> {

@@ -30,8 +30,13 @@ export interface ChaosStack {
   client: FlywheelClient;
   gateway: RunningGateway;
   trainingTaskQueue: string;
-  /** SIGKILLs the worker process and starts a replacement; resolves once the replacement polls. */
-  killWorker(): Promise<void>;
+  /** Where it runs: 'embedded' (as `flywheel dev`) or 'production' (bench/chaos-production-stack.ts). */
+  topology: 'embedded' | 'production';
+  /**
+   * SIGKILLs a worker process (one of several picked with `random`, else the one serving workflows) and
+   * starts its replacement; resolves once the replacement polls, with which worker was killed.
+   */
+  killWorker(random?: () => number): Promise<string>;
   /** Stops the dev server and starts it again on the same port and database file. */
   restartTemporal(): Promise<void>;
   /** Worker processes that exited without being killed by the campaign (each was replaced). */
@@ -41,39 +46,27 @@ export interface ChaosStack {
   close(): Promise<void>;
 }
 
-/**
- * Starts the campaign's stack under `root`. The worker processes' log lines go to `workerOutput`
- * (the terminal by default; the test suite holds them with its own logs). With `databaseUrl`, every
- * part uses that PostgreSQL instead of the embedded store. The gateway, the campaign's own store access and
- * its notes on the worker process log to `logger` (warnings on stderr by default; the test suite holds them).
- */
-export async function startChaosStack(
-  root: string,
-  workerOutput: (chunk: string) => void = (chunk) => process.stderr.write(chunk),
-  databaseUrl?: string,
-  logger: Logger = chaosLogger,
-): Promise<ChaosStack> {
-  const dataDir = join(root, 'data');
-  const temporalDir = join(root, 'temporal');
-  mkdirSync(dataDir, { recursive: true });
-  const port = await freePort();
-  let server: DevServer = await startDevServer({ headless: true, dataDir: temporalDir, port });
-  const bundle = await bundleWorkflowCode({
-    workflowsPath: DEFAULT_WORKFLOWS_PATH,
-    logger: temporalLoggerFor(logger),
-  });
-  const bundlePath = join(root, 'workflow-bundle.js');
-  writeFileSync(bundlePath, bundle.code);
-  const options: WorkerProcessOptions = {
-    address: server.address,
-    namespace: server.namespace,
-    dataDir,
-    databaseUrl,
-    taskQueue: 'chaos',
-    trainingTaskQueue: 'chaos-training',
-    bundlePath,
-  };
+/** The worker processes of a stack: what the campaign kills and replaces. */
+export interface WorkerFleet {
+  topology: ChaosStack['topology'];
+  kill(random?: () => number): Promise<string>;
+  /** Worker processes that exited without being killed by the campaign (each was replaced). */
+  unexpectedExits(): number;
+  close(): Promise<void>;
+}
 
+export type StartWorkerFleet = (
+  options: WorkerProcessOptions,
+  output: (chunk: string) => void,
+  logger: Logger,
+) => Promise<WorkerFleet>;
+
+/** One worker process for both task queues, as `flywheel dev` runs them (the embedded topology). */
+export async function startForkedWorker(
+  options: WorkerProcessOptions,
+  workerOutput: (chunk: string) => void,
+  logger: Logger,
+): Promise<WorkerFleet> {
   let worker: ChildProcess | null = null;
   let killing = false;
   let unexpectedExits = 0;
@@ -100,6 +93,70 @@ export async function startChaosStack(
       });
     });
   await startWorker();
+  return {
+    topology: 'embedded',
+    async kill() {
+      const victim = worker;
+      if (victim) {
+        killing = true;
+        const exited = new Promise((resolve) => victim.once('exit', resolve));
+        victim.kill('SIGKILL');
+        await exited;
+        killing = false;
+      }
+      await startWorker();
+      return 'worker';
+    },
+    unexpectedExits: () => unexpectedExits,
+    async close() {
+      closing = true;
+      const child = worker as ChildProcess | null;
+      if (child) {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGKILL');
+        await exited;
+      }
+    },
+  };
+}
+
+/**
+ * Starts the campaign's stack under `root`. The worker processes' log lines go to `workerOutput`
+ * (the terminal by default; the test suite holds them with its own logs). With `databaseUrl`, every
+ * part uses that PostgreSQL instead of the embedded store. The gateway, the campaign's own store access and
+ * its notes on the worker process log to `logger` (warnings on stderr by default; the test suite holds them).
+ * `startFleet` starts its workers: one forked process by default; the production topology's two
+ * `flywheel worker` processes with bench/chaos-production-stack.ts.
+ */
+export async function startChaosStack(
+  root: string,
+  workerOutput: (chunk: string) => void = (chunk) => process.stderr.write(chunk),
+  databaseUrl?: string,
+  logger: Logger = chaosLogger,
+  startFleet: StartWorkerFleet = startForkedWorker,
+): Promise<ChaosStack> {
+  const dataDir = join(root, 'data');
+  const temporalDir = join(root, 'temporal');
+  mkdirSync(dataDir, { recursive: true });
+  const port = await freePort();
+  let server: DevServer = await startDevServer({ headless: true, dataDir: temporalDir, port });
+  const bundle = await bundleWorkflowCode({
+    workflowsPath: DEFAULT_WORKFLOWS_PATH,
+    logger: temporalLoggerFor(logger),
+  });
+  const bundlePath = join(root, 'workflow-bundle.js');
+  writeFileSync(bundlePath, bundle.code);
+  const options: WorkerProcessOptions = {
+    address: server.address,
+    namespace: server.namespace,
+    dataDir,
+    databaseUrl,
+    taskQueue: 'chaos',
+    trainingTaskQueue: 'chaos-training',
+    bundlePath,
+  };
+
+  const workers = await startFleet(options, workerOutput, logger);
 
   const deps = await openDeps({ dataDir, databaseUrl, logger });
   const client = await FlywheelClient.connect(
@@ -134,36 +191,21 @@ export async function startChaosStack(
       return gateway;
     },
     trainingTaskQueue: options.trainingTaskQueue,
-    async killWorker() {
-      const victim = worker;
-      if (victim) {
-        killing = true;
-        const exited = new Promise((resolve) => victim.once('exit', resolve));
-        victim.kill('SIGKILL');
-        await exited;
-        killing = false;
-      }
-      await startWorker();
-    },
+    topology: workers.topology,
+    killWorker: (random) => workers.kill(random),
     async restartTemporal() {
       await server.stop();
       server = await startDevServer({ headless: true, dataDir: temporalDir, port });
     },
-    unexpectedWorkerExits: () => unexpectedExits,
+    unexpectedWorkerExits: () => workers.unexpectedExits(),
     async replaceGateway(loadShedding) {
       await gateway.close();
       gateway = await openGateway(loadShedding);
       return gateway;
     },
     async close() {
-      closing = true;
       await gateway.close();
-      const child = worker as ChildProcess | null;
-      if (child) {
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        child.kill('SIGKILL');
-        await exited;
-      }
+      await workers.close();
       await client.close();
       await deps.close();
       await server.stop();

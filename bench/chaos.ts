@@ -10,6 +10,12 @@
  *   node bench/chaos.ts --only store-outage --store-outage 30
  *   node bench/chaos.ts --only paused-rollout --paused-generations 3
  *   node bench/chaos.ts --only unleash-outage --unleash-outage 60
+ *   node bench/chaos.ts --only kills,restarts --kills 6 --topology production
+ *
+ * `--topology production` runs the kills and restarts rows on the production topology instead
+ * (bench/chaos-production-stack.ts: store and capture on a throwaway PostgreSQL, flags in a real Unleash,
+ * artifacts in S3, a `--no-training` and a `--training-only` worker, each kill picking one of them); the
+ * other embedded rows stay on the embedded stack, whose flag file, for one, the flag outage row locks.
  *
  * The store outage row runs after the embedded rows, on a stack of its own over a throwaway PostgreSQL
  * (test/support/postgres.ts), which it stops and starts again. The Unleash outage row runs last, on the
@@ -32,6 +38,7 @@ import {
   workerKills,
 } from './chaos-campaign.ts';
 import { pausedRollout } from './chaos-paused-rollout.ts';
+import { startProductionChaosStack } from './chaos-production-stack.ts';
 import { saturate } from './chaos-saturation.ts';
 import { type ChaosStack, startChaosStack } from './chaos-stack.ts';
 import { storeOutage } from './chaos-store-outage.ts';
@@ -48,8 +55,14 @@ const { values } = parseArgs({
     'unleash-outage': { type: 'string' },
     'no-restarts': { type: 'boolean' },
     only: { type: 'string' },
+    topology: { type: 'string', default: 'embedded' },
   },
 });
+if (values.topology !== 'embedded' && values.topology !== 'production') {
+  throw new Error(`--topology must be embedded or production (got ${values.topology})`);
+}
+/** Rows the production topology runs (the others are the embedded stack's). */
+const PRODUCTION_ROWS = values.topology === 'production' ? ['kills', 'restarts'] : [];
 const settings: ChaosSettings = {
   ...FULL_CAMPAIGN,
   ...(values.seed ? { seed: Number(values.seed) } : {}),
@@ -66,7 +79,9 @@ const only = new Set(
     values.only ?? 'saturation,flags,kills,restarts,long-life,paused-rollout,store-outage,unleash-outage'
   ).split(','),
 );
-const EMBEDDED_ROWS = ['saturation', 'flags', 'kills', 'restarts', 'long-life', 'paused-rollout'];
+const EMBEDDED_ROWS = ['saturation', 'flags', 'kills', 'restarts', 'long-life', 'paused-rollout'].filter(
+  (row) => !PRODUCTION_ROWS.includes(row),
+);
 
 const root = mkdtempSync(join(tmpdir(), 'flywheel-chaos-'));
 let stack: ChaosStack | null = EMBEDDED_ROWS.some((row) => only.has(row))
@@ -100,11 +115,21 @@ try {
   if (stack) {
     if (only.has('saturation') && settings.saturationMs > 0) print(await saturate(stack, settings));
     if (only.has('flags') && settings.flagOutageMs > 0) print(await flagOutage(stack, settings));
-    if (only.has('kills') && settings.kills > 0) print(await workerKills(stack, settings));
-    if (only.has('restarts') && settings.temporalRestarts) print(await temporalRestarts(stack, settings));
+    if (EMBEDDED_ROWS.includes('kills') && only.has('kills') && settings.kills > 0)
+      print(await workerKills(stack, settings));
+    if (EMBEDDED_ROWS.includes('restarts') && only.has('restarts') && settings.temporalRestarts)
+      print(await temporalRestarts(stack, settings));
     if (only.has('long-life') && settings.monitorGenerations > 0) print(await longLife(stack, settings));
     if (only.has('paused-rollout') && settings.pausedGenerations > 0)
       print(await pausedRollout(stack, settings));
+  }
+  const onProduction = PRODUCTION_ROWS.filter((row) => only.has(row));
+  if (onProduction.length > 0) {
+    await stack?.close();
+    stack = null;
+    stack = await startProductionChaosStack(join(root, 'production'));
+    if (only.has('kills') && settings.kills > 0) print(await workerKills(stack, settings));
+    if (only.has('restarts') && settings.temporalRestarts) print(await temporalRestarts(stack, settings));
   }
   if (only.has('store-outage') && settings.storeOutageMs > 0) {
     await stack?.close();
@@ -124,7 +149,7 @@ try {
 } finally {
   process.stdout.write(`${formatTable(rows)}\n`);
   process.stdout.write(
-    `\nseed ${settings.seed}; ${Math.round((Date.now() - started) / 1000)} s; load average ${loadavg()
+    `\nseed ${settings.seed}; topology ${values.topology} (${PRODUCTION_ROWS.join(', ') || 'no rows'} on production); ${Math.round((Date.now() - started) / 1000)} s; load average ${loadavg()
       .map((l) => l.toFixed(1))
       .join(' ')}\n`,
   );
