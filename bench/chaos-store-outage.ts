@@ -51,6 +51,7 @@ export async function storeOutage(
   let cycleEndedAfterResumeMs: number | null = null;
   let drainedAfterResumeMs: number | null = null;
   let dropped: Record<string, number> = {};
+  let shedForBacklog = 0;
   try {
     const started = await stack.client.startCycle(model, {
       config: cycleConfig(stack, 'none', undefined, OUTLASTING_RETRY),
@@ -90,6 +91,7 @@ export async function storeOutage(
   } finally {
     await traffic.stop();
     dropped = await droppedOf(gateway);
+    shedForBacklog = await shedForCaptureBacklog(gateway);
   }
   await stack.gateway.close().catch(() => {});
   const served = users.answers.filter((a) => a.status === 200).map((a) => a.predictionId);
@@ -105,7 +107,9 @@ export async function storeOutage(
   for (const answer of users.answers) {
     predictionStatuses[answer.status] = (predictionStatuses[answer.status] ?? 0) + 1;
   }
-  const notServed = users.answers.length - served.length;
+  // Predictions refused while capture wrote its backlog after the outage (the store taking writes
+  // again, the queue still near its bound) are deliberate shedding, not failures: 503 with Retry-After.
+  const notServed = users.answers.length - served.length - shedForBacklog;
   const fiveHundreds = Object.entries(users.feedbackStatuses)
     .filter(([status]) => Number(status) >= 500 && Number(status) !== 503)
     .reduce((sum, [, n]) => sum + n, 0);
@@ -126,6 +130,7 @@ export async function storeOutage(
       found,
       drops,
       notServed,
+      shedForBacklog,
       feedbackLost,
       feedbackServerErrors: fiveHundreds,
       feedbackRefused: users.feedbackStatuses[503] ?? 0,
@@ -136,6 +141,7 @@ export async function storeOutage(
       `in the rollout of a cycle (${describeCounts(outcomes.byOutcome)}, ended ${seconds(cycleEndedAfterResumeMs)} after the server was back); ` +
       `predictions: ${users.answers.length} sent (${servedDuring} during the outage), ${describeCounts(predictionStatuses)}; ` +
       `served ${served.length} = in the store ${found} + dropped ${drops} (${describeCounts(dropped)}); ` +
+      `${shedForBacklog} predictions shed while capture caught up (503 capture_backlog); ` +
       `capture queue at most ${maxQueued}, its backlog written ${seconds(drainedAfterResumeMs)} after the server was back; ` +
       `feedback answers ${describeCounts(users.feedbackStatuses)} (503 store_unavailable sent again after Retry-After), ` +
       `${users.feedbackTaken.size} taken, ${feedbackLost} of them not in the store; ` +
@@ -168,6 +174,12 @@ async function droppedOf(gateway: string): Promise<Record<string, number>> {
     if (match && Number(match[2]) > 0) dropped[match[1]!] = Number(match[2]);
   }
   return dropped;
+}
+
+/** Predictions the gateway refused because capture was falling behind a store taking writes (/metrics). */
+async function shedForCaptureBacklog(gateway: string): Promise<number> {
+  const text = await (await fetch(`${gateway}/metrics`)).text();
+  return Number(/^flywheel_gateway_shed_total\{reason="capture_backlog"\} (\d+)/m.exec(text)?.[1] ?? 0);
 }
 
 /** Activities of these workflows that needed more than one attempt, and how many attempts failed. */

@@ -14,6 +14,8 @@ export interface RetryPace {
 export interface OutageWait {
   waitFor(error: unknown): boolean;
   maxDelayMs: number;
+  /** Told when a wait begins (`true`) and when the store answers again (`false`). */
+  onStoreAway?(away: boolean): void;
 }
 
 /** One failed attempt, as the log should tell it; `level: 'error'` when the batch is given up. */
@@ -41,6 +43,7 @@ export async function writeBatchWithRetries(
     try {
       await write();
       if (waitingSince !== null) {
+        outage?.onStoreAway?.(false);
         const seconds = ((Date.now() - waitingSince) / 1000).toFixed(1);
         report({
           level: 'info',
@@ -54,6 +57,7 @@ export async function writeBatchWithRetries(
       if (outage?.waitFor(error)) {
         if (waitingSince === null) {
           waitingSince = Date.now();
+          outage.onStoreAway?.(true);
           report({
             level: 'warn',
             message: 'capture: the store is unreachable; holding predictions until it answers',

@@ -54,6 +54,8 @@ describe('CaptureBuffer', () => {
     expect(sink.stored).toBe(7);
     expect(buffer.stats()).toEqual({
       queued: 0,
+      maxQueued: 20_000,
+      storeAway: false,
       captured: 7,
       dropped: { queue_full: 0, store_error: 0, closed: 0 },
     });

@@ -83,7 +83,15 @@ export class CaptureBuffer implements PredictionCapture {
   }
 
   stats(): CaptureStats {
-    return { queued: this.#pending.length, captured: this.#captured, dropped: this.#drops.totals() };
+    return {
+      queued: this.#pending.length,
+      maxQueued: this.#options.maxQueued,
+      // Written from this event loop with bounded attempts: a store that does not answer fails its
+      // batches (counted), it is never waited out.
+      storeAway: false,
+      captured: this.#captured,
+      dropped: this.#drops.totals(),
+    };
   }
 
   /** Writes everything queued so far before resolving (what arrives meanwhile does not hold it up). */

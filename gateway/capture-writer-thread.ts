@@ -35,6 +35,8 @@ export interface WriterSetup {
 export type WriterRequest = { type: 'flush'; id: number } | { type: 'close' };
 export type WriterReport =
   | { type: 'flushed'; id: number }
+  /** The store stopped answering (`away`), or answers again: capture holds what arrives meanwhile. */
+  | { type: 'store'; away: boolean }
   | {
       type: 'log';
       level: WriteFailure['level'];
@@ -70,6 +72,7 @@ const OUTAGE_MAX_DELAY_MS = 1_000;
 const outage = {
   waitFor: (error: unknown) => !closing && isStoreUnavailable(error),
   maxDelayMs: OUTAGE_MAX_DELAY_MS,
+  onStoreAway: (away: boolean) => port.postMessage({ type: 'store', away } satisfies WriterReport),
 };
 
 port.on('message', (request: WriterRequest) => {
@@ -156,10 +159,13 @@ function answerFlushes(): void {
 async function openWhenReachable(config: StoreConfig): Promise<Awaited<ReturnType<typeof openStore>>> {
   for (let tries = 1; ; tries++) {
     try {
-      return await openStore(config);
+      const opened = await openStore(config);
+      if (tries > 1) outage.onStoreAway(false);
+      return opened;
     } catch (error) {
       if (!outage.waitFor(error)) throw error;
       if (tries === 1) {
+        outage.onStoreAway(true);
         report(
           {
             level: 'warn',

@@ -127,7 +127,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
   app.removeContentTypeParser('text/plain');
   useZodSchemas(app);
   installErrorShapes(app);
-  installLoadShedding(app, metrics.registry, { maxEventLoopDelayMs: 0, ...options.loadShedding });
+  installLoadShedding(app, metrics.registry, { maxEventLoopDelayMs: 0, ...options.loadShedding }, () =>
+    capture.stats(),
+  );
   installApiKeyAuth(app, deps.store.apiKeys, options.auth ?? { mode: 'off', protectMetrics: false });
 
   // Callback-style hooks: on every request, an async hook would cost a promise for nothing.

@@ -77,4 +77,25 @@ describe('the shedding decision', () => {
       shedReason({ inFlight: 0, eventLoopDelayMs: 10_000 }, { maxInFlight: 4, maxEventLoopDelayMs: 0 }),
     ).toBeUndefined();
   });
+
+  it('sheds on a capture falling behind only when nothing else refuses, and asks it only then', () => {
+    let asked = 0;
+    const behind = () => {
+      asked++;
+      return true;
+    };
+    expect(shedReason({ inFlight: 4, eventLoopDelayMs: 0, captureFallingBehind: behind }, bounds)).toBe(
+      'in_flight',
+    );
+    expect(shedReason({ inFlight: 0, eventLoopDelayMs: 500, captureFallingBehind: behind }, bounds)).toBe(
+      'event_loop_delay',
+    );
+    expect(asked).toBe(0);
+    expect(shedReason({ inFlight: 0, eventLoopDelayMs: 0, captureFallingBehind: behind }, bounds)).toBe(
+      'capture_backlog',
+    );
+    expect(
+      shedReason({ inFlight: 0, eventLoopDelayMs: 0, captureFallingBehind: () => false }, bounds),
+    ).toBeUndefined();
+  });
 });

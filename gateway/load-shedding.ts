@@ -1,8 +1,10 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge, type Registry } from 'prom-client';
+import { captureFallingBehind } from './capture-backlog.ts';
 import { wholeNumberSetting } from './environment-setting.ts';
 import { type ErrorBody, GatewayError } from './errors.ts';
+import type { CaptureStats } from './prediction-capture.ts';
 
 export interface LoadSheddingOptions {
   /**
@@ -49,17 +51,22 @@ export const DEFAULT_LOAD_SHEDDING: LoadSheddingOptions = {
 /** Paths never shed: an overloaded gateway is alive, and its metrics say why it sheds. */
 const EXEMPT_PATHS = new Set(['/healthz', '/metrics']);
 
-export type ShedReason = 'in_flight' | 'event_loop_delay';
+export type ShedReason = 'in_flight' | 'event_loop_delay' | 'capture_backlog';
 
-/** Why a new request is refused now, or undefined when it is accepted. The in-flight bound is checked first. */
+/**
+ * Why a new request is refused now, or undefined when it is accepted. The in-flight bound is checked
+ * first. `captureFallingBehind` is asked of predictions only (feedback adds nothing to capture), and only
+ * when nothing else refuses them.
+ */
 export function shedReason(
-  load: { inFlight: number; eventLoopDelayMs: number },
+  load: { inFlight: number; eventLoopDelayMs: number; captureFallingBehind?: () => boolean },
   bounds: Pick<LoadSheddingOptions, 'maxInFlight' | 'maxEventLoopDelayMs'>,
 ): ShedReason | undefined {
   if (load.inFlight >= bounds.maxInFlight) return 'in_flight';
   if (bounds.maxEventLoopDelayMs > 0 && load.eventLoopDelayMs > bounds.maxEventLoopDelayMs) {
     return 'event_loop_delay';
   }
+  if (load.captureFallingBehind?.()) return 'capture_backlog';
   return undefined;
 }
 
@@ -138,14 +145,16 @@ export function monitoredEventLoopDelay(windowMs = 500): EventLoopDelaySource {
 
 /**
  * Counts requests from the moment they arrive (before their body is read) until their response is
- * finished or their connection closes, and refuses new ones past the in-flight bound or while the event
- * loop runs late. Refused requests cost no body parsing and are counted in
+ * finished or their connection closes, and refuses new ones past the in-flight bound, while the event
+ * loop runs late, or (predictions only) while capture falls behind a store that still takes writes
+ * (`captureStats`, see capture-backlog.ts). Refused requests cost no body parsing and are counted in
  * `flywheel_gateway_shed_total{reason}`.
  */
 export function installLoadShedding(
   app: FastifyInstance,
   registry: Registry,
   options: Partial<LoadSheddingOptions> = {},
+  captureStats?: () => CaptureStats,
 ): void {
   const bounds = { ...DEFAULT_LOAD_SHEDDING, ...options };
   const { maxInFlight, maxEventLoopDelayMs, retryAfterSeconds } = bounds;
@@ -171,19 +180,22 @@ export function installLoadShedding(
     });
   }
   const currentDelayMs = () => eventLoopDelay?.delayMs() ?? 0;
+  const captureBehind = captureStats ? () => captureFallingBehind(captureStats()) : undefined;
 
   let inFlight = 0;
   const shed = new Counter({
     name: 'flywheel_gateway_shed_total',
     help:
-      'Requests refused with 503 and Retry-After: reason in_flight (maxInFlight requests already open) or ' +
-      'event_loop_delay (the event loop ran later than maxEventLoopDelayMs).',
+      'Requests refused with 503 and Retry-After: reason in_flight (maxInFlight requests already open), ' +
+      'event_loop_delay (the event loop ran later than maxEventLoopDelayMs) or capture_backlog (a ' +
+      'prediction while capture held 90% of its bound and its store answered).',
     labelNames: ['reason'] as const,
     registers: [registry],
   });
   const shedBy: Record<ShedReason, Counter.Internal> = {
     in_flight: shed.labels('in_flight'),
     event_loop_delay: shed.labels('event_loop_delay'),
+    capture_backlog: shed.labels('capture_backlog'),
   };
   // Both series from the start: a 0 says "never shed for this reason", an absent series says nothing.
   for (const series of Object.values(shedBy)) series.inc(0);
@@ -216,11 +228,24 @@ export function installLoadShedding(
       `the gateway is saturated (its event loop runs more than ${maxEventLoopDelayMs} ms late); ` +
         `retry after ${retryAfterSeconds} s`,
     ).toBody(),
+    capture_backlog: new GatewayError(
+      503,
+      'overloaded',
+      `the gateway serves faster than it can record its predictions; retry after ${retryAfterSeconds} s`,
+    ).toBody(),
   };
 
   app.addHook('onRequest', (request, reply, done) => {
-    if (EXEMPT_PATHS.has(request.url.split('?', 1)[0] ?? '')) return done();
-    const reason = shedReason({ inFlight, eventLoopDelayMs: currentDelayMs() }, bounds);
+    const path = request.url.split('?', 1)[0] ?? '';
+    if (EXEMPT_PATHS.has(path)) return done();
+    const reason = shedReason(
+      {
+        inFlight,
+        eventLoopDelayMs: currentDelayMs(),
+        ...(path.endsWith('/predict') && captureBehind ? { captureFallingBehind: captureBehind } : {}),
+      },
+      bounds,
+    );
     if (reason) {
       shedBy[reason].inc();
       // Answered here, not thrown: the error handler logs every 5xx, and shedding must not flood the log.

@@ -6,6 +6,10 @@ export type DropReason = 'queue_full' | 'store_error' | 'closed';
 export interface CaptureStats {
   /** Predictions held right now, waiting for (or being written to) the store. */
   queued: number;
+  /** Most predictions it holds; more are dropped and counted as `queue_full`. */
+  maxQueued: number;
+  /** The store does not answer right now: what capture holds waits for it (an outage, not a slow store). */
+  storeAway: boolean;
   /** Predictions the store accepted. */
   captured: number;
   dropped: Record<DropReason, number>;

@@ -87,6 +87,8 @@ export class ThreadedCapture implements PredictionCapture {
   /** Threads in a row that ended without writing anything. */
   #failures = 0;
   #closed = false;
+  /** The writer thread waits for a store that does not answer (see CaptureStats.storeAway). */
+  #storeAway = false;
 
   constructor(store: StoreConfig, log: Logger, options: Partial<ThreadedCaptureOptions> = {}) {
     this.#store = { dataDir: store.dataDir, databaseUrl: store.databaseUrl };
@@ -122,6 +124,8 @@ export class ThreadedCapture implements PredictionCapture {
     const drops = this.#drops.totals();
     return {
       queued: this.#ring.queued + this.#waiting.length,
+      maxQueued: this.#options.maxQueued,
+      storeAway: this.#storeAway,
       captured: this.#ring.captured,
       dropped: { ...drops, store_error: drops.store_error + this.#ring.storeErrors },
     };
@@ -206,6 +210,10 @@ export class ThreadedCapture implements PredictionCapture {
       if (report.type === 'flushed') {
         this.#flushes.get(report.id)?.();
         this.#flushes.delete(report.id);
+        return;
+      }
+      if (report.type === 'store') {
+        this.#storeAway = report.away;
         return;
       }
       this.#log[report.level](

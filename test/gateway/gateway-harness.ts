@@ -8,7 +8,7 @@ import { loadSpamAssassin, SPAMASSASSIN_LABELS } from '../../adapters/corpus/spa
 import { openEmbeddedFlags } from '../../adapters/flags/embedded.ts';
 import type { FlagProvider } from '../../adapters/flags/flag-provider.ts';
 import { openEmbeddedStore } from '../../adapters/store/embedded/embedded-store.ts';
-import type { FlywheelStore } from '../../adapters/store/store.ts';
+import type { FlywheelStore, PredictionRepository } from '../../adapters/store/store.ts';
 import { serializeClassifier } from '../../core/model/artifact.ts';
 import { trainClassifier } from '../../core/model/train.ts';
 import type { ModelVersion } from '../../core/registry/model-version.ts';
@@ -179,4 +179,16 @@ export function metricValue(text: string, series: string): number {
   const line = text.split('\n').find((l) => l.startsWith(`${series} `));
   if (!line) throw new Error(`no series ${series} in:\n${text}`);
   return Number(line.slice(series.length + 1));
+}
+
+/** Wraps a store so that each prediction write takes `delayMs` more: a store that keeps writing, slowly. */
+export function slowPredictionWrites(delayMs: number): (store: FlywheelStore) => FlywheelStore {
+  return (store) => {
+    const predictions: PredictionRepository = Object.create(store.predictions);
+    predictions.insertMany = async (rows) => {
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+      return store.predictions.insertMany(rows);
+    };
+    return Object.assign(Object.create(store), { predictions });
+  };
 }

@@ -1,6 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { classifierFromArtifacts } from '../../gateway/classifier-loader.ts';
-import { type Harness, MODEL, metricValue, startHarness, trafficTexts } from './gateway-harness.ts';
+import {
+  type Harness,
+  MODEL,
+  metricValue,
+  slowPredictionWrites,
+  startHarness,
+  trafficTexts,
+} from './gateway-harness.ts';
 
 /**
  * Requests are held in flight deterministically: the champion's classifier loads only when the test
@@ -185,5 +192,81 @@ describe('gateway: load shedding on event-loop delay', () => {
     expect(after.status).toBe(200);
     await harness.gateway.capture.flush();
     expect(await harness.store.predictions.count(MODEL)).toBe(2);
+  });
+});
+
+/**
+ * A store that keeps writing, but slower than the gateway serves: each prediction write takes 300 ms
+ * more, capture holds at most 20. Past 90% of that the gateway refuses new predictions (not feedback),
+ * so nothing it serves is dropped from capture: served = captured.
+ */
+describe('gateway: load shedding while capture falls behind a slow store', () => {
+  let harness: Harness;
+  const texts = trafficTexts(40);
+
+  beforeAll(async () => {
+    harness = await startHarness({
+      wrapStore: slowPredictionWrites(300),
+      options: {
+        loadShedding: { maxEventLoopDelayMs: 0, retryAfterSeconds: 2 },
+        capture: { maxQueued: 20, batchSize: 1 },
+      },
+    });
+  });
+  afterAll(() => harness?.dispose());
+
+  const predict = (n: number) =>
+    fetch(`${harness.url}/v1/models/${MODEL}/predict`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ text: texts[n % texts.length], userKey: `u${n}` }),
+    });
+
+  it('refuses predictions with 503 and Retry-After instead of dropping their capture; feedback still taken', async () => {
+    // One write first, so that the store is seen taking writes (a store that takes none is waited out).
+    const first = await predict(0);
+    expect(first.status).toBe(200);
+    const { predictionId } = (await first.json()) as { predictionId: string };
+    await harness.gateway.capture.flush();
+
+    const statuses: number[] = [];
+    const refusals: Array<{ retryAfter: string | null; body: unknown }> = [];
+    for (let n = 1; n <= 60; n++) {
+      const response = await predict(n);
+      statuses.push(response.status);
+      if (response.status === 503) {
+        refusals.push({ retryAfter: response.headers.get('retry-after'), body: await response.json() });
+      } else await response.arrayBuffer();
+    }
+    expect(statuses.filter((status) => status !== 200 && status !== 503)).toEqual([]);
+    // 60 answers in far less than the 18 s their writes take: most are refused, none dropped.
+    expect(refusals.length).toBeGreaterThan(0);
+    for (const refusal of refusals) {
+      expect(refusal).toEqual({
+        retryAfter: '2',
+        body: {
+          error: {
+            code: 'overloaded',
+            message: 'the gateway serves faster than it can record its predictions; retry after 2 s',
+          },
+        },
+      });
+    }
+    // Feedback adds nothing to capture: it is not refused for the backlog.
+    const feedback = await fetch(`${harness.url}/v1/predictions/${predictionId}/feedback`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ kind: 'correct', userKey: 'u0' }),
+    });
+    expect(feedback.status).toBe(201);
+
+    const metrics = await harness.metrics();
+    expect(metricValue(metrics, 'flywheel_gateway_shed_total{reason="capture_backlog"}')).toBe(
+      refusals.length,
+    );
+    expect(metricValue(metrics, 'flywheel_gateway_capture_dropped_total{reason="queue_full"}')).toBe(0);
+    await harness.gateway.capture.flush();
+    const served = statuses.filter((status) => status === 200).length + 1;
+    expect(await harness.store.predictions.count(MODEL)).toBe(served);
   });
 });

@@ -164,7 +164,18 @@ test('FLYWHEEL_GATEWAY_CAPTURE_QUEUE bounds what an outage holds: the rest is dr
     await pg.interrupt();
     const answers: number[] = [];
     try {
-      for (let n = 0; n < 150; n++) {
+      // The first prediction's write finds the store gone: from then on a full queue is an outage to
+      // serve through (held, the rest dropped), not a slow store to shed for.
+      expect((await predict(0)).status).toBe(200);
+      await vi.waitFor(
+        async () =>
+          expect(
+            ((await (await fetch(`${small.address}/healthz`)).json()) as { captureStoreAway: boolean })
+              .captureStoreAway,
+          ).toBe(true),
+        { timeout: 30_000 },
+      );
+      for (let n = 1; n < 150; n++) {
         const response = await predict(n);
         answers.push(response.status);
         await response.arrayBuffer();

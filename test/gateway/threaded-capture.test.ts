@@ -36,6 +36,8 @@ describe('ThreadedCapture: the event loop copies, a writer thread writes', () =>
       await capture.flush();
       expect(capture.stats()).toEqual({
         queued: 0,
+        maxQueued: 20_000,
+        storeAway: false,
         captured: 301,
         dropped: { queue_full: 0, store_error: 0, closed: 0 },
       });
