@@ -84,7 +84,7 @@ export async function collectionLine(
       .toFixed(2)
       .padStart(7)} s` +
     `${(median(samples.map((s) => s.growthBytes)) / 2 ** 20).toFixed(0).padStart(8)} MB peak RSS growth` +
-    `   (runs: ${samples.map((s) => s.seconds.toFixed(2)).join(', ')} s; ` +
+    `   (runs: ${samples.map((s) => `${s.seconds.toFixed(2)} s ${(s.growthBytes / 2 ** 20).toFixed(0)} MB`).join(', ')}; ` +
     `${figures.scanned.toLocaleString('en-US')} served scanned, ${figures.candidates.toLocaleString('en-US')} candidate reasons, ` +
     `${figures.autoLabelled} auto-labelled + ${figures.needsReview} for review)`
   );
