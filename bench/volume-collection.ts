@@ -21,7 +21,7 @@ import { defaultCycleConfig } from '../core/cycle/cycle-config.ts';
 export const COLLECTION_WAY = 'collection';
 
 /**
- * Where the process's memory sat, sampled at each progress report (once a second): V8's young
+ * Where the process's memory sat, sampled at each progress report (once a second) and at the end: V8's young
  * generation (new space, both semi-spaces), the rest of its heap (old, code and large-object spaces),
  * what it held live, and memory outside the heap (the drivers' buffers, node:sqlite's statements).
  */
@@ -87,6 +87,7 @@ export async function measureCollectionInChild(store: FlywheelStore): Promise<Co
       },
     );
     const seconds = (performance.now() - started) / 1000;
+    sampleHeap(heap);
     const peak = process.resourceUsage().maxRSS * 1024;
     return {
       seconds,
@@ -124,7 +125,7 @@ export async function collectionLine(
     `   (runs: ${samples.map((s) => `${s.seconds.toFixed(2)} s ${(s.growthBytes / 2 ** 20).toFixed(0)} MB`).join(', ')}; ` +
     `${figures.scanned.toLocaleString('en-US')} served scanned, ${figures.candidates.toLocaleString('en-US')} candidate reasons, ` +
     `${figures.autoLabelled} auto-labelled + ${figures.needsReview} for review)\n` +
-    `${''.padEnd(28)}sampled each second, largest over the runs: V8 new space ${largest('newSpaceBytes')} MB, ` +
+    `${''.padEnd(28)}sampled each second and at the end, largest over the runs: V8 new space ${largest('newSpaceBytes')} MB, ` +
     `rest of the heap ${largest('otherSpacesBytes')} MB (${largest('usedBytes')} MB in use), external ${largest('externalBytes')} MB`
   );
 }

@@ -17,7 +17,7 @@
  * batches by COPY). A PostgreSQL load ends with VACUUM ANALYZE, as autovacuum would after a bulk load.
  *
  *   node bench/volume.ts [--store embedded|postgres] [--rows 1000000] [--window 1000000] [--runs 3] [--no-loaded]
- *                        [--retain-delete 0.1] [--collection-only]
+ *                        [--retain-delete 0.1] [--collection-only] [--collection-also-with=--max-semi-space-size=16]
  *
  * The children run with the parent's Node flags (`node --max-semi-space-size=16 bench/volume.ts …`, or
  * NODE_OPTIONS): to measure a worker started with heap flags, start the bench with the same ones.
@@ -53,6 +53,8 @@ const { values } = parseArgs({
     'no-loaded': { type: 'boolean', default: false },
     /** Measure the collection step alone (no rollout steps, monitor window or retention pass). */
     'collection-only': { type: 'boolean', default: false },
+    /** Node flags to measure the collection step with too, on the same load: `--collection-also-with=--max-semi-space-size=16`. */
+    'collection-also-with': { type: 'string' },
     /** The share of the oldest predictions the retention pass deletes (0: no pass). */
     'retain-delete': { type: 'string', default: '0.1' },
     store: { type: 'string', default: 'embedded' },
@@ -219,12 +221,18 @@ interface Measured {
   figures: unknown;
 }
 
-async function measure(way: string, path: string, query: StepWindowQuery): Promise<Measured> {
+async function measure(
+  way: string,
+  path: string,
+  query: StepWindowQuery,
+  nodeFlags: readonly string[] = [],
+): Promise<Measured> {
   const { stdout } = await promisify(execFile)(
     process.execPath,
     [
       // The parent's own Node flags (e.g. heap flags a worker is started with), as NODE_OPTIONS would.
       ...process.execArgv,
+      ...nodeFlags,
       '--no-warnings',
       new URL(import.meta.url).pathname,
       '--measure',
@@ -335,6 +343,14 @@ if (values.measure === COLLECTION_WAY) {
         runs,
       ),
     );
+    const alsoWith = values['collection-also-with']?.split(/\s+/).filter((flag) => flag.length > 0) ?? [];
+    if (alsoWith.length > 0) {
+      const line = await collectionLine(
+        async (way) => (await measure(way, path, monitorQuery, alsoWith)) as unknown as CollectionMeasured,
+        runs,
+      );
+      lines.push(line.replace('collection'.padEnd(28), `collection, ${alsoWith.join(' ')}`.padEnd(28)));
+    }
     const retainDelete = Number(values['retain-delete']);
     if (retainDelete > 0 && !collectionOnly) {
       const doomed = Math.round(rows * retainDelete);
