@@ -17,7 +17,10 @@
  * batches by COPY). A PostgreSQL load ends with VACUUM ANALYZE, as autovacuum would after a bulk load.
  *
  *   node bench/volume.ts [--store embedded|postgres] [--rows 1000000] [--window 1000000] [--runs 3] [--no-loaded]
- *                        [--retain-delete 0.1]
+ *                        [--retain-delete 0.1] [--collection-only] [--collection-also-with=--max-semi-space-size=16]
+ *
+ * The children run with the parent's Node flags (`node --max-semi-space-size=16 bench/volume.ts …`, or
+ * NODE_OPTIONS): to measure a worker started with heap flags, start the bench with the same ones.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -48,6 +51,10 @@ const { values } = parseArgs({
     window: { type: 'string' },
     runs: { type: 'string', default: '3' },
     'no-loaded': { type: 'boolean', default: false },
+    /** Measure the collection step alone (no rollout steps, monitor window or retention pass). */
+    'collection-only': { type: 'boolean', default: false },
+    /** Node flags to measure the collection step with too, on the same load: `--collection-also-with=--max-semi-space-size=16`. */
+    'collection-also-with': { type: 'string' },
     /** The share of the oldest predictions the retention pass deletes (0: no pass). */
     'retain-delete': { type: 'string', default: '0.1' },
     store: { type: 'string', default: 'embedded' },
@@ -214,10 +221,18 @@ interface Measured {
   figures: unknown;
 }
 
-async function measure(way: string, path: string, query: StepWindowQuery): Promise<Measured> {
+async function measure(
+  way: string,
+  path: string,
+  query: StepWindowQuery,
+  nodeFlags: readonly string[] = [],
+): Promise<Measured> {
   const { stdout } = await promisify(execFile)(
     process.execPath,
     [
+      // The parent's own Node flags (e.g. heap flags a worker is started with), as NODE_OPTIONS would.
+      ...process.execArgv,
+      ...nodeFlags,
       '--no-warnings',
       new URL(import.meta.url).pathname,
       '--measure',
@@ -266,9 +281,10 @@ if (values.measure === COLLECTION_WAY) {
     }
     const loadSeconds = (performance.now() - loadStarted) / 1000;
     console.error(`loaded ${rows} predictions in ${loadSeconds.toFixed(1)} s`);
+    const collectionOnly = values['collection-only'];
     const ways = values['no-loaded'] ? ['aggregated'] : ['aggregated', 'loaded rows'];
     const lines: string[] = [];
-    for (const mode of ['canary', 'shadow'] as const) {
+    for (const mode of collectionOnly ? [] : (['canary', 'shadow'] as const)) {
       const query: StepWindowQuery = {
         model: 'spam',
         from: T0 + rows - window,
@@ -308,14 +324,18 @@ if (values.measure === COLLECTION_WAY) {
       candidateVersion: 'v2',
     };
     const monitored: Measured[] = [];
-    for (let run = 0; run < runs; run++) monitored.push(await measure('monitor', path, monitorQuery));
-    lines.push(
-      `${'monitor window'.padEnd(28)}${median(monitored.map((s) => s.seconds))
-        .toFixed(2)
-        .padStart(7)} s` +
-        `${(median(monitored.map((s) => s.growthBytes)) / 2 ** 20).toFixed(0).padStart(8)} MB peak RSS growth` +
-        `   (runs: ${monitored.map((s) => s.seconds.toFixed(2)).join(', ')} s)`,
-    );
+    for (let run = 0; run < (collectionOnly ? 0 : runs); run++) {
+      monitored.push(await measure('monitor', path, monitorQuery));
+    }
+    if (!collectionOnly) {
+      lines.push(
+        `${'monitor window'.padEnd(28)}${median(monitored.map((s) => s.seconds))
+          .toFixed(2)
+          .padStart(7)} s` +
+          `${(median(monitored.map((s) => s.growthBytes)) / 2 ** 20).toFixed(0).padStart(8)} MB peak RSS growth` +
+          `   (runs: ${monitored.map((s) => s.seconds.toFixed(2)).join(', ')} s)`,
+      );
+    }
     // The collection step (bench/volume-collection.ts): every loaded prediction is new to the cycle.
     lines.push(
       await collectionLine(
@@ -323,8 +343,16 @@ if (values.measure === COLLECTION_WAY) {
         runs,
       ),
     );
+    const alsoWith = values['collection-also-with']?.split(/\s+/).filter((flag) => flag.length > 0) ?? [];
+    if (alsoWith.length > 0) {
+      const line = await collectionLine(
+        async (way) => (await measure(way, path, monitorQuery, alsoWith)) as unknown as CollectionMeasured,
+        runs,
+      );
+      lines.push(line.replace('collection'.padEnd(28), `collection, ${alsoWith.join(' ')}`.padEnd(28)));
+    }
     const retainDelete = Number(values['retain-delete']);
-    if (retainDelete > 0) {
+    if (retainDelete > 0 && !collectionOnly) {
       const doomed = Math.round(rows * retainDelete);
       const pass = await measure('retention', path, { ...monitorQuery, from: T0, to: T0 + doomed });
       const removed = pass.figures as { predictions: number; feedback: number; batches: number };

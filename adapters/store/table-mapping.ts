@@ -46,6 +46,29 @@ export function recordOf<R>(mapping: TableMapping<R>, row: Record<string, unknow
   return record as R;
 }
 
+/**
+ * The record of a row read as an array (node:sqlite's `setReturnArrays`, pg's `rowMode: 'array'`), its
+ * values in the mapping's column order from `offset` on, with `seq` from position 0 when `offset` is 1.
+ * A page of a million-row walk is read this way: node:sqlite hands each row over as an object without
+ * prototype in dictionary mode (over a kilobyte of heap per row before any of its values), and copying
+ * it into a record doubled the garbage a walk leaves behind.
+ */
+export function recordOfValues<R>(
+  mapping: TableMapping<R>,
+  values: readonly unknown[],
+  dialect: Dialect,
+  offset = 0,
+): R {
+  const record: Record<string, unknown> = {};
+  const { columns } = mapping;
+  for (let i = 0; i < columns.length; i++) {
+    const c = columns[i]!;
+    record[c.field] = decodeValue(c.kind, values[i + offset], dialect);
+  }
+  if (offset === 1) record.seq = Number(values[0]);
+  return record as R;
+}
+
 /** PostgreSQL array types for unnest, by kind; JSON travels as text and is cast where it is selected. */
 export const POSTGRES_ARRAY_TYPE: Record<ColumnKind, string> = {
   text: 'text[]',

@@ -10,7 +10,7 @@ import {
 } from '../served-window-queries.ts';
 import { stepWindowFigures } from '../step-window-queries.ts';
 import type { FeedbackRepository, PredictionRepository, Sequenced } from '../store.ts';
-import { columnList, embeddedPlaceholders, recordOf, rowValues } from '../table-mapping.ts';
+import { columnList, embeddedPlaceholders, recordOf, recordOfValues, rowValues } from '../table-mapping.ts';
 
 const PREDICTION_COLUMNS = columnList(PREDICTIONS);
 const PREDICTION_PLACEHOLDERS = embeddedPlaceholders(PREDICTIONS);
@@ -23,10 +23,14 @@ type Bindable = SQLInputValue;
 
 const predictionValues = (row: PredictionRecord) => rowValues(PREDICTIONS, row, 'embedded') as Bindable[];
 const toPrediction = (row: Row) => recordOf(PREDICTIONS, row, 'embedded');
-const toSequencedPrediction = (row: Row): Sequenced<PredictionRecord> => ({
-  ...toPrediction(row),
-  seq: row.seq,
-});
+/** A row of a statement that returns arrays (`seq` first, then the prediction's columns). */
+const sequencedPredictionOf = (values: unknown[]) =>
+  recordOfValues(PREDICTIONS, values, 'embedded', 1) as Sequenced<PredictionRecord>;
+/** Prepared to return each row as an array: see recordOfValues. */
+const returningArrays = (statement: StatementSync) => {
+  statement.setReturnArrays(true);
+  return statement;
+};
 const toFeedback = (row: Row) => recordOf(FEEDBACK, row, 'embedded');
 
 export function embeddedPredictions(db: DatabaseSync): PredictionRepository {
@@ -38,8 +42,10 @@ export function embeddedPredictions(db: DatabaseSync): PredictionRepository {
   const insertChunk = insertStatement(ROWS_PER_STATEMENT);
   const insertOne = insertStatement(1);
   const get = db.prepare(`SELECT seq, ${PREDICTION_COLUMNS} FROM predictions WHERE id = ?`);
-  const listAfter = db.prepare(
-    `SELECT seq, ${PREDICTION_COLUMNS} FROM predictions WHERE model = ? AND seq > ? ORDER BY seq LIMIT ?`,
+  const listAfter = returningArrays(
+    db.prepare(
+      `SELECT seq, ${PREDICTION_COLUMNS} FROM predictions WHERE model = ? AND seq > ? ORDER BY seq LIMIT ?`,
+    ),
   );
   const listBetween = db.prepare(
     `SELECT seq, ${PREDICTION_COLUMNS} FROM predictions
@@ -50,19 +56,23 @@ export function embeddedPredictions(db: DatabaseSync): PredictionRepository {
      WHERE model = ? AND created_at >= ? AND created_at < ? AND variant = ? ORDER BY created_at, seq`,
   );
   // The ids travel as one JSON array: no statement per list length, no limit on bound parameters.
-  const getMany = db.prepare(
-    `SELECT seq, ${PREDICTION_COLUMNS} FROM predictions WHERE id IN (SELECT value FROM json_each(?)) ORDER BY seq`,
+  const getMany = returningArrays(
+    db.prepare(
+      `SELECT seq, ${PREDICTION_COLUMNS} FROM predictions WHERE id IN (SELECT value FROM json_each(?)) ORDER BY seq`,
+    ),
   );
   // Left to itself the planner walks the whole range by (model, seq) for each page of a collection;
   // each served id has at most a few twins, so the served-id index is the one to use.
-  const shadowsOf = db.prepare(
-    `SELECT p.seq, ${PREDICTION_COLUMNS.split(', ')
-      .map((column) => `p.${column}`)
-      .join(', ')}
+  const shadowsOf = returningArrays(
+    db.prepare(
+      `SELECT p.seq, ${PREDICTION_COLUMNS.split(', ')
+        .map((column) => `p.${column}`)
+        .join(', ')}
      FROM (SELECT DISTINCT value FROM json_each(?)) AS wanted
      CROSS JOIN predictions AS p INDEXED BY predictions_by_served_prediction ON p.served_prediction_id = wanted.value
      WHERE p.served_prediction_id IS NOT NULL AND p.model = ? AND p.variant = 'shadow' AND p.seq > ? AND p.seq <= ?
      ORDER BY p.seq`,
+    ),
   );
   const countAll = db.prepare('SELECT count(*) AS n FROM predictions');
   const countOfModel = db.prepare('SELECT count(*) AS n FROM predictions WHERE model = ?');
@@ -92,15 +102,20 @@ export function embeddedPredictions(db: DatabaseSync): PredictionRepository {
     },
     async getMany(ids) {
       if (ids.length === 0) return [];
-      return (getMany.all(JSON.stringify(ids)) as unknown as Row[]).map(toSequencedPrediction);
+      return (getMany.all(JSON.stringify(ids)) as unknown as unknown[][]).map(sequencedPredictionOf);
     },
     async shadowsOf(model, servedIds, { afterSeq, upToSeq }) {
       if (servedIds.length === 0) return [];
-      const rows = shadowsOf.all(JSON.stringify(servedIds), model, afterSeq, upToSeq) as unknown as Row[];
-      return rows.map(toSequencedPrediction);
+      const rows = shadowsOf.all(
+        JSON.stringify(servedIds),
+        model,
+        afterSeq,
+        upToSeq,
+      ) as unknown as unknown[][];
+      return rows.map(sequencedPredictionOf);
     },
     async listAfter(model, afterSeq, limit) {
-      return (listAfter.all(model, afterSeq, limit) as unknown as Row[]).map(toSequencedPrediction);
+      return (listAfter.all(model, afterSeq, limit) as unknown as unknown[][]).map(sequencedPredictionOf);
     },
     async listBetween(model, from, to, variant) {
       const rows = variant

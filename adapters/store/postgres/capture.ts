@@ -7,6 +7,7 @@ import {
   columnList,
   postgresUnnestSelect,
   recordOf,
+  recordOfValues,
   type TableMapping,
 } from '../table-mapping.ts';
 import { copyBatch } from './copy-batch.ts';
@@ -47,6 +48,19 @@ function batchInsert<R>(mapping: TableMapping<R>, lock: number): string {
 const INSERT_PREDICTIONS = batchInsert(PREDICTIONS, PREDICTIONS_LOCK);
 const INSERT_FEEDBACK = batchInsert(FEEDBACK, FEEDBACK_LOCK);
 
+/**
+ * Predictions with their positions, read as arrays (`seq` first) and turned into records in one step:
+ * the pages of a capture walk, where pg's row objects and a copy of each were garbage by the million.
+ */
+async function sequencedPredictions(
+  pool: pg.Pool,
+  text: string,
+  values: unknown[],
+): Promise<Sequenced<PredictionRecord>[]> {
+  const { rows } = await pool.query<unknown[]>({ text, values, rowMode: 'array' });
+  return rows.map((row) => recordOfValues(PREDICTIONS, row, 'postgres', 1) as Sequenced<PredictionRecord>);
+}
+
 export function postgresPredictions(pool: pg.Pool): PredictionRepository {
   return {
     async insertMany(rows) {
@@ -63,29 +77,29 @@ export function postgresPredictions(pool: pg.Pool): PredictionRepository {
     },
     async getMany(ids) {
       if (ids.length === 0) return [];
-      const { rows } = await pool.query<Row>(
+      return sequencedPredictions(
+        pool,
         `SELECT seq, ${PREDICTION_COLUMNS} FROM predictions WHERE id = ANY($1::text[]) ORDER BY seq`,
         [ids],
       );
-      return rows.map((row): Sequenced<PredictionRecord> => ({ ...toPrediction(row), seq: row.seq }));
     },
     async shadowsOf(model, servedIds, { afterSeq, upToSeq }) {
       if (servedIds.length === 0) return [];
-      const { rows } = await pool.query<Row>(
+      return sequencedPredictions(
+        pool,
         `SELECT seq, ${PREDICTION_COLUMNS} FROM predictions
          WHERE served_prediction_id = ANY($1::text[]) AND model = $2 AND variant = 'shadow'
            AND seq > $3 AND seq <= $4
          ORDER BY seq`,
         [servedIds, model, afterSeq, upToSeq],
       );
-      return rows.map((row): Sequenced<PredictionRecord> => ({ ...toPrediction(row), seq: row.seq }));
     },
     async listAfter(model, afterSeq, limit) {
-      const { rows } = await pool.query<Row>(
+      return sequencedPredictions(
+        pool,
         `SELECT seq, ${PREDICTION_COLUMNS} FROM predictions WHERE model = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
         [model, afterSeq, limit],
       );
-      return rows.map((row): Sequenced<PredictionRecord> => ({ ...toPrediction(row), seq: row.seq }));
     },
     async listBetween(model, from, to, variant) {
       const { rows } = await pool.query<Row>(
