@@ -122,7 +122,9 @@ export async function storeOutage(
     injected: 1,
     affected: affected.length,
     completed: outcomes.promoted,
-    lost: served.length - found - drops + feedbackLost,
+    // The drops include shadow twins (a shadow step captures two predictions per request) that no user
+    // was served: every missing served prediction must be covered by a counted drop, not the reverse.
+    lost: Math.max(0, served.length - found - drops) + feedbackLost,
     duplicates: await duplicatesOf(stack.deps.store, [model]),
     maxRecoveryMs: drainedAfterResumeMs,
     extra: {
@@ -140,7 +142,7 @@ export async function storeOutage(
     notes:
       `in the rollout of a cycle (${describeCounts(outcomes.byOutcome)}, ended ${seconds(cycleEndedAfterResumeMs)} after the server was back); ` +
       `predictions: ${users.answers.length} sent (${servedDuring} during the outage), ${describeCounts(predictionStatuses)}; ` +
-      `served ${served.length} = in the store ${found} + dropped ${drops} (${describeCounts(dropped)}); ` +
+      `served ${served.length}: in the store ${found}, not in it ${served.length - found}, covered by the ${drops} drops counted (${describeCounts(dropped)}; shadow twins included); ` +
       `${shedForBacklog} predictions shed while capture caught up (503 capture_backlog); ` +
       `capture queue at most ${maxQueued}, its backlog written ${seconds(drainedAfterResumeMs)} after the server was back; ` +
       `feedback answers ${describeCounts(users.feedbackStatuses)} (503 store_unavailable sent again after Retry-After), ` +

@@ -43,7 +43,11 @@ test('PostgreSQL stopped during a rollout under traffic: served = stored, feedba
   writeFileSync(join(output, 'store-outage.txt'), `${formatTable([row])}\n`);
   expect(row.extra?.notServed, row.notes).toBe(0);
   // Whether the queue overflows depends on how fast users send; whatever did not fit is counted.
-  expect((row.extra?.found ?? 0) + (row.extra?.drops ?? 0), row.notes).toBe(row.extra?.served);
+  // Every served prediction is in the store or among the drops the gateway counted (which also count
+  // shadow twins no user was served, so they may be more).
+  expect((row.extra?.found ?? 0) + (row.extra?.drops ?? 0), row.notes).toBeGreaterThanOrEqual(
+    row.extra?.served ?? 0,
+  );
   expect(row.lost, row.notes).toBe(0);
   expect(row.extra?.feedbackServerErrors, row.notes).toBe(0);
   expect(row.extra?.feedbackLost, row.notes).toBe(0);
