@@ -2,13 +2,21 @@
  * Capture ingest rate of the two stores, side by side in one run on one machine:
  * predictions.insertMany in batches (as the gateway's capture buffer flushes them), fresh store per run.
  *
- *   node bench/store-ingest.ts [--rows 100000] [--batch 500] [--runs 5] [--text-bytes 256]
+ *   node bench/store-ingest.ts [--rows 100000] [--batch 500] [--runs 5] [--text-bytes 256] [--ceiling]
+ *
+ * With --ceiling it also measures what this machine's PostgreSQL takes for the same rows into a bare copy
+ * of the table (no index, constraint, identity or generated column; the COPY path unchanged), with one
+ * writer and with two writers side by side (the capture lock taken by neither): the most any capture
+ * schema could ingest here, and the server backends' CPU time per row.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { PREDICTIONS } from '../adapters/store/capture-tables.ts';
 import { openEmbeddedStore } from '../adapters/store/embedded/embedded-store.ts';
+import { copyBatch } from '../adapters/store/postgres/copy-batch.ts';
 import { openPostgresStore } from '../adapters/store/postgres/postgres-store.ts';
 import type { FlywheelStore } from '../adapters/store/store.ts';
 import type { PredictionRecord } from '../core/capture/records.ts';
@@ -20,6 +28,7 @@ const { values } = parseArgs({
     batch: { type: 'string', default: '500' },
     runs: { type: 'string', default: '5' },
     'text-bytes': { type: 'string', default: '256' },
+    ceiling: { type: 'boolean', default: false },
   },
 });
 const rows = Number(values.rows);
@@ -73,6 +82,65 @@ async function ingestRate(openFresh: () => Promise<FlywheelStore>, runIndex: num
   }
 }
 
+/** Everything a capture reader needs taken off the predictions table: its indexes, keys, identity, generated column. */
+const BARE_TABLE = `
+  ALTER TABLE predictions DROP COLUMN text_length CASCADE;
+  DROP INDEX predictions_by_user, predictions_by_model_seq, predictions_by_served_prediction;
+  ALTER TABLE predictions DROP CONSTRAINT predictions_pkey, DROP CONSTRAINT predictions_id_key;
+  ALTER TABLE predictions ALTER COLUMN seq DROP IDENTITY, ALTER COLUMN seq DROP NOT NULL`;
+
+/** A backend's CPU time so far in ms (utime + stime), when the server runs on this machine. */
+function backendCpuMs(pid: number): number | null {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return null;
+  }
+}
+
+interface CeilingRun {
+  rate: number;
+  serverMicrosPerRow: number | null;
+}
+
+/** The same batches by COPY into a bare table, `writers` connections taking batches in turn, no capture lock. */
+async function bareTableRate(url: string, writers: number, runIndex: number): Promise<CeilingRun> {
+  await (await openPostgresStore(url)).close();
+  const batches = capturedBatches(runIndex);
+  const pool = new pg.Pool({ connectionString: url, max: writers });
+  try {
+    await pool.query(BARE_TABLE);
+    const clients = await Promise.all(Array.from({ length: writers }, () => pool.connect()));
+    const pids: number[] = [];
+    for (const client of clients)
+      pids.push((await client.query('SELECT pg_backend_pid() AS pid')).rows[0].pid);
+    for (const client of clients) client.release();
+    const cpuBefore = pids.map(backendCpuMs);
+    let next = 0;
+    const started = performance.now();
+    await Promise.all(
+      Array.from({ length: writers }, async (_, writer) => {
+        while (next < batches.length) {
+          // Lock keys of their own: the writers never wait for each other.
+          await copyBatch(pool, PREDICTIONS, [9_000_001, writer], batches[next++]!);
+        }
+      }),
+    );
+    const seconds = (performance.now() - started) / 1000;
+    const cpuAfter = pids.map(backendCpuMs);
+    const stored = Number((await pool.query('SELECT count(*) AS n FROM predictions')).rows[0].n);
+    if (stored !== rows) throw new Error(`expected ${rows} rows stored, found ${stored}`);
+    const serverMs =
+      cpuAfter.every((ms) => ms !== null) && cpuBefore.every((ms) => ms !== null)
+        ? cpuAfter.reduce((sum, ms, i) => sum! + ms! - cpuBefore[i]!, 0)!
+        : null;
+    return { rate: rows / seconds, serverMicrosPerRow: serverMs === null ? null : (serverMs * 1000) / rows };
+  } finally {
+    await pool.end();
+  }
+}
+
 function median(samples: number[]): number {
   const sorted = [...samples].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
@@ -85,14 +153,20 @@ const postgres = await startThrowawayPostgres({ settings: POSTGRES_SETTINGS });
 try {
   const embedded: number[] = [];
   const server: number[] = [];
+  const bareOne: CeilingRun[] = [];
+  const bareTwo: CeilingRun[] = [];
   // Alternate the two so a noisy neighbour on the machine hurts both alike.
   for (let run = 0; run < runs; run++) {
     embedded.push(await ingestRate(async () => openEmbeddedStore(join(dir, `run-${run}.db`)), run));
     server.push(await ingestRate(async () => openPostgresStore(await postgres.createDatabase()), run));
+    if (values.ceiling) {
+      bareOne.push(await bareTableRate(await postgres.createDatabase(), 1, run));
+      bareTwo.push(await bareTableRate(await postgres.createDatabase(), 2, run));
+    }
   }
   const format = (rate: number) => Math.round(rate).toLocaleString('en-US').padStart(9);
   const line = (name: string, samples: number[]) =>
-    `${name.padEnd(22)}${format(median(samples))} rows/s   (runs: ${samples.map((s) => Math.round(s)).join(', ')})`;
+    `${name.padEnd(26)}${format(median(samples))} rows/s   (runs: ${samples.map((s) => Math.round(s)).join(', ')})`;
 
   console.log(
     `machine: ${cpus()[0]?.model ?? 'unknown cpu'}, ${availableParallelism()} cores, Node ${process.version}`,
@@ -110,8 +184,22 @@ try {
   console.log('');
   console.log(line('embedded (node:sqlite)', embedded));
   console.log(line('postgres (pg, COPY)', server));
+  const ceilingLine = (name: string, samples: CeilingRun[]) => {
+    const cpu = samples.map((s) => s.serverMicrosPerRow);
+    const cpuText = cpu.every((us) => us !== null)
+      ? `   server CPU ${median(cpu as number[]).toFixed(1)} µs/row`
+      : '';
+    return `${line(
+      name,
+      samples.map((s) => s.rate),
+    )}${cpuText}`;
+  };
+  if (values.ceiling) {
+    console.log(ceilingLine('postgres bare, 1 writer', bareOne));
+    console.log(ceilingLine('postgres bare, 2 writers', bareTwo));
+  }
   console.log(
-    `${'embedded / postgres'.padEnd(22)}${(median(embedded) / median(server)).toFixed(2).padStart(9)}x`,
+    `${'embedded / postgres'.padEnd(26)}${(median(embedded) / median(server)).toFixed(2).padStart(9)}x`,
   );
 } finally {
   await postgres.stop();
