@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { FEEDBACK_CLOCK_SLACK_MS } from '../adapters/store/step-window-queries.ts';
 import type { FlywheelStore, ServedWindowQuery, StepWindowQuery } from '../adapters/store/store.ts';
 import type { ApiKeyRecord } from '../core/access/api-key.ts';
 import type { PredictionRecord } from '../core/capture/records.ts';
@@ -410,6 +411,44 @@ export function describeStoreContract(name: string, openFreshStore: () => Promis
           },
           shadow: null,
         });
+      });
+      it('counts the feedback recorded from ten minutes before the window opens, and none older (as the monitor does)', async () => {
+        const from = T0 + 2 * FEEDBACK_CLOCK_SLACK_MS;
+        await store.predictions.insertMany([
+          aPrediction({ id: 'p-skewed', createdAt: from + 10, modelVersion: 'v1', label: 'spam' }),
+          aPrediction({ id: 'p-stale', createdAt: from + 20, modelVersion: 'v1', label: 'spam' }),
+        ]);
+        const incorrect = { kind: 'incorrect', label: null } as const;
+        await store.feedback.insertMany([
+          // Up to ten minutes older than the window: another gateway host's clock.
+          aFeedback({
+            id: 'f-skewed',
+            predictionId: 'p-skewed',
+            ...incorrect,
+            createdAt: from - FEEDBACK_CLOCK_SLACK_MS,
+          }),
+          // Older than that: no feedback on this window's traffic can be.
+          aFeedback({
+            id: 'f-stale',
+            predictionId: 'p-stale',
+            ...incorrect,
+            createdAt: from - FEEDBACK_CLOCK_SLACK_MS - 1,
+          }),
+        ]);
+        const counted = { rated: 1, negative: 1 };
+        expect(
+          (await store.predictions.stepWindow(query({ from, to: from + 100 }))).champion.feedback,
+        ).toEqual(counted);
+        const served = await store.predictions.servedWindow({
+          model: 'spam',
+          version: 'v1',
+          from,
+          to: from + 100,
+          sketchPoints: DEFAULT_SKETCH_POINTS,
+          sampleSize: 1,
+        });
+        expect(served.predictions).toBe(2);
+        expect(served.feedback).toEqual(counted);
       });
     });
 

@@ -1,6 +1,6 @@
 import { evenPositions, type ServedWindowFigures, sketchRanks } from '../../core/monitor/served-window.ts';
 import type { RowQuery } from './step-window-queries.ts';
-import { FEEDBACK_CLAIMS, FEEDBACK_TALLY } from './step-window-queries.ts';
+import { FEEDBACK_CLAIMS, FEEDBACK_OF_WINDOW, FEEDBACK_TALLY } from './step-window-queries.ts';
 import type { ServedWindowQuery } from './store.ts';
 import type { Dialect } from './table-mapping.ts';
 
@@ -97,7 +97,7 @@ const SERVED_TALLY = `
   WITH arm AS (SELECT id, label FROM predictions WHERE ${SERVED}),
   claims AS (
     SELECT arm.id, ${FEEDBACK_CLAIMS}
-    FROM arm JOIN feedback f ON f.prediction_id = arm.id
+    FROM arm JOIN feedback f ON f.prediction_id = arm.id AND ${FEEDBACK_OF_WINDOW}
     GROUP BY arm.id
   )
   SELECT ${FEEDBACK_TALLY} FROM claims`;

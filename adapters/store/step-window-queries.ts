@@ -95,6 +95,17 @@ export const FEEDBACK_CLAIMS = `
         AS says_wrong,
       count(DISTINCT CASE WHEN f.kind = 'label' AND f.label <> arm.label THEN f.label END) AS other_labels`;
 
+/**
+ * Which feedback a window's predictions count: their own (`f` joined by prediction id), recorded by the
+ * model no earlier than ten minutes before the window opens. The gateway writes feedback only once its
+ * prediction is in the store, so feedback is never older than its prediction but by how far two gateway
+ * hosts' clocks are apart; ten minutes is far beyond what a host kept by NTP drifts. The bound lets
+ * PostgreSQL read the feedback recorded since the window opened (index `feedback_since`, migration 12)
+ * instead of the model's whole feedback table. ?1 model, ?2 from (ms).
+ */
+export const FEEDBACK_CLOCK_SLACK_MS = 10 * 60 * 1000;
+export const FEEDBACK_OF_WINDOW = `f.model = ?1 AND f.created_at >= ?2 - ${FEEDBACK_CLOCK_SLACK_MS}`;
+
 export const FEEDBACK_TALLY = `
     coalesce(sum(CASE WHEN says_right > 0 AND says_wrong > 0 THEN 0
                       WHEN other_labels > 1 THEN 0
@@ -107,7 +118,7 @@ const ARM_TALLY = `
   WITH arm AS (${ARM}),
   claims AS (
     SELECT arm.id, ${FEEDBACK_CLAIMS}
-    FROM arm JOIN feedback f ON f.prediction_id = arm.id
+    FROM arm JOIN feedback f ON f.prediction_id = arm.id AND ${FEEDBACK_OF_WINDOW}
     GROUP BY arm.id
   )
   SELECT (SELECT count(*) FROM arm) AS predictions, ${FEEDBACK_TALLY}

@@ -65,6 +65,8 @@ export interface PredictionRepository {
    * The figures core/rollout's summarizeStepWindow gives for the window's traffic of one rollout, computed
    * where the rows are (no text is read): champion arm = `champion` predictions of championVersion;
    * candidate arm = `canary` (canary mode) or `shadow` (shadow mode) predictions of candidateVersion.
+   * Feedback counts when the model recorded it no earlier than ten minutes before `from` (see
+   * step-window-queries.ts FEEDBACK_OF_WINDOW); the monitor's window counts the same feedback.
    */
   stepWindow(query: StepWindowQuery): Promise<StepWindow>;
   /**

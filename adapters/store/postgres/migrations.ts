@@ -274,4 +274,14 @@ export const POSTGRES_MIGRATIONS: readonly SchemaMigration[] = [
         WHERE served_prediction_id IS NOT NULL;
     `,
   },
+  {
+    version: 12,
+    name: 'feedback-since',
+    // A window's feedback tally reads the model's feedback recorded since the window opened (ten minutes
+    // of clock slack before it, see step-window-queries.ts), off this index alone, instead of hashing the
+    // model's whole feedback table: at 10M predictions that table is ten times the window's share.
+    sql: `
+      CREATE INDEX feedback_since ON feedback (model, created_at) INCLUDE (prediction_id, kind, label);
+    `,
+  },
 ];

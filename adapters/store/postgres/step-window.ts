@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { ArmFigures, StepWindow } from '../../../core/rollout/step-window.ts';
-import { FEEDBACK_CLAIMS, FEEDBACK_TALLY } from '../step-window-queries.ts';
+import { FEEDBACK_CLAIMS, FEEDBACK_OF_WINDOW, FEEDBACK_TALLY } from '../step-window-queries.ts';
 import type { StepWindowQuery } from '../store.ts';
 
 /**
@@ -25,7 +25,8 @@ const AGGREGATE_SETTINGS =
  * correlated, so the planner underestimates an arm (a hundredfold without the statistics of migration 8,
  * still tenfold with them) and picks a nested loop — a random table read per feedback row of the model
  * or per twin, which grows with the table, not the window — or sorts both sides by id. A hash join is
- * the plan whatever the estimate: one pass over the window, one over the model's feedback.
+ * the plan whatever the estimate: one pass over the window, one over the feedback recorded since it
+ * opened (FEEDBACK_OF_WINDOW).
  */
 export const HASH_JOIN_ONLY = 'SET LOCAL enable_nestloop = off; SET LOCAL enable_mergejoin = off';
 
@@ -126,7 +127,7 @@ const TALLIES = `
   ),
   claims AS (
     SELECT arm.variant, arm.id, ${FEEDBACK_CLAIMS}
-    FROM arm JOIN feedback f ON f.prediction_id = arm.id
+    FROM arm JOIN feedback f ON f.prediction_id = arm.id AND ${FEEDBACK_OF_WINDOW.replace(/\?(\d+)/g, '$$$1')}
     GROUP BY arm.variant, arm.id
   )
   SELECT variant, ${FEEDBACK_TALLY}
