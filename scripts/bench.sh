@@ -18,7 +18,7 @@ BENCHES=(
   "concurrency"
   "rollout-abort"
   "gateway --rounds 9"
-  "store-ingest"
+  "store-ingest --ceiling"
   "trainer --natural-runs 0"
   "review-console"
 )
