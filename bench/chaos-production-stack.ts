@@ -8,21 +8,18 @@
  * runs on a database file (so the restart row can restart it) and the gateway in the campaign's process, as
  * on the embedded stack; its store, flags (read through unleash-client) and artifacts are the shared ones.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../adapters/log/logger.ts';
+import { type FlywheelProcess, startFlywheelProcess } from '../test/support/flywheel-process.ts';
 import { startThrowawayPostgres, type ThrowawayPostgres } from '../test/support/postgres.ts';
 import { startThrowawayS3, type ThrowawayS3 } from '../test/support/s3-server.ts';
 import { startThrowawayUnleash, type ThrowawayUnleash } from '../test/support/unleash.ts';
 import { type ChaosStack, chaosLogger, startChaosStack, type WorkerFleet } from './chaos-stack.ts';
 import type { WorkerProcessOptions } from './worker-process.ts';
 
-const CLI = new URL('../cli/bin.ts', import.meta.url).pathname;
 /** A `flywheel worker` logs this (level info) once its workers poll. */
 const READY = /worker running/;
-/** How long a worker may take to bundle the workflows and connect before the campaign gives up. */
-const READY_TIMEOUT_MS = 300_000;
 
 export type WorkerKind = 'main' | 'training';
 const KIND_ARGS: Record<WorkerKind, string> = { main: '--no-training', training: '--training-only' };
@@ -97,8 +94,10 @@ export async function startProductionChaosStack(
 }
 
 /**
- * A `--no-training` and a `--training-only` `flywheel worker`. kill() picks one with `random` (the
- * main one without it), SIGKILLs it and starts its replacement at once, each in a fresh data folder.
+ * A `--no-training` and a `--training-only` `flywheel worker` (test/support/flywheel-process.ts starts and
+ * kills each). kill() picks one with `random` (the main one without it), SIGKILLs it and starts its
+ * replacement at once, each in a fresh data folder; a worker that exits unasked is counted and replaced.
+ * Only their warnings and errors are passed on to `output`.
  */
 async function startSplitWorkers(
   options: WorkerProcessOptions,
@@ -107,79 +106,42 @@ async function startSplitWorkers(
   output: (chunk: string) => void,
   logger: Logger,
 ): Promise<WorkerFleet> {
-  const running = new Map<WorkerKind, ChildProcess>();
-  const killing = new Set<ChildProcess>();
+  const running = new Map<WorkerKind, FlywheelProcess>();
+  const killing = new Set<FlywheelProcess>();
   let closing = false;
   let unexpectedExits = 0;
   let started = 0;
-  const start = (kind: WorkerKind): Promise<void> =>
-    new Promise((resolve, reject) => {
-      const dataDir = join(root, `worker-${kind}-${++started}`);
-      mkdirSync(dataDir, { recursive: true });
-      const child = spawn(
-        process.execPath,
-        [
-          CLI,
-          'worker',
-          '--task-queue',
-          options.taskQueue,
-          '--training-task-queue',
-          options.trainingTaskQueue,
-          KIND_ARGS[kind],
-        ],
-        {
-          env: {
-            ...process.env,
-            ...env,
-            TEMPORAL_ADDRESS: options.address,
-            TEMPORAL_NAMESPACE: options.namespace,
-            FLYWHEEL_DATA_DIR: dataDir,
-            // Info, to see its ready line; only warnings and errors are passed on.
-            FLYWHEEL_LOG_LEVEL: 'info',
-            FLYWHEEL_LOG_FORMAT: 'json',
-          },
-          stdio: ['ignore', 'pipe', 'pipe'],
-        },
-      );
-      running.set(kind, child);
-      let ready = false;
-      let partial = '';
-      let tail = '';
-      const timer = setTimeout(() => {
-        if (!ready) reject(new Error(`the ${kind} worker was not ready in ${READY_TIMEOUT_MS} ms:\n${tail}`));
-      }, READY_TIMEOUT_MS);
-      const read = (chunk: Buffer) => {
-        const lines = (partial + chunk.toString('utf8')).split('\n');
-        partial = lines.pop() ?? '';
-        for (const line of lines) {
-          tail = `${tail}${line}\n`.slice(-4000);
-          if (!ready && READY.test(line)) {
-            ready = true;
-            clearTimeout(timer);
-            resolve();
-          }
-          if (isWarning(line)) output(`${line}\n`);
-        }
-      };
-      child.stdout?.on('data', read);
-      child.stderr?.on('data', read);
-      child.once('exit', (code, signal) => {
-        clearTimeout(timer);
-        if (running.get(kind) === child) running.delete(kind);
-        if (killing.has(child) || closing) return;
-        unexpectedExits++;
-        logger.warn({ kind, code, signal }, 'a worker process exited; starting another');
-        start(kind).catch((error) => logger.error({ err: error }, `cannot restart the ${kind} worker`));
-        if (!ready)
-          reject(new Error(`the ${kind} worker exited before it was ready (${signal ?? code}):\n${tail}`));
-      });
+  const start = async (kind: WorkerKind): Promise<void> => {
+    const dataDir = join(root, `worker-${kind}-${++started}`);
+    mkdirSync(dataDir, { recursive: true });
+    const args = ['worker', '--task-queue', options.taskQueue];
+    args.push('--training-task-queue', options.trainingTaskQueue, KIND_ARGS[kind]);
+    const worker = await startFlywheelProcess(
+      `the ${kind} worker`,
+      args,
+      {
+        ...env,
+        TEMPORAL_ADDRESS: options.address,
+        TEMPORAL_NAMESPACE: options.namespace,
+        FLYWHEEL_DATA_DIR: dataDir,
+        // Info, to see its ready line; only warnings and errors are passed on.
+        FLYWHEEL_LOG_LEVEL: 'info',
+      },
+      READY,
+    );
+    running.set(kind, worker);
+    passWarnings(worker, output);
+    worker.child.once('exit', (code, signal) => {
+      if (running.get(kind) === worker) running.delete(kind);
+      if (killing.has(worker) || closing) return;
+      unexpectedExits++;
+      logger.warn({ kind, code, signal }, 'a worker process exited; starting another');
+      start(kind).catch((error) => logger.error({ err: error }, `cannot restart the ${kind} worker`));
     });
-  const stop = async (child: ChildProcess) => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    killing.add(child);
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGKILL');
-    await exited;
+  };
+  const stop = async (worker: FlywheelProcess) => {
+    killing.add(worker);
+    await worker.kill();
   };
   await Promise.all([start('main'), start('training')]);
   return {
@@ -197,6 +159,19 @@ async function startSplitWorkers(
       await Promise.all([...running.values()].map(stop));
     },
   };
+}
+
+/** The warnings a worker wrote before it was ready, then each one as it comes, a whole line at a time. */
+function passWarnings(worker: FlywheelProcess, output: (chunk: string) => void): void {
+  let partial = '';
+  const pass = (text: string) => {
+    const lines = (partial + text).split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) if (isWarning(line)) output(`${line}\n`);
+  };
+  pass(worker.output());
+  worker.child.stdout?.on('data', (chunk: Buffer) => pass(chunk.toString('utf8')));
+  worker.child.stderr?.on('data', (chunk: Buffer) => pass(chunk.toString('utf8')));
 }
 
 /** A JSON log line at warn (40) or above, or a line that is not JSON (a crash's stack trace). */
