@@ -104,12 +104,12 @@ export function storeNotReady(
 /** Every error and every unknown route answers `{ error: { code, message, field? } }`. */
 export function installErrorShapes(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | GatewayError, request, reply) => {
-    // Feedback is written before it is answered: while the store is away, the caller is asked to send
-    // it again (predictions are still served; their capture waits in its queue).
     const known =
       error instanceof GatewayError
         ? error
         : (fromFastifyError(error) ??
+          // Feedback is written before it is answered: while the store is away, the caller is asked to
+          // send it again (predictions are still served; their capture waits in its queue).
           (isStoreUnavailable(error)
             ? storeNotReady(
                 'store_unavailable',

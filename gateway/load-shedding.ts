@@ -242,7 +242,7 @@ export function installLoadShedding(
       {
         inFlight,
         eventLoopDelayMs: currentDelayMs(),
-        ...(path.endsWith('/predict') && captureBehind ? { captureFallingBehind: captureBehind } : {}),
+        captureFallingBehind: path.endsWith('/predict') ? captureBehind : undefined,
       },
       bounds,
     );

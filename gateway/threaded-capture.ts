@@ -39,8 +39,8 @@ export const DEFAULT_THREADED_CAPTURE_OPTIONS: ThreadedCaptureOptions = {
 /**
  * FLYWHEEL_GATEWAY_CAPTURE_QUEUE: the most predictions capture holds while the store is slower than the
  * traffic or away (`maxQueued`); unset keeps the default. Each one held costs the gateway its text and
- * about 1 KB more (0.85 KB measured for a record with a short text): size it by how long an outage it should outlast at the traffic
- * of the moment, and by the memory the gateway has.
+ * about 1 KB more (0.85 KB measured for a record with a short text): size it by how long an outage it
+ * should outlast at the traffic of the moment, and by the memory the gateway has.
  */
 export function captureQueueFromEnvironment(env: NodeJS.ProcessEnv = process.env): number {
   return wholeNumberSetting(
