@@ -224,6 +224,8 @@ export class ThreadedCapture implements PredictionCapture {
     worker.on('error', (error) => this.#log.error({ err: error }, 'capture writer thread failed'));
     worker.on('exit', () => {
       this.#worker = null;
+      // Only a thread reports the store away or back: the next one reports again if it is still away.
+      this.#storeAway = false;
       if (this.#closed && this.#flushes.size === 0) return;
       this.#failures = this.#released() > releasedBefore ? 1 : this.#failures + 1;
       if (this.#failures >= this.#options.maxAttempts) {

@@ -3,13 +3,28 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
+import type { Worker } from 'node:worker_threads';
 import pino from 'pino';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { openStore } from '../../adapters/store/open-store.ts';
 import type { PredictionRecord } from '../../core/capture/records.ts';
 import { ThreadedCapture } from '../../gateway/threaded-capture.ts';
 import { capturingLogger } from '../support/capturing-logger.ts';
+import { startThrowawayPostgres } from '../support/postgres.ts';
 import { aPrediction } from '../support/store-records.ts';
+
+/** Every writer thread started, so that a test can end one as a crash would: the real Worker, only counted. */
+const writerThreads = vi.hoisted((): Worker[] => []);
+vi.mock('node:worker_threads', async (original) => {
+  const real = await original<typeof import('node:worker_threads')>();
+  class CountedWorker extends real.Worker {
+    constructor(...args: ConstructorParameters<typeof real.Worker>) {
+      super(...args);
+      writerThreads.push(this);
+    }
+  }
+  return { ...real, Worker: CountedWorker };
+});
 
 const mail = (n: number): PredictionRecord =>
   aPrediction({ id: `p-${n}`, text: `Subject: offer ${n}\n\nünïcode – ${'body '.repeat(n % 50)}` });
@@ -230,4 +245,34 @@ describe('ThreadedCapture: the event loop copies, a writer thread writes', () =>
     expect(capture.stats().dropped.store_error).toBe(3);
     await capture.close();
   });
+
+  it('no longer reports the store away once the thread that saw it away is gone and the next one opens it', async () => {
+    const pg = await startThrowawayPostgres();
+    // The next thread starts a while after one dies: long enough to bring the server back first.
+    const capture = new ThreadedCapture({ dataDir, databaseUrl: pg.url }, quiet, {
+      ...slowTimer,
+      retryDelayMs: 4_000,
+    });
+    try {
+      capture.enqueue(mail(4_000));
+      await capture.flush();
+      expect(capture.stats()).toMatchObject({ captured: 1, storeAway: false });
+
+      await pg.interrupt();
+      capture.enqueue(mail(4_001));
+      const flushed = capture.flush();
+      await vi.waitFor(() => expect(capture.stats().storeAway).toBe(true), { timeout: 30_000 });
+      const away = writerThreads.at(-1)!;
+      const started = writerThreads.length;
+      await away.terminate();
+      await pg.resume();
+      // The next thread opens the store at its first try: it has no outage to report the end of.
+      await flushed;
+      expect(writerThreads.length).toBe(started + 1);
+      expect(capture.stats()).toMatchObject({ captured: 2, storeAway: false });
+    } finally {
+      await capture.close();
+      await pg.stop();
+    }
+  }, 60_000);
 });
