@@ -114,11 +114,16 @@ async function startSplitWorkers(
   const start = async (kind: WorkerKind): Promise<void> => {
     const dataDir = join(root, `worker-${kind}-${++started}`);
     mkdirSync(dataDir, { recursive: true });
-    const args = ['worker', '--task-queue', options.taskQueue];
-    args.push('--training-task-queue', options.trainingTaskQueue, KIND_ARGS[kind]);
     const worker = await startFlywheelProcess(
       `the ${kind} worker`,
-      args,
+      [
+        'worker',
+        '--task-queue',
+        options.taskQueue,
+        '--training-task-queue',
+        options.trainingTaskQueue,
+        KIND_ARGS[kind],
+      ],
       {
         ...env,
         TEMPORAL_ADDRESS: options.address,
@@ -129,6 +134,11 @@ async function startSplitWorkers(
       },
       READY,
     );
+    // A replacement that became ready after close() has no one left to stop it.
+    if (closing) {
+      await worker.kill();
+      return;
+    }
     running.set(kind, worker);
     passWarnings(worker, output);
     worker.child.once('exit', (code, signal) => {
