@@ -7,8 +7,11 @@
  * With --ceiling it also measures what this machine's PostgreSQL takes for the same rows into a bare copy
  * of the table (no index, constraint, identity or generated column; the COPY path unchanged), with one
  * writer and with two writers side by side (the capture lock taken by neither): the most any capture
- * schema could ingest here, and the server backends' CPU time per row.
+ * schema could ingest here, and the server backends' CPU time per row (all backends together). And the
+ * table as it is, with one writer and with two, neither taking the capture lock: what letting writers
+ * overlap would gain.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -89,11 +92,22 @@ const BARE_TABLE = `
   ALTER TABLE predictions DROP CONSTRAINT predictions_pkey, DROP CONSTRAINT predictions_id_key;
   ALTER TABLE predictions ALTER COLUMN seq DROP IDENTITY, ALTER COLUMN seq DROP NOT NULL`;
 
+/** Clock ticks per second, the unit of /proc/<pid>/stat's CPU times (null where getconf cannot say). */
+const CLOCK_TICKS = (() => {
+  try {
+    const ticks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+    return Number.isFinite(ticks) && ticks > 0 ? ticks : null;
+  } catch {
+    return null;
+  }
+})();
+
 /** A backend's CPU time so far in ms (utime + stime), when the server runs on this machine. */
 function backendCpuMs(pid: number): number | null {
+  if (CLOCK_TICKS === null) return null;
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
   } catch {
     return null;
   }
@@ -104,13 +118,21 @@ interface CeilingRun {
   serverMicrosPerRow: number | null;
 }
 
-/** The same batches by COPY into a bare table, `writers` connections taking batches in turn, no capture lock. */
-async function bareTableRate(url: string, writers: number, runIndex: number): Promise<CeilingRun> {
+/**
+ * The same batches by COPY, `writers` connections taking batches in turn, no capture lock: into a bare
+ * copy of the table, or into the table as it is.
+ */
+async function lockFreeRate(
+  url: string,
+  table: 'bare' | 'as it is',
+  writers: number,
+  runIndex: number,
+): Promise<CeilingRun> {
   await (await openPostgresStore(url)).close();
   const batches = capturedBatches(runIndex);
   const pool = new pg.Pool({ connectionString: url, max: writers });
   try {
-    await pool.query(BARE_TABLE);
+    if (table === 'bare') await pool.query(BARE_TABLE);
     const clients = await Promise.all(Array.from({ length: writers }, () => pool.connect()));
     const pids: number[] = [];
     for (const client of clients)
@@ -155,13 +177,17 @@ try {
   const server: number[] = [];
   const bareOne: CeilingRun[] = [];
   const bareTwo: CeilingRun[] = [];
+  const unlockedOne: CeilingRun[] = [];
+  const unlockedTwo: CeilingRun[] = [];
   // Alternate the two so a noisy neighbour on the machine hurts both alike.
   for (let run = 0; run < runs; run++) {
     embedded.push(await ingestRate(async () => openEmbeddedStore(join(dir, `run-${run}.db`)), run));
     server.push(await ingestRate(async () => openPostgresStore(await postgres.createDatabase()), run));
     if (values.ceiling) {
-      bareOne.push(await bareTableRate(await postgres.createDatabase(), 1, run));
-      bareTwo.push(await bareTableRate(await postgres.createDatabase(), 2, run));
+      bareOne.push(await lockFreeRate(await postgres.createDatabase(), 'bare', 1, run));
+      bareTwo.push(await lockFreeRate(await postgres.createDatabase(), 'bare', 2, run));
+      unlockedOne.push(await lockFreeRate(await postgres.createDatabase(), 'as it is', 1, run));
+      unlockedTwo.push(await lockFreeRate(await postgres.createDatabase(), 'as it is', 2, run));
     }
   }
   const format = (rate: number) => Math.round(rate).toLocaleString('en-US').padStart(9);
@@ -197,6 +223,8 @@ try {
   if (values.ceiling) {
     console.log(ceilingLine('postgres bare, 1 writer', bareOne));
     console.log(ceilingLine('postgres bare, 2 writers', bareTwo));
+    console.log(ceilingLine('table, no lock, 1 writer', unlockedOne));
+    console.log(ceilingLine('table, no lock, 2 writers', unlockedTwo));
   }
   console.log(
     `${'embedded / postgres'.padEnd(26)}${(median(embedded) / median(server)).toFixed(2).padStart(9)}x`,

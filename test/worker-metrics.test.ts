@@ -24,13 +24,15 @@ function value(text: string, name: string): number | undefined {
   return line === undefined ? undefined : Number(line.slice(name.length + 1));
 }
 
-test('`flywheel worker --metrics-port` serves process and Temporal SDK metrics on GET /metrics', async () => {
+test('`flywheel worker --metrics-port` serves process and Temporal SDK metrics on GET /metrics; the training worker logs no warning for having no workflows', async () => {
   const port = await freePort();
   worker = spawnCli(
     ['worker', '--training-only', '--training-task-queue', `metrics-${port}`, '--metrics-port', String(port)],
     {
       ...devServerEnv(),
       FLYWHEEL_DATA_DIR: dataDir,
+      // The SDK's info lines too: the training worker's "no workflows" notice must be among them, not a warning.
+      FLYWHEEL_TEMPORAL_LOG_LEVEL: 'info',
     },
   );
   worker.stdout?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
@@ -66,4 +68,12 @@ test('`flywheel worker --metrics-port` serves process and Temporal SDK metrics o
   worker.kill('SIGTERM');
   const code = await new Promise((resolve) => worker!.once('exit', resolve));
   expect(code).toBe(0);
+
+  // A training worker has no workflows by design: the SDK's notice of it is information, not a warning.
+  const notice = output
+    .join('')
+    .split('\n')
+    .find((line) => line.includes('No workflows registered'));
+  expect(notice, output.join('')).toBeDefined();
+  expect(JSON.parse(notice!).level).toBe(30);
 });

@@ -10,10 +10,17 @@ const PINO_LEVEL: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'
   ERROR: 'error',
 };
 
+/**
+ * SDK warnings that say what Flywheel does on purpose, logged at info instead: the training worker
+ * (`flywheel worker --training-only`, or the training queue's worker) registers no workflows.
+ */
+const EXPECTED_WARNINGS = new Set(['No workflows registered, not polling for workflow tasks']);
+
 /** Temporal's logger interface over pino, so SDK, core and workflow logs land in one stream. */
 export function temporalLoggerFor(logger: Logger): TemporalLogger {
   const log = (level: LogLevel, message: string, meta?: LogMetadata) => {
-    logger[PINO_LEVEL[level]]({ ...(meta ?? {}) }, message);
+    const pinoLevel = level === 'WARN' && EXPECTED_WARNINGS.has(message) ? 'info' : PINO_LEVEL[level];
+    logger[pinoLevel]({ ...(meta ?? {}) }, message);
   };
   return {
     log,
