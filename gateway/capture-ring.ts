@@ -26,7 +26,7 @@ export interface SharedRing {
 const USED = 0; // bytes not released by the consumer, wrap padding included
 const ROWS = 1; // predictions not released by the consumer
 const READ = 2; // where the first unreleased frame starts
-const WAKE = 3; // bumped to wake the consumer
+/** Word 3 is unused: it keeps the 64-bit totals that follow 8-byte aligned. */
 const CONTROL_WORDS = 4;
 /** BigInt64 slots of `control`, after the int32 words. */
 const CAPTURED = 0;
@@ -178,14 +178,6 @@ export class CaptureRing {
     return rows;
   }
 
-  // ---- either side ----
-
-  /** Ends the consumer's `sleep` early. */
-  wake(): void {
-    Atomics.add(this.#words, WAKE, 1);
-    Atomics.notify(this.#words, WAKE);
-  }
-
   // ---- consumer (the writer thread) ----
 
   /** The unreleased predictions from the first, at most `maxRows` and (unless one) `maxTextBytes`. */
@@ -250,16 +242,6 @@ export class CaptureRing {
     Atomics.sub(this.#words, USED, batch.bytes);
     Atomics.sub(this.#words, ROWS, batch.records.length);
     Atomics.add(this.#totals, outcome === 'captured' ? CAPTURED : STORE_ERRORS, BigInt(batch.records.length));
-  }
-
-  /**
-   * The consumer's pause between looks at the ring: `timeoutMs`, or less if `wake` is called. The
-   * producer never wakes it: a wake-up from the event loop invites the scheduler to run the writer on
-   * the event loop's cpu, in the middle of serving.
-   */
-  async sleep(timeoutMs: number): Promise<void> {
-    const wait = Atomics.waitAsync(this.#words, WAKE, Atomics.load(this.#words, WAKE), timeoutMs);
-    if (wait.async) await wait.value;
   }
 
   #normal(offset: number): number {

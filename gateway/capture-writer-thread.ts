@@ -75,10 +75,13 @@ const outage = {
   onStoreAway: (away: boolean) => port.postMessage({ type: 'store', away } satisfies WriterReport),
 };
 
+/** Ends the current pause early; set while the thread pauses. */
+let wakeUp: (() => void) | null = null;
+
 port.on('message', (request: WriterRequest) => {
   if (request.type === 'flush') flushes.push({ id: request.id, target: released + ring.queued });
   else closing = true;
-  ring.wake();
+  wakeUp?.();
 });
 
 const store = await openWhenReachable(storeConfig);
@@ -100,7 +103,7 @@ for (;;) {
   if (ring.queued === 0) lastWrite = performance.now();
   answerFlushes();
   if (closing) break;
-  if (flushes.length === 0) await ring.sleep(pace.pollIntervalMs);
+  if (flushes.length === 0) await pause(pace.pollIntervalMs);
 }
 await store.close();
 port.close();
@@ -128,6 +131,24 @@ async function writeBatch(batch: RingBatch): Promise<void> {
       failed,
     );
   }
+}
+
+/**
+ * The pause between looks at the ring: `ms`, or until a flush or close request arrives. The event loop
+ * never wakes the thread for a prediction: a wake-up from it invites the scheduler to run the writer
+ * on the event loop's cpu, in the middle of serving. A timer, not `Atomics.waitAsync` on the ring: only
+ * this thread's own messages end a pause early.
+ */
+function pause(ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      wakeUp = null;
+      resolve();
+    }
+    wakeUp = done;
+  });
 }
 
 /** Hands a log line to the event loop, whose logger this thread does not have. */

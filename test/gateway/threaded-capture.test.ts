@@ -64,6 +64,28 @@ describe('ThreadedCapture: the event loop copies, a writer thread writes', () =>
     }
   });
 
+  it('a flush or close request ends the writer’s pause between looks at the ring at once', async () => {
+    const store = await openStore({ dataDir });
+    // Looks at the ring every ten minutes, and never writes a partial batch unasked.
+    const capture = new ThreadedCapture({ dataDir }, quiet, {
+      pollIntervalMs: 600_000,
+      flushIntervalMs: 600_000,
+      batchSize: 1_000,
+    });
+    try {
+      // Once the thread pauses, the prediction waits in the ring until something wakes it.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      capture.enqueue(mail(2_001));
+      await capture.flush();
+      expect(await store.predictions.get('p-2001')).not.toBeNull();
+      capture.enqueue(mail(2_002));
+    } finally {
+      await capture.close();
+    }
+    expect(await store.predictions.get('p-2002')).not.toBeNull();
+    await store.close();
+  }, 60_000);
+
   it('writes a partial batch once its interval has passed, without being asked', async () => {
     const store = await openStore({ dataDir });
     const capture = new ThreadedCapture({ dataDir }, quiet, { flushIntervalMs: 50, batchSize: 1_000 });
