@@ -1,4 +1,4 @@
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { StoreConfig } from '../adapters/store/open-store.ts';
 import type { PredictionRecord } from '../core/capture/records.ts';
@@ -7,6 +7,7 @@ import { CaptureRing } from './capture-ring.ts';
 import type { WriterPace, WriterReport, WriterRequest, WriterSetup } from './capture-writer-thread.ts';
 import { wholeNumberSetting } from './environment-setting.ts';
 import { type CaptureStats, DropLedger, type PredictionCapture } from './prediction-capture.ts';
+import { startStrippedThread } from './stripped-thread.ts';
 import { assertWriterScheduling, type WriterScheduling } from './writer-scheduling.ts';
 
 export interface ThreadedCaptureOptions extends WriterPace, WriterScheduling {
@@ -201,7 +202,7 @@ export class ThreadedCapture implements PredictionCapture {
       redaction,
     };
     // Named so that it shows as "capture-writer" in `top -H` and /proc/<pid>/task/*/comm.
-    const worker = new Worker(new URL('./capture-writer-thread.ts', import.meta.url), {
+    const worker = startStrippedThread(new URL('./capture-writer-thread.ts', import.meta.url), {
       workerData: setup,
       name: 'capture-writer',
     });
