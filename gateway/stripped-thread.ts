@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { stripTypeScriptTypes } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
+import { relativeImports } from './relative-imports.ts';
 
 /**
  * Starts a worker thread on a TypeScript module without Node.js stripping types in that thread.
@@ -46,9 +47,6 @@ registerHooks({
 await import(entry);
 `;
 
-/** Relative `.ts` specifiers of static imports, re-exports and dynamic imports. */
-const RELATIVE_IMPORT = /(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)['"](\.{1,2}\/[^'"]+\.ts)['"]/g;
-
 const graphs = new Map<string, Record<string, string>>();
 
 /** The stripped sources of `entry` and every module it imports, by URL; prepared once per process. */
@@ -65,7 +63,9 @@ export function prepareStrippedThread(entry: URL): Record<string, string> {
     if (!existsSync(path)) continue;
     const source = readFileSync(path, 'utf8');
     modules[url] = stripQuietly(source, url);
-    for (const [, specifier] of source.matchAll(RELATIVE_IMPORT)) pending.push(new URL(specifier!, url).href);
+    for (const { specifier, typeOnly } of relativeImports(source)) {
+      if (!typeOnly && specifier.endsWith('.ts')) pending.push(new URL(specifier, url).href);
+    }
   }
   graphs.set(entry.href, modules);
   return modules;

@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, normalize, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { relativeImports } from '../gateway/relative-imports.ts';
 
 /**
  * Which rooms (top-level folders) each room may import from: the table of README "Project layout", checked. A room
@@ -26,9 +27,6 @@ export interface RoomViolation {
 }
 
 const PROJECT_ROOT = normalize(join(dirname(fileURLToPath(import.meta.url)), '..'));
-// `import … from '…'`, `export … from '…'`, `import '…'` and `import('…')`, with whether it is type-only.
-const IMPORT =
-  /(?:^|\n)\s*(import|export)\s+(type\s+)?(?:[^'";]*?\sfrom\s+)?['"](\.{1,2}\/[^'"]+)['"]|import\(\s*['"](\.{1,2}\/[^'"]+)['"]\s*\)/g;
 
 /**
  * Every import across rooms that the table does not allow. Unit tests beside the logic (`*.test.ts`) are
@@ -40,9 +38,7 @@ export function roomViolations(root: string = PROJECT_ROOT): RoomViolation[] {
     if (!existsSync(join(root, room))) continue;
     for (const file of sourceFiles(join(root, room)).filter((path) => !path.endsWith('.test.ts'))) {
       const text = readFileSync(file, 'utf8');
-      for (const match of text.matchAll(IMPORT)) {
-        const specifier = match[3] ?? match[4]!;
-        const typeOnly = Boolean(match[2]);
+      for (const { specifier, typeOnly } of relativeImports(text)) {
         const target = relative(root, normalize(join(dirname(file), specifier))).split(sep)[0]!;
         if (target === room || !(target in ROOM_RULES)) continue;
         const rule = ROOM_RULES[room]!;
